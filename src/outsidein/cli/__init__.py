@@ -1,0 +1,21 @@
+"""Command-line interface: ``outsidein COMMAND``. One module per command."""
+
+from __future__ import annotations
+
+import sys
+
+# Command modules register themselves on `app` when imported.
+from outsidein.cli import load as _load  # noqa: F401
+from outsidein.cli.app import app, err_console
+from outsidein.errors import OutsideInError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: run the app, turning OutsideInError into a clean message and exit code."""
+    try:
+        app()
+    except OutsideInError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)

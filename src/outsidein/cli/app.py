@@ -1,0 +1,50 @@
+"""The Typer application every command module registers on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from outsidein.config import Settings
+
+app = typer.Typer(
+    name="outsidein",
+    help="Outside-In: customer success measured the way the customer measures it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB store file [env OUTSIDEIN_DB; default ./outsidein-data/outsidein.duckdb]",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="outsidein.toml [env OUTSIDEIN_CONFIG; default ./outsidein.toml]"
+    ),
+]
+
+
+def settings(db: Path | None = None, config: Path | None = None) -> Settings:
+    """Settings from the environment, with command-line options taking precedence."""
+    base = Settings()
+    updates: dict[str, Path] = {}
+    if db is not None:
+        updates["db"] = db
+    if config is not None:
+        updates["config"] = config
+    return base.model_copy(update=updates)
+
+
+@app.callback()
+def _root() -> None:
+    """Outside-In: customer success measured the way the customer measures it."""

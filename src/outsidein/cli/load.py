@@ -1,0 +1,112 @@
+"""``outsidein load KIND FILE...``: load files into the store, with a summary of rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
+from outsidein.config import load_config
+from outsidein.ingest import LoadResult, load_file, parse_mapping
+from outsidein.ingest.mapping import merge_mappings
+from outsidein.store import TABLES, connect
+
+SHOWN_REJECTS = 10
+
+
+@app.command()
+def load(
+    kind: Annotated[str, typer.Argument(help=f"What the files hold: {', '.join(TABLES)}")],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON Lines files")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="SOURCE_COLUMN=CANONICAL_COLUMN (repeatable; ext:SYSTEM "
+            "marks another system's account id)",
+        ),
+    ] = None,
+    id_system: Annotated[
+        str | None,
+        typer.Option(
+            "--id-system", help="The file's account ids are this system's (crm, billing...)"
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse the whole file if any row is bad")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Load files of one KIND; bad rows go to the rejects table and are listed here."""
+    cfg_settings = settings(db, config)
+    cfg = load_config(cfg_settings.config)
+    mapping = merge_mappings(cfg.mapping.get(kind, {}), parse_mapping(map_ or []))
+    con = connect(cfg_settings.db, memory_limit=cfg_settings.memory_limit)
+    rejected = 0
+    try:
+        for path in files:
+            result = _load_one(con, kind, path, mapping, id_system, strict, cfg.store)
+            _print_summary(result)
+            rejected += result.rows_rejected if not result.already_loaded else 0
+    finally:
+        con.close()
+    if rejected:
+        raise typer.Exit(code=1)
+
+
+def _load_one(con, kind, path, mapping, id_system, strict, store_config) -> LoadResult:  # type: ignore[no-untyped-def]
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{kind} ← {path.name}", total=None)
+        return load_file(
+            con,
+            kind,
+            path,
+            mapping=mapping,
+            id_system=id_system,
+            strict=strict,
+            config=store_config,
+            progress=lambda rows: bar.update(task, completed=rows),
+        )
+
+
+def _print_summary(result: LoadResult) -> None:
+    name = Path(result.file).name
+    if result.already_loaded:
+        console.print(f"[dim]{result.kind} ← {name}: already loaded; nothing changed[/]")
+        return
+    rate = result.rows_read / result.seconds if result.seconds else 0
+    console.print(
+        f"[bold]{result.kind}[/] ← {name}: {result.rows_read:,} rows read, "
+        f"[green]{result.rows_inserted:,} new[/], {result.rows_updated:,} updated, "
+        f"{result.rows_unchanged:,} unchanged, "
+        f"[{'red' if result.rows_rejected else 'green'}]{result.rows_rejected:,} rejected[/] "
+        f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)",
+        highlight=False,
+    )
+    if result.ignored_columns:
+        console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+    if result.rejects:
+        table = RichTable(
+            "line", "column", "value", "reason", title="first rejects", title_justify="left"
+        )
+        for reject in result.rejects[:SHOWN_REJECTS]:
+            table.add_row(
+                str(reject.line or ""), reject.column or "", reject.value or "", reject.reason
+            )
+        console.print(table)
+        console.print(
+            f"  all rejects: table [bold]rejects[/] in the store (load_id {result.load_id})",
+            highlight=False,
+        )

@@ -1,0 +1,209 @@
+"""Read CSV, Parquet and JSON Lines as a stream of Arrow batches, each row with its line.
+
+Every reader yields batches with a ``_line`` column (the 1-based line of the row in the
+file; for Parquet, the row's position) so that rejects can point at the exact place.
+Rows a reader cannot even parse become :class:`UnreadableRow` instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from outsidein.errors import LoadError
+
+LINE = "_line"
+BATCH_ROWS = 256_000
+
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A row the file format itself could not parse (bad JSON, wrong field count)."""
+
+    line: int | None
+    reason: str
+    text: str
+
+
+def detect_format(path: Path) -> str:
+    """The format from the file's extension (``.gz`` allowed for CSV and JSON Lines)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = _FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        known = ", ".join(sorted(_FORMATS))
+        raise LoadError(f"{path}: unknown file type; expected one of {known} (optionally .gz)")
+    return fmt
+
+
+def read_columns(path: Path, fmt: str) -> list[str]:
+    """The column names of a file, read from its header, schema or first record."""
+    if fmt == "parquet":
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    with _open_text(path) as handle:
+        if fmt == "csv":
+            header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
+            if not header:
+                raise LoadError(f"{path}: the file is empty; a header line is required")
+            return [name.strip() for name in header]
+        names: dict[str, None] = {}
+        for number, text in enumerate(handle, start=1):
+            if number > 1000:
+                break
+            record = _parse_json_line(text)
+            if isinstance(record, dict):
+                names.update(dict.fromkeys(record))
+        return list(names)
+
+
+def iter_batches(path: Path, fmt: str, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+    """Stream the file in bounded batches; rows that cannot be parsed go to ``unreadable``."""
+    if fmt == "csv":
+        yield from _csv_batches(path, unreadable)
+    elif fmt == "parquet":
+        yield from _parquet_batches(path)
+    else:
+        yield from _jsonl_batches(path, unreadable)
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _delimiter(path: Path) -> str:
+    return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
+
+
+def _with_lines(batch: pa.RecordBatch, first_line: int) -> pa.RecordBatch:
+    lines = pa.array(range(first_line, first_line + batch.num_rows), type=pa.int64())
+    return batch.append_column(LINE, lines)
+
+
+def _csv_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+    names = read_columns(path, "csv")
+
+    def on_invalid(row: Any) -> str:
+        unreadable.append(
+            UnreadableRow(
+                row.number,
+                f"expected {row.expected_columns} fields, found {row.actual_columns}",
+                row.text[:200],
+            )
+        )
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=16 << 20, use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=_delimiter(path), invalid_row_handler=on_invalid, newlines_in_values=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        # Data starts on line 2, after the header; rows the parser skipped shift the count, so
+        # skipped rows carry their own line numbers from the parser.
+        next_line = 2
+        for batch in reader:
+            if batch.num_rows:
+                yield _with_lines(batch, next_line)
+                next_line += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        raise LoadError(f"{path}: not readable as CSV: {exc}") from exc
+
+
+def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise LoadError(f"{path}: not readable as Parquet: {exc}") from exc
+    next_line = 1
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+        if batch.num_rows:
+            yield _with_lines(batch, next_line)
+            next_line += batch.num_rows
+
+
+def _parse_json_line(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _jsonl_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+    """JSON Lines parsed line by line, so each bad line is reported with its number."""
+    names = read_columns(path, "jsonl")
+    columns: dict[str, list[str | None]] = {name: [] for name in names}
+    lines: list[int] = []
+
+    def flush() -> pa.RecordBatch:
+        arrays = [pa.array(columns[n], type=pa.string()) for n in names]
+        arrays.append(pa.array(lines, type=pa.int64()))
+        batch = pa.RecordBatch.from_arrays(arrays, names=[*names, LINE])
+        for values in columns.values():
+            values.clear()
+        lines.clear()
+        return batch
+
+    with _open_text(path) as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                unreadable.append(UnreadableRow(number, f"invalid JSON: {exc.msg}", text[:200]))
+                continue
+            if not isinstance(record, dict):
+                unreadable.append(
+                    UnreadableRow(number, "a line must hold a JSON object", text[:200])
+                )
+                continue
+            for name in names:
+                columns[name].append(_as_text(record.get(name)))
+            lines.append(number)
+            if len(lines) >= BATCH_ROWS // 4:
+                yield flush()
+    if lines:
+        yield flush()

@@ -1,0 +1,84 @@
+"""Match a file's columns to a canonical table, through the user's mapping.
+
+Names match exactly, or after lower-casing and turning spaces and dashes into underscores
+("Account ID" -> account_id). A mapping target ``ext:SYSTEM`` marks a column as another
+system's id for the account (CRM, billing, product analytics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from outsidein.errors import LoadError
+from outsidein.ingest.formats import read_columns
+from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
+from outsidein.store.tables import Table
+
+
+@dataclass
+class ColumnMap:
+    """Which file column feeds each canonical column."""
+
+    sources: dict[str, str] = field(default_factory=dict)
+    arrow_types: dict[str, pa.DataType] = field(default_factory=dict)
+    external: dict[str, str] = field(default_factory=dict)  # "ext:SYSTEM" -> file column
+    ignored: list[str] = field(default_factory=list)
+
+
+def normalize_name(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def map_columns(
+    path: Path, fmt: str, table: Table, mapping: Mapping[str, str], id_system: str | None
+) -> ColumnMap:
+    """Resolve canonical columns to file columns; raise LoadError naming what is missing."""
+    names = read_columns(path, fmt)
+    if fmt == "parquet":
+        schema = pq.ParquetFile(path).schema_arrow
+        types = {name: schema.field(name).type for name in names}
+    else:
+        types = {name: pa.string() for name in names}
+    for source in mapping:
+        if source not in names:
+            raise LoadError(
+                f"{path}: --map {source}=...: the file has no column {source!r}; "
+                f"its columns are: {', '.join(names)}"
+            )
+    canonical = set(table.column_names)
+    result = ColumnMap(arrow_types=types)
+    for name in names:
+        target = mapping.get(name) or normalize_name(name)
+        if target.startswith(EXTERNAL_ID_PREFIX):
+            if table.name != "accounts":
+                raise LoadError(f"{path}: {name}={target}: external ids are declared on accounts")
+            result.external[target] = name
+        elif target in canonical and target not in result.sources:
+            result.sources[target] = name
+        elif name in mapping:
+            raise LoadError(
+                f"{path}: --map {name}={target}: {target!r} is not a column of {table.name}; "
+                f"one of: {', '.join(table.column_names)} or ext:SYSTEM"
+            )
+        else:
+            result.ignored.append(name)
+    missing = [
+        c.name
+        for c in table.columns
+        if c.required and c.default is None and c.name not in result.sources
+    ]
+    if missing:
+        raise LoadError(
+            f"{path}: required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} missing for {table.name}; the file's columns are: "
+            f"{', '.join(names)}. Map one with --map SOURCE_COLUMN={missing[0]}",
+            missing=missing,
+        )
+    if table.name == "accounts" and id_system:
+        result.external[EXTERNAL_ID_PREFIX + id_system] = result.sources["account_id"]
+    return result

@@ -1,0 +1,174 @@
+"""Row validation as SQL: one set-based pass per batch, no per-row Python.
+
+For a canonical :class:`~outsidein.store.tables.Table` and the columns a file provides, this
+builds a query that turns a raw batch into typed columns plus a list of everything wrong
+with each row (column, value, reason). Checks that need the whole file or the store
+(duplicate keys, references) run afterwards in :mod:`outsidein.ingest.loader`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import pyarrow as pa
+
+from outsidein.store.tables import Column, Table
+
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "int": "INTEGER",
+    "decimal": "DECIMAL(18, 2)",
+    "double": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "json": "JSON",
+}
+
+_TYPE_HINTS = {
+    "int": "a whole number",
+    "decimal": "a number",
+    "double": "a number",
+    "date": "a date (YYYY-MM-DD)",
+    "timestamp": "a timestamp (ISO 8601, e.g. 2024-05-01T09:30:00Z)",
+    "json": "valid JSON",
+}
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _raw_expr(source: str, arrow_type: pa.DataType) -> str:
+    if pa.types.is_nested(arrow_type):
+        return f"to_json({ident(source)})::VARCHAR"
+    return f"NULLIF(CAST({ident(source)} AS VARCHAR), '')"
+
+
+def _normalized(raw: str) -> str:
+    """Allowed values match case- and separator-insensitively ('Executive Sponsor')."""
+    return f"lower(replace(replace(trim({raw}), ' ', '_'), '-', '_'))"
+
+
+def _typed_expr(col: Column, raw: str) -> str:
+    if col.allowed:
+        return _normalized(raw)
+    if col.type == "text":
+        return raw
+    if col.type == "timestamp":
+        return f"TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if col.type == "json":
+        return f"CASE WHEN json_valid({raw}) THEN {raw} END"
+    return f"TRY_CAST({raw} AS {SQL_TYPES[col.type]})"
+
+
+def _error(col: Column, condition: str, reason_sql: str) -> str:
+    raw = ident("raw." + col.name)
+    return (
+        f"CASE WHEN {condition} THEN struct_pack(col := {literal(col.name)}, "
+        f"val := left({raw}, 200), reason := {reason_sql}) END"
+    )
+
+
+def _column_errors(col: Column, future_cutoff: datetime) -> list[str]:
+    raw, typed = ident("raw." + col.name), ident(col.name)
+    errors = []
+    if col.required:
+        errors.append(_error(col, f"{raw} IS NULL", literal("required value is missing")))
+    if col.type != "text" or col.allowed:
+        if col.allowed:
+            allowed = ", ".join(literal(v) for v in col.allowed)
+            condition = f"{raw} IS NOT NULL AND {typed} NOT IN ({allowed})"
+            reason = "not one of the allowed values: " + ", ".join(col.allowed)
+        else:
+            condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
+            reason = f"not {_TYPE_HINTS[col.type]}"
+        errors.append(_error(col, condition, literal(reason)))
+    if col.type == "int":
+        errors.append(
+            _error(
+                col,
+                f"{typed} IS NOT NULL AND TRY_CAST({raw} AS DOUBLE) <> {typed}",
+                literal("not a whole number"),
+            )
+        )
+    if col.min_value is not None:
+        errors.append(
+            _error(
+                col,
+                f"{typed} < {col.min_value}",
+                literal(f"must be at least {col.min_value:g}"),
+            )
+        )
+    if col.max_value is not None:
+        errors.append(
+            _error(
+                col,
+                f"{typed} > {col.max_value}",
+                literal(f"must be at most {col.max_value:g}"),
+            )
+        )
+    if col.no_future:
+        cutoff = literal(future_cutoff.isoformat(sep=" "))
+        errors.append(
+            _error(
+                col,
+                f"{typed} > TIMESTAMP {cutoff}",
+                literal(f"is in the future (after {future_cutoff:%Y-%m-%d %H:%M} UTC)"),
+            )
+        )
+    return errors
+
+
+def validation_sql(
+    table: Table,
+    sources: Mapping[str, str],
+    arrow_types: Mapping[str, pa.DataType],
+    relation: str,
+    future_cutoff: datetime,
+    passthrough: Mapping[str, str] | None = None,
+) -> str:
+    """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
+
+    ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
+    extra output names -> file columns carried along as text (external ids).
+    """
+    extra = dict(passthrough or {})
+    raws = ["_line"]
+    for col in table.columns:
+        source = sources.get(col.name)
+        if source is not None:
+            raw = _raw_expr(source, arrow_types[source])
+        elif col.default is not None:
+            raw = col.default
+        else:
+            raw = "NULL::VARCHAR"
+        raws.append(f"{raw} AS {ident('raw.' + col.name)}")
+    raws.extend(
+        f"{_raw_expr(src, arrow_types[src])} AS {ident(name)}" for name, src in extra.items()
+    )
+
+    kept = [ident(name) for name in extra]
+    typed = ["_line", *kept, *(ident("raw." + c.name) for c in table.columns)]
+    for col in table.columns:
+        expr = _typed_expr(col, ident("raw." + col.name))
+        typed.append(f"CAST({expr} AS {SQL_TYPES[col.type]}) AS {ident(col.name)}")
+
+    errors: list[str] = []
+    for col in table.columns:
+        errors.extend(_column_errors(col, future_cutoff))
+    for rule in table.rules:
+        errors.append(_error(table.column(rule.column), rule.sql_violation, literal(rule.reason)))
+
+    outputs = ["_line", *kept, *(ident(c.name) for c in table.columns)]
+    error_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    return (
+        f"SELECT {', '.join(outputs)}, {error_list} AS errs FROM ("
+        f"SELECT {', '.join(typed)} FROM (SELECT {', '.join(raws)} FROM {relation}))"
+    )

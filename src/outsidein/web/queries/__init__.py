@@ -1,0 +1,1 @@
+"""Read-only store access for the web layer, one module per resource; routes never hold SQL."""

@@ -1,0 +1,1 @@
+"""Pydantic response models of the JSON API, one module per resource."""

@@ -1,0 +1,145 @@
+"""Accounts as the API shows them: list rows, and one account with its records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+class AccountSummary(BaseModel):
+    """One row of the accounts list, with the figures people sort by."""
+
+    account_id: str
+    name: str
+    industry: str | None
+    segment: str | None
+    region: str | None
+    csm_id: str | None
+    csm_name: str | None
+    created_at: datetime
+    mrr: float = Field(description="Sum of MRR of subscriptions active today.")
+    open_cases: int = Field(description="Cases with status open or pending.")
+    last_seen: datetime | None = Field(description="Latest product event.")
+
+
+class AccountList(BaseModel):
+    """One page of accounts; ``total`` counts every match, not just this page."""
+
+    items: list[AccountSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class Account(BaseModel):
+    """An account's profile."""
+
+    account_id: str
+    name: str
+    parent_account_id: str | None
+    parent_name: str | None
+    industry: str | None
+    segment: str | None
+    region: str | None
+    employees: int | None
+    csm_id: str | None
+    csm_name: str | None
+    created_at: datetime
+    mrr: float
+    source: str
+    loaded_at: datetime
+
+
+class Contact(BaseModel):
+    contact_id: str
+    name: str | None
+    email: str | None
+    role: str | None
+    title: str | None
+    created_at: datetime | None
+
+
+class Subscription(BaseModel):
+    subscription_id: str
+    plan: str
+    mrr: float
+    currency: str
+    seats: int | None
+    start_date: date
+    end_date: date | None
+    status: str
+
+
+class Invoice(BaseModel):
+    invoice_id: str
+    subscription_id: str | None
+    amount: float
+    currency: str
+    issued_at: datetime
+    due_at: datetime | None
+    paid_at: datetime | None
+
+
+class Touchpoint(BaseModel):
+    touchpoint_id: str
+    contact_id: str | None
+    at: datetime
+    channel: str
+    function: str
+    stage: str | None
+    outcome: str
+    handed_to: str | None
+    note: str | None
+
+
+class Case(BaseModel):
+    case_id: str
+    contact_id: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+    priority: str
+    sla_hours: float | None
+    status: str
+    functions: str | None
+    subject: str | None
+
+
+class SurveyResponse(BaseModel):
+    response_id: str
+    contact_id: str | None
+    survey: str
+    answered_at: datetime
+    kind: str
+    score: float | None
+    outcome_id: str | None
+    importance: int | None
+    satisfaction: int | None
+    comment: str | None
+
+
+class EventCount(BaseModel):
+    event: str
+    count: int
+
+
+class UsageSummary(BaseModel):
+    """Product usage over the last 30 days, and when the account was last seen at all."""
+
+    events_30d: int
+    active_users_30d: int
+    last_seen: datetime | None
+    top_events_30d: list[EventCount]
+
+
+class AccountDetail(BaseModel):
+    """One account with its records; long histories are cut to the most recent rows."""
+
+    account: Account
+    contacts: list[Contact]
+    subscriptions: list[Subscription]
+    invoices: list[Invoice]
+    touchpoints: list[Touchpoint]
+    cases: list[Case]
+    survey_responses: list[SurveyResponse]
+    usage: UsageSummary
