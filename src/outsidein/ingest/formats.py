@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -76,14 +79,49 @@ def read_columns(path: Path, fmt: str) -> list[str]:
         return list(names)
 
 
-def iter_batches(path: Path, fmt: str, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
-    """Stream the file in bounded batches; rows that cannot be parsed go to ``unreadable``."""
-    if fmt == "csv":
-        yield from _csv_batches(path, unreadable)
-    elif fmt == "parquet":
-        yield from _parquet_batches(path)
-    else:
-        yield from _jsonl_batches(path, unreadable)
+@contextmanager
+def source_relation(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    unreadable: list[UnreadableRow],
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[str]:
+    """A SQL relation streaming the file's rows with ``_line``; scan it exactly once.
+
+    Parquet is read by DuckDB itself (parallel, with its row numbers). CSV and JSON Lines
+    stream through Arrow in bounded batches so each unparsable row is caught and kept.
+    """
+    if fmt == "parquet":
+        try:
+            pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise LoadError(f"{path}: not readable as Parquet: {exc}") from None
+        quoted = str(path).replace("'", "''")
+        yield (
+            f"(SELECT *, file_row_number + 1 AS {LINE} "
+            f"FROM read_parquet('{quoted}', file_row_number = true))"
+        )
+        return
+    batches = _csv_batches(path, unreadable) if fmt == "csv" else _jsonl_batches(path, unreadable)
+    first = next(batches, None)
+    if first is None:
+        raise LoadError(f"{path}: the file holds no rows")
+
+    def counted() -> Iterator[pa.RecordBatch]:
+        rows = 0
+        for batch in chain([first], batches):
+            rows += batch.num_rows
+            if progress:
+                progress(rows)
+            yield batch
+
+    reader = pa.RecordBatchReader.from_batches(first.schema, counted())
+    con.register("_oi_source", reader)
+    try:
+        yield "_oi_source"
+    finally:
+        con.unregister("_oi_source")
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
@@ -138,18 +176,6 @@ def _csv_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.Rec
                 next_line += batch.num_rows
     except pa.ArrowInvalid as exc:
         raise LoadError(f"{path}: not readable as CSV: {exc}") from exc
-
-
-def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise LoadError(f"{path}: not readable as Parquet: {exc}") from exc
-    next_line = 1
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-        if batch.num_rows:
-            yield _with_lines(batch, next_line)
-            next_line += batch.num_rows
 
 
 def _parse_json_line(text: str) -> Any:

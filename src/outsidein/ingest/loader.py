@@ -22,7 +22,7 @@ import duckdb
 
 from outsidein.config import StoreConfig
 from outsidein.errors import LoadError
-from outsidein.ingest.formats import UnreadableRow, detect_format, iter_batches
+from outsidein.ingest.formats import UnreadableRow, detect_format, source_relation
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.resolve import map_columns
 from outsidein.ingest.validate import ident, literal, validation_sql
@@ -110,12 +110,13 @@ def load_file(
     fingerprint = file_fingerprint(path, kind, mapping, id_system)
     result = LoadResult(uuid.uuid4().hex, kind, str(path.resolve()), fmt)
 
-    previous = con.execute(
+    earlier = con.execute(
         "SELECT rows_read, rows_loaded, rows_rejected FROM load_log "
         "WHERE file_sha256 = ? AND kind = ? ORDER BY finished_at DESC LIMIT 1",
         [fingerprint, kind],
-    ).fetchone()
-    if previous is not None:
+    ).fetchall()
+    if earlier:
+        previous = earlier[0]
         result.already_loaded = True
         result.rows_read, result.rows_unchanged = int(previous[0]), int(previous[1])
         result.rows_rejected = int(previous[2])
@@ -128,24 +129,18 @@ def load_file(
     stage = _Stage(con, table)
     try:
         unreadable: list[UnreadableRow] = []
-        for batch in iter_batches(path, fmt, unreadable):
-            con.register("_oi_batch", batch)
-            try:
-                sql = validation_sql(
-                    table,
-                    columns.sources,
-                    columns.arrow_types,
-                    "_oi_batch",
-                    cutoff,
-                    passthrough=columns.external,
-                )
-                stage.add(sql)
-            finally:
-                con.unregister("_oi_batch")
-            result.rows_read += batch.num_rows
-            if progress:
-                progress(result.rows_read)
-        result.rows_read += len(unreadable)
+        with source_relation(con, path, fmt, unreadable, progress) as relation:
+            sql = validation_sql(
+                table,
+                columns.sources,
+                columns.arrow_types,
+                relation,
+                cutoff,
+                passthrough=columns.external,
+            )
+            result.rows_read = stage.check_rows(sql) + len(unreadable)
+        if progress:
+            progress(result.rows_read)
         stage.add_unreadable(unreadable)
         stage.check_duplicates()
         stage.resolve_accounts(id_system)
@@ -179,30 +174,27 @@ class _Stage:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         self.con, self.table = con, table
-        self.good = "_oi_stage_good"
-        self.bad = "_oi_stage_rejects"
+        self.checked = "_oi_checked"
+        self.good = "_oi_good"
+        self.bad = "_oi_bad"
         self.created = False
 
-    def add(self, sql: str) -> None:
+    def check_rows(self, sql: str) -> int:
+        """Validate every row in one set-based pass; return how many rows were read."""
         con = self.con
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _oi_checked AS {sql}")
-        if not self.created:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {self.good} AS "
-                "SELECT * EXCLUDE (errs) FROM _oi_checked LIMIT 0"
-            )
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {self.bad} "
-                "(line BIGINT, col VARCHAR, val VARCHAR, reason VARCHAR)"
-            )
-            self.created = True
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {self.checked} AS {sql}")
         con.execute(
-            f"INSERT INTO {self.good} SELECT * EXCLUDE (errs) FROM _oi_checked WHERE len(errs) = 0"
+            f"CREATE OR REPLACE TEMP TABLE {self.bad} AS SELECT _line AS line, e.col AS col, "
+            f"e.val AS val, e.reason AS reason FROM (SELECT _line, unnest(errs) AS e "
+            f"FROM {self.checked} WHERE errs IS NOT NULL)"
         )
         con.execute(
-            f"INSERT INTO {self.bad} SELECT _line, e.col, e.val, e.reason "
-            "FROM (SELECT _line, unnest(errs) AS e FROM _oi_checked WHERE len(errs) > 0)"
+            f"CREATE OR REPLACE TEMP VIEW {self.good} AS "
+            f"SELECT * EXCLUDE (errs) FROM {self.checked} WHERE errs IS NULL"
         )
+        self.created = True
+        row = con.execute(f"SELECT count(*) FROM {self.checked}").fetchall()[0]
+        return int(row[0]) if row else 0
 
     def add_unreadable(self, rows: list[UnreadableRow]) -> None:
         if not self.created:
@@ -213,12 +205,14 @@ class _Stage:
             )
 
     def check_duplicates(self) -> None:
+        """Later rows repeating a key are rejected, naming the line that has it first."""
         key = ident(self.table.key)
         self.con.execute(
-            f"INSERT INTO {self.bad} SELECT _line, {literal(self.table.key)}, {key}, "
-            f"'duplicate key: the same {self.table.key} is on line ' || first_line "
-            f"FROM (SELECT _line, {key}, min(_line) OVER (PARTITION BY {key}) AS first_line "
-            f"FROM {self.good}) WHERE _line > first_line"
+            f"INSERT INTO {self.bad} SELECT g._line, {literal(self.table.key)}, g.{key}, "
+            f"'duplicate key: the same {self.table.key} is on line ' || d.first_line "
+            f"FROM {self.good} g JOIN (SELECT {key}, min(_line) AS first_line FROM {self.good} "
+            f"GROUP BY {key} HAVING count(*) > 1) d ON g.{key} = d.{key} "
+            f"WHERE g._line > d.first_line"
         )
 
     def resolve_accounts(self, id_system: str | None) -> None:
@@ -232,15 +226,15 @@ class _Stage:
             known = (
                 ""
                 if id_system
-                else f" AND {self.good}.{column} NOT IN (SELECT a.account_id FROM accounts a)"
+                else f" AND {self.checked}.{column} NOT IN (SELECT a.account_id FROM accounts a)"
             )
             params = [id_system] if id_system else []
             self.con.execute(
-                f"UPDATE {self.good} SET {column} = m.account_id FROM ("
+                f"UPDATE {self.checked} SET {column} = m.account_id FROM ("
                 f"SELECT x.external_id, any_value(x.account_id) AS account_id FROM external_ids x "
                 f"WHERE {system_filter} GROUP BY x.external_id "
                 f"HAVING count(DISTINCT x.account_id) = 1) m "
-                f"WHERE {self.good}.{column} = m.external_id{known}",
+                f"WHERE {self.checked}.{column} = m.external_id{known}",
                 params,
             )
 
@@ -265,7 +259,7 @@ class _Stage:
     def rejected_rows(self) -> int:
         row = self.con.execute(
             f"SELECT count(DISTINCT line) + count(*) FILTER (WHERE line IS NULL) FROM {self.bad}"
-        ).fetchone()
+        ).fetchall()[0]
         return int(row[0]) if row else 0
 
     def sample_rejects(self, limit: int) -> list[RejectRow]:
@@ -290,7 +284,7 @@ class _Stage:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _oi_ready AS SELECT * FROM {self.good} "
+                f"CREATE OR REPLACE TEMP VIEW _oi_ready AS SELECT * FROM {self.good} "
                 f"WHERE _line NOT IN (SELECT line FROM {self.bad} WHERE line IS NOT NULL)"
             )
             con.execute("SET VARIABLE oi_loaded_at = now()::TIMESTAMP")
@@ -298,7 +292,7 @@ class _Stage:
                 inserted = con.execute(
                     f"INSERT INTO events SELECT {cols}, {source}, getvariable('oi_loaded_at') "
                     f"FROM _oi_ready WHERE {key} NOT IN (SELECT {key} FROM events)"
-                ).fetchone()
+                ).fetchall()[0]
                 result.rows_inserted = int(inserted[0]) if inserted else 0
                 updated = 0
             else:
@@ -323,12 +317,12 @@ class _Stage:
                 counts = con.execute(
                     "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) "
                     "FROM _oi_write"
-                ).fetchone()
+                ).fetchall()[0]
                 result.rows_inserted, updated = (
                     (int(counts[0]), int(counts[1])) if counts else (0, 0)
                 )
             result.rows_updated = updated
-            ready = con.execute("SELECT count(*) FROM _oi_ready").fetchone()
+            ready = con.execute("SELECT count(*) FROM _oi_ready").fetchall()[0]
             result.rows_unchanged = (int(ready[0]) if ready else 0) - result.rows_loaded
             self._write_external_ids(result, external)
             con.execute(
@@ -372,5 +366,7 @@ class _Stage:
             )
 
     def drop(self) -> None:
-        for temp in (self.good, self.bad, "_oi_checked", "_oi_ready", "_oi_write"):
+        for view in ("_oi_ready", self.good):
+            self.con.execute(f"DROP VIEW IF EXISTS {view}")
+        for temp in (self.bad, self.checked, "_oi_write"):
             self.con.execute(f"DROP TABLE IF EXISTS {temp}")

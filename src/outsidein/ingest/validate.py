@@ -45,10 +45,22 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _is_text(arrow_type: pa.DataType | None) -> bool:
+    return (
+        arrow_type is None or pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+    )
+
+
 def _raw_expr(source: str, arrow_type: pa.DataType) -> str:
+    """The file's value: text with '' as missing, nested values as JSON, typed values as-is.
+
+    Typed values (Parquet) stay typed so that a timestamp is never printed and re-parsed.
+    """
     if pa.types.is_nested(arrow_type):
         return f"to_json({ident(source)})::VARCHAR"
-    return f"NULLIF(CAST({ident(source)} AS VARCHAR), '')"
+    if _is_text(arrow_type) or pa.types.is_dictionary(arrow_type):
+        return f"NULLIF(CAST({ident(source)} AS VARCHAR), '')"
+    return ident(source)
 
 
 def _normalized(raw: str) -> str:
@@ -56,27 +68,32 @@ def _normalized(raw: str) -> str:
     return f"lower(replace(replace(trim({raw}), ' ', '_'), '-', '_'))"
 
 
-def _typed_expr(col: Column, raw: str) -> str:
+def _typed_expr(col: Column, raw: str, text_source: bool) -> str:
     if col.allowed:
-        return _normalized(raw)
+        return _normalized(f"CAST({raw} AS VARCHAR)")
     if col.type == "text":
-        return raw
-    if col.type == "timestamp":
+        return f"CAST({raw} AS VARCHAR)"
+    if col.type == "timestamp" and text_source:
         return f"TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if col.type == "json":
-        return f"CASE WHEN json_valid({raw}) THEN {raw} END"
+        text = f"CAST({raw} AS VARCHAR)"
+        return f"CASE WHEN json_valid({text}) THEN {text} END"
     return f"TRY_CAST({raw} AS {SQL_TYPES[col.type]})"
 
 
-def _error(col: Column, condition: str, reason_sql: str) -> str:
+def _error(col: Column, condition: str, reason_sql: str) -> tuple[str, str]:
+    """A check: its condition, and the (column, value, reason) it reports when true."""
     raw = ident("raw." + col.name)
-    return (
+    report = (
         f"CASE WHEN {condition} THEN struct_pack(col := {literal(col.name)}, "
-        f"val := left({raw}, 200), reason := {reason_sql}) END"
+        f"val := left(CAST({raw} AS VARCHAR), 200), reason := {reason_sql}) END"
     )
+    return f"coalesce({condition}, false)", report
 
 
-def _column_errors(col: Column, future_cutoff: datetime) -> list[str]:
+def _column_errors(
+    col: Column, future_cutoff: datetime, source_type: pa.DataType | None
+) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
     if col.required:
@@ -90,7 +107,7 @@ def _column_errors(col: Column, future_cutoff: datetime) -> list[str]:
             condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
             reason = f"not {_TYPE_HINTS[col.type]}"
         errors.append(_error(col, condition, literal(reason)))
-    if col.type == "int":
+    if col.type == "int" and not pa.types.is_integer(source_type or pa.string()):
         errors.append(
             _error(
                 col,
@@ -156,18 +173,26 @@ def validation_sql(
 
     kept = [ident(name) for name in extra]
     typed = ["_line", *kept, *(ident("raw." + c.name) for c in table.columns)]
+    source_types = {
+        col.name: arrow_types[sources[col.name]] if col.name in sources else None
+        for col in table.columns
+    }
     for col in table.columns:
-        expr = _typed_expr(col, ident("raw." + col.name))
+        text_source = _is_text(source_types[col.name])
+        expr = _typed_expr(col, ident("raw." + col.name), text_source)
         typed.append(f"CAST({expr} AS {SQL_TYPES[col.type]}) AS {ident(col.name)}")
 
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     for col in table.columns:
-        errors.extend(_column_errors(col, future_cutoff))
+        errors.extend(_column_errors(col, future_cutoff, source_types[col.name]))
     for rule in table.rules:
         errors.append(_error(table.column(rule.column), rule.sql_violation, literal(rule.reason)))
 
     outputs = ["_line", *kept, *(ident(c.name) for c in table.columns)]
-    error_list = "list_filter([" + ", ".join(errors) + "], lambda e: e IS NOT NULL)"
+    # Reports are built only for rows that fail a check: good rows get NULL and cost little.
+    any_error = " OR ".join(condition for condition, _ in errors) or "false"
+    reports = ", ".join(report for _, report in errors)
+    error_list = f"CASE WHEN {any_error} THEN list_filter([{reports}], lambda e: e IS NOT NULL) END"
     return (
         f"SELECT {', '.join(outputs)}, {error_list} AS errs FROM ("
         f"SELECT {', '.join(typed)} FROM (SELECT {', '.join(raws)} FROM {relation}))"

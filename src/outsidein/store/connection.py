@@ -24,7 +24,7 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
         raise StoreError(f"{path}: no store here; run `outsidein load` or `outsidein demo` first")
-    config: dict[str, str | bool | int | float | list[str]] = {"TimeZone": "UTC"}
+    config: dict[str, str | bool | int | float | list[str]] = {}
     if memory_limit:
         config["memory_limit"] = memory_limit
     try:
@@ -40,6 +40,8 @@ def connect(
                 path=str(path),
             ) from exc
         raise StoreError(f"{path}: cannot open the store: {text}") from exc
+    # Timestamps are stored as naive UTC; casts from offsets must convert in UTC.
+    con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
     return con

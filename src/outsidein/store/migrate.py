@@ -42,7 +42,7 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0]
     return int(row[0]) if row else 0
 
 

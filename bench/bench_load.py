@@ -1,0 +1,99 @@
+"""File load throughput: `outsidein load` vs DuckDB's own read_csv / read_parquet.
+
+Both write the same events file into a fresh DuckDB database file on disk; ours also
+validates every row (types, required, references, future dates, duplicate keys) and keeps
+rejects and the load log. Prints rows/s for each and the ratio (goal: >= 0.5).
+
+    .venv/bin/python bench/bench_load.py --rows 5000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from outsidein.ingest import load_file
+from outsidein.store import connect
+
+ACCOUNTS = 2000
+
+
+def make_events(rows: int) -> pa.Table:
+    rng = np.random.default_rng(1)
+    ids = pa.array(np.arange(rows)).cast(pa.string())
+    accounts = np.char.add("acct-", np.arange(ACCOUNTS).astype(str))
+    events = np.array(["Login", "Report Created", "Dashboard Viewed", "Export Run"])
+    seconds = rng.integers(0, 86400 * 365, rows).astype("timedelta64[s]")
+    return pa.table(
+        {
+            "message_id": pc.binary_join_element_wise("msg-", ids, ""),
+            "account_id": pa.array(accounts[rng.integers(0, ACCOUNTS, rows)]),
+            "user_id": pa.array(rng.integers(0, 10_000, rows)).cast(pa.string()),
+            "event": pa.array(events[rng.integers(0, len(events), rows)]),
+            "timestamp": pa.array(np.datetime64("2025-01-01") + seconds),
+            "properties": pa.array(['{"plan":"growth"}'] * rows),
+        }
+    )
+
+
+def duckdb_baseline(path: Path, reader: str, workdir: Path) -> float:
+    db = workdir / f"baseline-{reader}.duckdb"
+    con = duckdb.connect(str(db))
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{path}')")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def ours(path: Path, workdir: Path, label: str) -> float:
+    con = connect(workdir / f"ours-{label}.duckdb")
+    con.execute(
+        "INSERT INTO accounts (account_id, name, created_at, source, loaded_at) "
+        f"SELECT 'acct-' || i, 'Account ' || i, DATE '2024-01-01', 'bench', now()::TIMESTAMP "
+        f"FROM range({ACCOUNTS}) t(i)"
+    )
+    started = time.perf_counter()
+    result = load_file(con, "events", path)
+    elapsed = time.perf_counter() - started
+    assert result.rows_inserted == result.rows_read, result
+    con.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        table = make_events(args.rows)
+        csv_path, parquet_path = workdir / "events.csv", workdir / "events.parquet"
+        pacsv.write_csv(table, csv_path)
+        pq.write_table(table, parquet_path)
+        del table
+        print(f"events file load, {args.rows:,} rows, fresh DuckDB file each")
+        print(f"{'format':<8} {'duckdb rows/s':>14} {'outsidein rows/s':>17} {'ratio':>6}")
+        for fmt, path, reader in (
+            ("csv", csv_path, "read_csv"),
+            ("parquet", parquet_path, "read_parquet"),
+        ):
+            base = duckdb_baseline(path, reader, workdir)
+            mine = ours(path, workdir, fmt)
+            print(
+                f"{fmt:<8} {args.rows / base:>14,.0f} {args.rows / mine:>17,.0f} "
+                f"{base / mine:>6.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m outsidein`` runs the CLI."""
+
+from outsidein.cli import main
+
+main()
