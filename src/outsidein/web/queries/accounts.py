@@ -54,9 +54,7 @@ SORT_COLUMNS: dict[SortKey, str] = {
     "open_cases": "open_cases",
     "last_seen": "last_seen",
 }
-MAX_PAGE_SIZE = 200
 RECENT_LIMIT = 100  # rows per section of one account; the newest first
-OPEN_CASE_STATUSES = ("open", "pending")
 
 _SEARCH = """
     $q = ''
@@ -138,7 +136,9 @@ def get_account(
         """SELECT a.*, c.name AS csm_name, p.name AS parent_name,
                (SELECT coalesce(sum(mrr), 0) FROM subscriptions s
                 WHERE s.account_id = a.account_id AND s.start_date <= $today
-                  AND (s.end_date IS NULL OR s.end_date > $today)) AS mrr
+                  AND (s.end_date IS NULL OR s.end_date > $today)) AS mrr,
+               (SELECT count(*) FROM cases k WHERE k.account_id = a.account_id
+                  AND k.status IN ('open', 'pending')) AS open_cases
         FROM accounts a
         LEFT JOIN csms c ON c.csm_id = a.csm_id
         LEFT JOIN accounts p ON p.account_id = a.parent_account_id

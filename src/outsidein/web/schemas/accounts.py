@@ -47,6 +47,7 @@ class Account(BaseModel):
     csm_name: str | None
     created_at: datetime
     mrr: float
+    open_cases: int
     source: str
     loaded_at: datetime
 

@@ -1,0 +1,68 @@
+"""The FastAPI application: the store it owns, the sections plugged into it, its errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import duckdb
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from outsidein import __version__
+from outsidein.store import connect
+from outsidein.web.deps import ServerStore
+from outsidein.web.errors import install_error_handlers
+from outsidein.web.openapi import install_openapi
+from outsidein.web.sections import SECTIONS
+from outsidein.web.templating import STATIC_DIR
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    db_path: Path,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    memory_limit: str | None = None,
+) -> FastAPI:
+    """The web app over the store at ``db_path``.
+
+    The store is opened read-write (and migrated) when the server starts and closed when it
+    stops: while it runs, this process is the store's one writer. Pass ``connection`` when
+    the caller already opened the store, e.g. to fail fast on a lock before serving.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        con = connection if connection is not None else connect(db_path, memory_limit=memory_limit)
+        app.state.store = ServerStore(con)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="Outside-In",
+        version=__version__,
+        description="Customer success measured the way the customer measures it.",
+        lifespan=lifespan,
+    )
+    app.state.db_path = Path(db_path)
+    app.state.nav = [s.nav for s in SECTIONS if s.nav is not None]
+    for section in SECTIONS:
+        if section.api is not None:
+            app.include_router(section.api, prefix=API_PREFIX)
+        if section.pages is not None:
+            app.include_router(section.pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse(app.state.nav[0].path if app.state.nav else "/docs")
+
+    install_error_handlers(app)
+    install_openapi(app)
+    return app

@@ -1,0 +1,36 @@
+"""``/api/v1/accounts``: the account list and one account with its records, as JSON."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from outsidein.web.deps import CursorDep
+from outsidein.web.params import PageParam, PageSizeParam, SearchParam
+from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
+from outsidein.web.schemas.accounts import AccountDetail, AccountList
+from outsidein.web.schemas.errors import ErrorResponse
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+
+@router.get("", response_model=AccountList, summary="Search, sort and page accounts")
+def accounts_list(
+    cur: CursorDep,
+    q: SearchParam = "",
+    sort: SortKey = "name",
+    order: Order = "asc",
+    page: PageParam = 1,
+    page_size: PageSizeParam = 50,
+) -> AccountList:
+    """``q`` matches account id, name, industry, region and CSM (id or name)."""
+    return list_accounts(cur, q=q, sort=sort, order=order, page=page, page_size=page_size)
+
+
+@router.get(
+    "/{account_id}",
+    response_model=AccountDetail,
+    summary="One account with its records",
+    responses={404: {"model": ErrorResponse, "description": "No such account"}},
+)
+def account_detail(cur: CursorDep, account_id: str) -> AccountDetail:
+    return get_account(cur, account_id)

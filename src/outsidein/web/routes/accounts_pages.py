@@ -1,0 +1,99 @@
+"""``/accounts`` and ``/accounts/{id}``: the dashboard's account list and account page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from outsidein.web.deps import CursorDep
+from outsidein.web.params import PageParam, PageSizeParam, SearchParam
+from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
+from outsidein.web.templating import templates, url_with
+
+router = APIRouter(include_in_schema=False)
+
+# (sort key, header label, right-aligned number, first click sorts descending)
+_COLUMNS: tuple[tuple[SortKey, str, bool, bool], ...] = (
+    ("name", "Account", False, False),
+    ("industry", "Industry", False, False),
+    ("segment", "Segment", False, False),
+    ("region", "Region", False, False),
+    ("csm_id", "CSM", False, False),
+    ("mrr", "MRR", True, True),
+    ("open_cases", "Open cases", True, True),
+    ("last_seen", "Last seen", False, True),
+    ("created_at", "Customer since", False, False),
+)
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    """A sortable column header: clicking sorts by it, or flips the order if it is current."""
+
+    key: str
+    label: str
+    numeric: bool
+    href: str
+    aria_sort: str
+    arrow: str
+
+
+def _headers(request: Request, sort: SortKey, order: Order) -> list[HeaderLink]:
+    links = []
+    for key, label, numeric, desc_first in _COLUMNS:
+        current = key == sort
+        if current:
+            next_order = "desc" if order == "asc" else "asc"
+        else:
+            next_order = "desc" if desc_first else "asc"
+        links.append(
+            HeaderLink(
+                key=key,
+                label=label,
+                numeric=numeric,
+                href=url_with(request, sort=key, order=next_order, page=None),
+                aria_sort=("ascending" if order == "asc" else "descending") if current else "none",
+                arrow=("▲" if order == "asc" else "▼") if current else "",
+            )
+        )
+    return links
+
+
+@router.get("/accounts", response_class=HTMLResponse, name="accounts_page")
+def accounts_page(
+    request: Request,
+    cur: CursorDep,
+    q: SearchParam = "",
+    sort: SortKey = "name",
+    order: Order = "asc",
+    page: PageParam = 1,
+    page_size: PageSizeParam = 25,
+) -> Response:
+    result = list_accounts(cur, q=q, sort=sort, order=order, page=page, page_size=page_size)
+    pages = max(1, math.ceil(result.total / page_size))
+    first = (page - 1) * page_size + 1 if result.items else 0
+    return templates.TemplateResponse(
+        request,
+        "accounts.html",
+        {
+            "result": result,
+            "q": q,
+            "sort": sort,
+            "order": order,
+            "pages": pages,
+            "first": first,
+            "last": first + len(result.items) - 1 if result.items else 0,
+            "headers": _headers(request, sort, order),
+            "prev_url": url_with(request, page=page - 1) if page > 1 else None,
+            "next_url": url_with(request, page=page + 1) if page < pages else None,
+        },
+    )
+
+
+@router.get("/accounts/{account_id}", response_class=HTMLResponse, name="account_page")
+def account_page(request: Request, cur: CursorDep, account_id: str) -> Response:
+    detail = get_account(cur, account_id)
+    return templates.TemplateResponse(request, "account.html", {"d": detail})

@@ -1,0 +1,36 @@
+"""The one place a capability plugs into the web app.
+
+A capability adds its JSON router (mounted under ``/api/v1``), its pages router and, if it
+has pages people navigate to, a nav entry, as one :class:`Section` in :data:`SECTIONS`. The
+app includes the routers in this order and the base layout renders the nav entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from outsidein.web.nav import NavItem
+from outsidein.web.routes import accounts, accounts_pages, status
+
+
+@dataclass(frozen=True)
+class Section:
+    """A capability's routes and its entry in the header navigation."""
+
+    name: str
+    api: APIRouter | None = None
+    pages: APIRouter | None = None
+    nav: NavItem | None = None
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "accounts",
+        api=accounts.router,
+        pages=accounts_pages.router,
+        nav=NavItem("Accounts", "/accounts"),
+    ),
+    Section("status", api=status.router),
+)

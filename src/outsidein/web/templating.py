@@ -1,0 +1,109 @@
+"""The Jinja2 environment of the dashboard: autoescaping on, strict about undefined names.
+
+Filters format what people read (money, counts, dates); ``url_with`` rebuilds the current
+URL with some query parameters changed, which every sortable, paged list needs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from outsidein import __version__
+from outsidein.web.nav import NavItem
+from outsidein.web.queries.rows import utc_now
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(value: float | Decimal | None, currency: str = "USD", cents: bool = True) -> str:
+    """``$12,400.00``, rounded half up as people round money; other currencies go after."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(value)).quantize(Decimal("0.01" if cents else "1"), ROUND_HALF_UP)
+    amount = f"{exact:,}"
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """Thousands separators: ``2,000``."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 account``, ``2,000 accounts``."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def when(value: datetime | date | None) -> str:
+    """A timestamp to the minute, or a date, as ISO text people can sort in their head."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the largest whole unit: ``today``, ``3 days ago``, ``5 months ago``."""
+    if value is None:
+        return "never"
+    days = ((now or utc_now()) - value).days
+    if days < 1:
+        return "today"
+    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
+        if days >= size:
+            return f"{plural(days // size, unit)} ago"
+    return "today"  # unreachable: days >= 1 matches "day"
+
+
+def path_part(value: str) -> str:
+    """Quote an id for use as one URL path segment."""
+    return quote(value, safe="")
+
+
+def url_with(request: Request, **updates: Any) -> str:
+    """The current path and query with ``updates`` applied; a value of None removes the key."""
+    params = dict(request.query_params)
+    for key, value in updates.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+def nav_items(request: Request) -> list[tuple[NavItem, bool]]:
+    """The header's links, each with whether it is the current section."""
+    items: list[NavItem] = request.app.state.nav
+    return [(item, item.active(request.url.path)) for item in items]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=money, number=number, plural=plural, when=when, ago=ago, path_part=path_part
+    )
+    env.globals.update(url_with=url_with, nav_items=nav_items, version=__version__)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())

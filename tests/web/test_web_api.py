@@ -1,0 +1,144 @@
+"""The JSON API through a real uvicorn server over a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from outsidein.store import LATEST_VERSION
+
+from .conftest import LiveServer
+
+
+@pytest.fixture(scope="module")
+def api(small_server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=small_server.url + "/api/v1", timeout=30) as client:
+        yield client
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [item["account_id"] for item in body["items"]]
+
+
+def test_list_returns_every_account_with_current_figures(api: httpx.Client) -> None:
+    body = api.get("/accounts").json()
+    assert body["total"] == 5
+    assert (body["page"], body["page_size"]) == (1, 50)
+    assert ids(body) == ["A-001", "A-002", "A-005", "A-003", "A-004"]  # by name
+    acme = body["items"][0]
+    assert acme["name"] == "Acme Corp"
+    assert acme["csm_name"] == "Dana Scully"
+    # S-1 + S-2 are active today; S-3 ended long ago.
+    assert acme["mrr"] == pytest.approx(5750.50)
+    assert acme["open_cases"] == 2  # open + pending; the closed one does not count
+    assert acme["last_seen"] is not None
+
+
+def test_mrr_counts_only_subscriptions_active_today(api: httpx.Client) -> None:
+    mrr = {i["account_id"]: i["mrr"] for i in api.get("/accounts").json()["items"]}
+    # A-003 starts in 10 days; A-005's subscription ends today, so it is not active today.
+    assert mrr == {"A-001": 5750.5, "A-002": 1200, "A-003": 0, "A-004": 300, "A-005": 0}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("acme", ["A-001"]),
+        ("A-00", ["A-001", "A-002", "A-005", "A-003", "A-004"]),
+        ("software", ["A-005", "A-003"]),  # industry
+        ("apac", ["A-004"]),  # region
+        ("mulder", ["A-002", "A-005"]),  # CSM name
+        ("csm1", ["A-001", "A-003"]),  # CSM id
+        ("' OR 1=1 --", []),
+        ("%", []),  # a literal, not a wildcard
+    ],
+)
+def test_search(api: httpx.Client, q: str, expected: list[str]) -> None:
+    body = api.get("/accounts", params={"q": q}).json()
+    assert ids(body) == expected
+    assert body["total"] == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("sort", "order", "expected"),
+    [
+        ("mrr", "desc", ["A-001", "A-002", "A-004", "A-003", "A-005"]),
+        ("mrr", "asc", ["A-003", "A-005", "A-004", "A-002", "A-001"]),
+        ("open_cases", "desc", ["A-001", "A-004", "A-002", "A-003", "A-005"]),
+        ("last_seen", "desc", ["A-001", "A-002", "A-003", "A-004", "A-005"]),  # nulls last
+        ("created_at", "asc", ["A-005", "A-001", "A-002", "A-003", "A-004"]),
+        ("account_id", "desc", ["A-005", "A-004", "A-003", "A-002", "A-001"]),
+        ("region", "asc", ["A-004", "A-001", "A-002", "A-003", "A-005"]),
+    ],
+)
+def test_sort(api: httpx.Client, sort: str, order: str, expected: list[str]) -> None:
+    assert ids(api.get("/accounts", params={"sort": sort, "order": order}).json()) == expected
+
+
+def test_paging_keeps_the_total(api: httpx.Client) -> None:
+    pages = [
+        api.get("/accounts", params={"sort": "account_id", "page": n, "page_size": 2}).json()
+        for n in (1, 2, 3, 4)
+    ]
+    assert [ids(p) for p in pages] == [["A-001", "A-002"], ["A-003", "A-004"], ["A-005"], []]
+    assert {p["total"] for p in pages} == {5}
+    assert [p["page"] for p in pages] == [1, 2, 3, 4]
+
+
+def test_account_detail(api: httpx.Client) -> None:
+    body = api.get("/accounts/A-001").json()
+    account = body["account"]
+    assert account["name"] == "Acme Corp"
+    assert account["csm_name"] == "Dana Scully"
+    assert account["mrr"] == pytest.approx(5750.5)
+    assert account["open_cases"] == 2
+    assert [s["subscription_id"] for s in body["subscriptions"]] == ["S-2", "S-1", "S-3"]
+    assert [c["contact_id"] for c in body["contacts"]] == ["C-1", "C-2"]
+    assert [i["invoice_id"] for i in body["invoices"]] == ["I-2", "I-1"]
+    assert [t["touchpoint_id"] for t in body["touchpoints"]] == ["T-2", "T-1"]
+    assert [c["case_id"] for c in body["cases"]] == ["K-1", "K-2", "K-3"]
+    assert [r["response_id"] for r in body["survey_responses"]] == ["R-1", "R-2"]
+    usage = body["usage"]
+    assert usage["events_30d"] == 5  # the login 60 days ago is outside the window
+    assert usage["active_users_30d"] == 2
+    assert usage["top_events_30d"] == [{"event": "report.viewed", "count": 5}]
+    assert usage["last_seen"] is not None
+
+
+def test_account_detail_of_a_quiet_account(api: httpx.Client) -> None:
+    body = api.get("/accounts/A-005").json()
+    assert body["account"]["parent_name"] == "Initech"
+    assert body["usage"] == {
+        "events_30d": 0,
+        "active_users_30d": 0,
+        "last_seen": None,
+        "top_events_30d": [],
+    }
+    assert body["contacts"] == body["invoices"] == body["cases"] == []
+
+
+def test_status(api: httpx.Client) -> None:
+    body = api.get("/status").json()
+    assert body["schema_version"] == body["latest_schema_version"] == LATEST_VERSION
+    assert body["tables"]["accounts"] == 5
+    assert body["tables"]["subscriptions"] == 7
+    assert body["tables"]["events"] == 7
+    assert body["tables"]["jobs"] == 0
+    assert set(body["tables"]) >= {"csms", "contacts", "invoices", "touchpoints", "cases"}
+
+
+def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
+    doc = httpx.get(small_server.url + "/openapi.json", timeout=30).json()
+    listing = doc["paths"]["/api/v1/accounts"]["get"]
+    assert "422" not in listing["responses"]
+    assert listing["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    detail = doc["paths"]["/api/v1/accounts/{account_id}"]["get"]
+    assert "404" in detail["responses"]
+    assert {p["name"] for p in listing["parameters"]} == {"q", "sort", "order", "page", "page_size"}
+    assert "ErrorResponse" in doc["components"]["schemas"]
+    assert httpx.get(small_server.url + "/docs", timeout=30).status_code == 200
