@@ -141,4 +141,10 @@ def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
     assert "404" in detail["responses"]
     assert {p["name"] for p in listing["parameters"]} == {"q", "sort", "order", "page", "page_size"}
     assert "ErrorResponse" in doc["components"]["schemas"]
-    assert httpx.get(small_server.url + "/docs", timeout=30).status_code == 200
+    docs = httpx.get(small_server.url + "/docs", timeout=30)
+    assert docs.status_code == 200
+    # Offline: the Swagger UI files come from this server, never from a CDN.
+    assert "cdn" not in docs.text.lower()
+    assert "/static-offline-docs/swagger-ui-bundle.js" in docs.text
+    bundle = httpx.get(small_server.url + "/static-offline-docs/swagger-ui-bundle.js", timeout=30)
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000

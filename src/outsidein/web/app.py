@@ -10,6 +10,7 @@ import duckdb
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
 from outsidein.store import connect
@@ -44,7 +45,8 @@ def create_app(
         finally:
             app.state.store.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served from files inside fastapi-offline: /docs works offline.
+    app = FastAPIOffline(
         title="Outside-In",
         version=__version__,
         description="Customer success measured the way the customer measures it.",
