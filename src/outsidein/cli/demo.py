@@ -1,0 +1,96 @@
+"""``outsidein demo``: simulate a company, load it, and serve the dashboard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from outsidein.cli.app import DbOption, app, console, settings
+from outsidein.ingest import load_directory
+from outsidein.sim import simulate
+from outsidein.store import connect
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> bool:
+    manifest = folder / "ground_truth" / "manifest.json"
+    if not manifest.is_file():
+        return False
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
+
+
+@app.command()
+def demo(
+    accounts: Annotated[int, typer.Option(help="Accounts in the simulated company")] = 2000,
+    months: Annotated[int, typer.Option(help="Months of history")] = 24,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same company")] = 7,
+    data: Annotated[Path, typer.Option(help="Where the simulated files go")] = Path(
+        "outsidein-data"
+    )
+    / "demo-company",
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    serve: Annotated[bool, typer.Option(help="Start the dashboard when loaded")] = True,
+) -> None:
+    """Simulate a B2B SaaS company, load it into the store and open the dashboard."""
+    cfg = settings(db)
+    if _simulated_already(data, accounts, months, seed):
+        console.print(f"[dim]simulated company already in {data} (seed {seed})[/]")
+    else:
+        with _progress() as bar:
+            task = bar.add_task("simulating the company", total=None)
+
+            def on_step(step: str, done: int, total: int) -> None:
+                bar.update(task, description=f"simulating: {step}", completed=done, total=total)
+
+            simulate(data, accounts=accounts, months=months, seed=seed, progress=on_step)
+
+    con = connect(cfg.db, memory_limit=cfg.memory_limit)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("loading into the store", total=None)
+
+            def on_file(kind: str, path: Path, index: int, total: int) -> None:
+                bar.update(task, description=f"loading {kind}", completed=index, total=total)
+
+            results = load_directory(con, data, on_file=on_file)
+            bar.update(task, description="loaded", completed=len(results))
+        loaded = sum(r.rows_loaded for r in results)
+        rejected = sum(r.rows_rejected for r in results if not r.already_loaded)
+        console.print(
+            f"loaded {loaded:,} new or changed rows from {len(results)} files into {cfg.db}"
+            + (f"; [red]{rejected:,} rejected[/] (see the rejects table)" if rejected else ""),
+            highlight=False,
+        )
+    finally:
+        con.close()
+
+    if serve:
+        from outsidein.web import serve as run_server
+
+        console.print(
+            f"[bold green]Outside-In is running at http://{host}:{port}/[/] (Ctrl+C to stop)",
+            highlight=False,
+        )
+        run_server(cfg.db, host, port, memory_limit=cfg.memory_limit)

@@ -1,0 +1,158 @@
+"""Support cases, the touchpoints they create, and the CSAT answers that follow them.
+
+Unhealthy customers open more cases, of higher priority, that take longer: more of them
+breach their SLA, involve several functions (support hands off to product, billing or
+success, sometimes back again) and end in lower CSAT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR
+from outsidein.sim.catalog import CASE_SUBJECTS
+from outsidein.sim.journey import (
+    BILLING,
+    CH,
+    FAILED,
+    NEUTRAL,
+    OK,
+    PRODUCT,
+    SERVICE,
+    SUCCESS,
+    SUPPORT,
+    Touches,
+)
+from outsidein.sim.names import REGION_UTC_SHIFT_HOURS
+from outsidein.sim.streams import stream
+from outsidein.sim.world import World
+from outsidein.sim.writer import TableSink
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+SLA_HOURS = (72.0, 24.0, 8.0, 4.0)
+CASE_RATE = (0.25, 0.7, 1.5)  # cases per customer-month at full health, by segment
+FUNCTION_SETS = (
+    "support",
+    "support,product",
+    "support,billing",
+    "support,success",
+    "support,product,success",
+)
+FUNCTION_SHARES = (0.6, 0.2, 0.08, 0.07, 0.05)
+SUBJECT_AREA = ("support", "product", "billing", "success", "product")
+CSAT_RESPONSE_RATE = 0.3
+
+
+def _subjects() -> tuple[list[str], list[int], list[int]]:
+    flat: list[str] = []
+    offsets: list[int] = []
+    sizes: list[int] = []
+    for area in SUBJECT_AREA:
+        offsets.append(len(flat))
+        flat.extend(CASE_SUBJECTS[area])
+        sizes.append(len(CASE_SUBJECTS[area]))
+    return flat, offsets, sizes
+
+
+def cases(
+    seed: int,
+    world: World,
+    sink: TableSink,
+    touches: Touches,
+    surveys: TableSink,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Generate each month's cases with their touchpoints and CSAT responses."""
+    co = world.company
+    window = world.window
+    end_us = window.end_us
+    people = touches.people
+    subject_list, subject_off, subject_n = _subjects()
+    subjects = pa.array(subject_list)
+    for m in range(window.months):
+        rng = stream(seed, "cases", m)
+        ms, me = int(window.bounds[m]), int(window.bounds[m + 1])
+        customers = np.flatnonzero(world.seats[:, m] > 0)
+        h_all = np.nan_to_num(world.health[:, m], nan=0.6)
+        rate = np.array(CASE_RATE)[co.segment[customers]] * (0.6 + 1.2 * (1 - h_all[customers]))
+        rate = rate + 2.0 * world.incidents[customers, m]
+        acc = np.repeat(customers, rng.poisson(rate))
+        n = len(acc)
+        h = h_all[acc]
+        off_hours = rng.random(n) < 0.1
+        shift = np.array(REGION_UTC_SHIFT_HOURS)[co.region[acc]]
+        hour = np.where(off_hours, rng.uniform(0, 24, n), (rng.uniform(8, 18, n) + shift) % 24)
+        opened = rng.integers(ms, me, n) * US_PER_DAY + (hour * US_PER_HOUR).astype(np.int64)
+
+        weights = np.stack(
+            [np.full(n, 0.3), np.full(n, 0.5), 0.15 + 0.2 * (1 - h), 0.05 + 0.1 * (1 - h)], axis=1
+        )
+        weights[world.incidents[acc, m], :2] = 0.05
+        cum = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+        priority = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), 3)
+        sla = np.array(SLA_HOURS)[priority]
+
+        shares = np.array(FUNCTION_SHARES)[None, :] * np.ones((n, 1))
+        shares[:, 1:] *= (0.6 + 0.8 * (1 - h))[:, None]
+        fcum = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
+        fset = np.minimum((rng.random(n)[:, None] > fcum).sum(axis=1), len(FUNCTION_SETS) - 1)
+        multi = fset > 0
+
+        factor = np.exp(rng.normal(np.log(0.3) + 1.0 * (1 - h) + 0.3 * multi, 0.6))
+        hours = sla * factor
+        closed = opened + (hours * US_PER_HOUR).astype(np.int64)
+        breached = hours > sla
+        done = closed < end_us
+        recent = done & (closed >= end_us - 3 * US_PER_DAY)
+        waiting = np.where(rng.random(n) < 0.5, 0, 1)  # open / pending
+        status = np.where(done, np.where(recent, 2, 3), waiting)
+        contact = people.anyone(acc, rng.random(n))
+        subject = (
+            np.array(subject_off)[fset] + rng.integers(0, 1 << 20, n) % np.array(subject_n)[fset]
+        )
+
+        sink.write(
+            {
+                "account_id": co.account_ids.take(pa.array(acc)),
+                "contact_id": people.contact_ids.take(pa.array(contact)),
+                "opened_at": opened,
+                "closed_at": np.where(done, closed, -1),
+                "priority": pa.array(PRIORITIES).take(pa.array(priority)),
+                "sla_hours": sla,
+                "status": pa.array(("open", "pending", "solved", "closed")).take(pa.array(status)),
+                "functions": pa.array(FUNCTION_SETS).take(pa.array(fset)),
+                "subject": subjects.take(pa.array(subject)),
+            }
+        )
+
+        channel = rng.choice([CH["ticket"], CH["chat"], CH["phone"]], n, p=[0.6, 0.25, 0.15])
+        outcome = np.where(~done, NEUTRAL, np.where(breached, FAILED, OK))
+        product = (fset == 1) | (fset == 4)
+        handed = np.where(product, PRODUCT, np.where(fset == 2, BILLING, -1))
+        handed = np.where(fset == 3, SUCCESS, handed)
+        touches.add(
+            acc, opened, SUPPORT, channel, SERVICE, outcome, handed_to=handed, contact=contact
+        )
+        touches.hand_off(rng, acc[product], opened[product], PRODUCT, SERVICE, hand_back=SUPPORT)
+        for to in (BILLING, SUCCESS):
+            sel = handed == to
+            touches.hand_off(rng, acc[sel], opened[sel], to, SERVICE)
+
+        answer = done & (rng.random(n) < CSAT_RESPONSE_RATE)
+        answered = closed + rng.uniform(1, 48, n).astype(np.int64) * US_PER_HOUR
+        score = np.clip(np.round(2.6 + 2.9 * h - 1.0 * breached + rng.normal(0, 0.7, n)), 1, 5)
+        surveys.write(
+            {
+                "account_id": co.account_ids.take(pa.array(acc[answer])),
+                "contact_id": people.contact_ids.take(pa.array(contact[answer])),
+                "survey": pa.repeat(pa.scalar("Support CSAT"), int(answer.sum())),
+                "answered_at": answered[answer],
+                "kind": pa.repeat(pa.scalar("csat"), int(answer.sum())),
+                "score": score[answer],
+            }
+        )
+        if progress is not None:
+            progress(m + 1)

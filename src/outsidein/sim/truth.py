@@ -1,0 +1,182 @@
+"""Ground truth: what really happened, so analytics and models can be checked against it.
+
+Latent health per account-month, churn with its drivers, the needs segments, the planted
+success-plan experiment with its exact causal effect, and a manifest of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from outsidein.sim.calendar import to_date
+from outsidein.sim.surveys import outcome_id
+from outsidein.sim.world import (
+    DRIVERS,
+    TREATMENT_DELTA,
+    TREATMENT_NAME,
+    TREATMENT_SHARE,
+    TREATMENT_THRESHOLD,
+    World,
+)
+
+I64 = NDArray[np.int64]
+
+
+def _dates(days: I64) -> pa.Array:
+    missing = days < 0
+    return pa.array(np.where(missing, 0, days).astype(np.int32), mask=missing).view(pa.date32())
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", store_schema=False)
+
+
+def _json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def drivers_text(flags: I64) -> list[str]:
+    """Comma-separated churn drivers from their bit flags ("other" when none applied)."""
+    out = []
+    for f in flags.tolist():
+        names = [d for i, d in enumerate(DRIVERS) if f >> i & 1]
+        out.append(",".join(names) or "other")
+    return out
+
+
+def write_accounts(path: Path, world: World, broken_handoffs: I64) -> None:
+    """One row per account.
+
+    ``churned`` means churned and not back at the end (``churn_date`` is then the end date
+    of its last subscription, a contract anniversary); ``reactivated`` accounts came back
+    once, on a new contract whose anniversaries later renewals follow. ``broken_handoffs``
+    counts hand-offs (``handed_to`` set) the receiving function never followed up, among
+    those made at least 7 days before ``as_of``.
+    """
+    co = world.company
+    churned = world.churned
+    idx = np.flatnonzero(churned)
+    drivers = np.full(co.n, None, dtype=object)
+    drivers[idx] = drivers_text(world.driver_flags[idx])
+    seg_names = pa.array(world.needs.names)
+    _write(
+        path,
+        pa.table(
+            {
+                "account_id": co.account_ids,
+                "needs_segment": pa.array(co.needs_segment, pa.int32()),
+                "needs_segment_name": seg_names.take(pa.array(co.needs_segment)),
+                "churned": pa.array(churned),
+                "churn_date": _dates(np.where(churned, world.churn_day, -1)),
+                "churn_drivers": pa.array(drivers, pa.string()),
+                "eligible": pa.array(world.eligible),
+                "treated": pa.array(world.treated),
+                "treatment_date": _dates(world.treatment_day),
+                "reactivated": pa.array(world.reactivation_day >= 0),
+                "reactivated_at": _dates(world.reactivation_day),
+                "champion_left_date": _dates(world.champion_left_day),
+                "csm_overloaded": pa.array(co.csm_overloaded),
+                "broken_handoffs": pa.array(broken_handoffs, pa.int32()),
+            }
+        ),
+    )
+
+
+def write_health(path: Path, world: World) -> int:
+    """One row per account and month from the account's first month; returns the row count."""
+    exists = ~np.isnan(world.health)
+    acc, month = np.nonzero(exists)
+    firsts = pa.array(world.window.bounds[:-1][month].astype(np.int32)).view(pa.date32())
+    table = pa.table(
+        {
+            "account_id": world.company.account_ids.take(pa.array(acc)),
+            "month": firsts,
+            "health": np.round(world.health[acc, month], 4),
+            "health_without_intervention": np.round(world.health_cf[acc, month], 4),
+        }
+    )
+    _write(path, table)
+    return int(table.num_rows)
+
+
+def write_interventions(path: Path, world: World) -> None:
+    ids = world.company.account_ids
+    month = world.window.month_start(world.treatment_month)
+
+    def listed(mask: NDArray[np.bool_]) -> list[str]:
+        return [str(v) for v in pc.filter(ids, pa.array(mask)).to_pylist()]
+
+    effect = {k: round(v, 6) if isinstance(v, float) else v for k, v in world.effect.items()}
+    plan = {
+        "name": TREATMENT_NAME,
+        "description": (
+            "A success plan: a kickoff with the champion and two monthly check-ins by the "
+            "success team (touchpoints with function 'success', channel 'success_plan' for "
+            "the kickoff). It raises the account's latent health."
+        ),
+        "eligibility": (
+            f"customers active at the end of {month:%Y-%m} whose latent health in the month "
+            f"before was below {TREATMENT_THRESHOLD}"
+        ),
+        "assignment": f"randomized: each eligible account treated with probability "
+        f"{TREATMENT_SHARE}",
+        "treatment_month": month.isoformat(),
+        "true_effect": {
+            "on_health": (
+                f"+{TREATMENT_DELTA} on latent health (logit scale) in every month after the "
+                "treatment month"
+            ),
+            **effect,
+        },
+        "eligible_accounts": listed(world.eligible),
+        "treated_accounts": listed(world.treated),
+        "control_accounts": listed(world.eligible & ~world.treated),
+    }
+    _json(path, {"interventions": [plan]})
+
+
+def write_needs(path: Path, world: World) -> None:
+    needs = world.needs
+    counts = np.bincount(world.company.needs_segment, minlength=needs.count)
+    segments = []
+    for k in range(needs.count):
+        segments.append(
+            {
+                "id": k,
+                "name": needs.names[k],
+                "accounts": int(counts[k]),
+                "underserved": k == needs.underserved,
+                "key_outcomes": [outcome_id(o) for o in needs.key_outcomes[k]],
+                "importance": {
+                    outcome_id(o): round(float(v), 3) for o, v in enumerate(needs.importance[k])
+                },
+                "satisfaction": {
+                    outcome_id(o): round(float(v), 3) for o, v in enumerate(needs.satisfaction[k])
+                },
+            }
+        )
+    _json(path, {"segments": segments})
+
+
+def write_manifest(
+    path: Path, world: World, params: dict[str, Any], counts: dict[str, int]
+) -> None:
+    _json(
+        path,
+        {
+            **params,
+            "as_of": world.window.as_of.isoformat(),
+            "window_start": to_date(world.window.start_day).isoformat(),
+            "counts": counts,
+        },
+    )

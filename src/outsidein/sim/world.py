@@ -1,0 +1,315 @@
+"""The latent world: each account's health month by month and its commercial life.
+
+Health is an AR(1) process in logit space around the account's own level, hit by shocks
+(a champion leaving, support incidents). Health then drives everything observable: renewals
+and churn, expansions and contractions, reactivation. A randomized "success plan" is planted
+half-way through the window, and because the health shocks are shared with a counterfactual
+path, its true causal effect is known exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from outsidein.sim.calendar import NEVER, Window, add_months, months_between
+from outsidein.sim.catalog import FX, PRICE_PER_SEAT, TRIAL_SEATS
+from outsidein.sim.company import Company
+from outsidein.sim.needs import Needs
+from outsidein.sim.streams import stream
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+B = NDArray[np.bool_]
+
+NONE, TRIAL, ACTIVE, CHURNED = 0, 1, 2, 3  # account status
+SUB_STATUSES = ("trialing", "active", "ended", "churned")
+SUB_TRIALING, SUB_ACTIVE, SUB_ENDED, SUB_CHURNED = 0, 1, 2, 3
+CHANGE_KINDS = ("seats_up", "seats_down", "upgrade", "downgrade")
+
+PHI = 0.85  # monthly persistence of health deviations (logit)
+SIGMA = 0.35  # monthly health noise (logit)
+CHAMPION_LEFT_P = 0.012  # monthly chance the champion leaves
+CHAMPION_SHOCK = 1.0
+INCIDENT_P = (0.02, 0.03, 0.05)  # monthly chance of a support incident, by segment
+INCIDENT_SHOCK = 0.5
+
+TREATMENT_NAME = "success_plan"
+TREATMENT_DELTA = 0.8  # logit health added every month after the plan starts
+TREATMENT_THRESHOLD = 0.45  # at risk: health below this the month before
+TREATMENT_SHARE = 0.5
+
+CHURN_BASE = -2.2
+CHURN_BY_SEGMENT = (0.45, 0.0, -0.5)
+CHURN_HEALTH = 1.4  # churn logit falls by this per unit of latent health logit
+DRIVERS = ("low_health", "champion_left", "support_incidents", "budget_cut", "unmet_needs")
+DRIVER_WEIGHTS = (0.0, 1.1, 0.7, 2.2, 0.0)  # low health and unmet needs act through health
+BUDGET_CUT_P = 0.05
+REACTIVATION_P = 0.012  # monthly chance a churned customer comes back (from 90 days)
+
+
+def sigmoid(x: F64) -> F64:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+def price(plan: I64, seats: I64, currency: I64) -> F64:
+    """Monthly recurring revenue: per-seat list price with a volume discount."""
+    discount = np.clip(0.05 * np.log2(np.maximum(seats, 1) / 10.0), 0.0, 0.25)
+    gross = seats * np.array(PRICE_PER_SEAT)[plan] * np.array(FX)[currency] * (1 - discount)
+    return np.asarray(np.round(gross, 2), dtype=np.float64)
+
+
+@dataclass
+class Rows:
+    """Growing columns of a log, appended a month at a time."""
+
+    cols: dict[str, list[NDArray[np.generic]]] = field(default_factory=dict)
+
+    def add(self, **values: NDArray[np.generic]) -> None:
+        for key, value in values.items():
+            self.cols.setdefault(key, []).append(np.asarray(value))
+
+    def get(self, key: str) -> NDArray[np.generic]:
+        parts = self.cols.get(key, [])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class World:
+    """The simulated history every table is drawn from, and the ground truth about it."""
+
+    window: Window
+    company: Company
+    needs: Needs
+    health: F64  # (accounts, months) effective health 0..1, NaN before the account exists
+    health_cf: F64  # the same without the intervention
+    seats: I64  # (accounts, months) seats in use during the month, 0 when not a customer
+    plan: I64  # (accounts, months) plan index, -1 when not a customer
+    incidents: B  # (accounts, months)
+    life: I64  # (accounts, 4): start, end of first life, start, end of second (NEVER = open)
+    subs: dict[str, NDArray[np.generic]]  # subscription rows, sorted by account and start
+    renewals: dict[str, NDArray[np.generic]]  # account, day, churned
+    changes: dict[str, NDArray[np.generic]]  # account, day, kind
+    reactivation_day: I64  # -1 when never reactivated
+    churn_day: I64  # day of the last churn, -1 when none
+    churned: B  # churned and not (re)active at the end
+    driver_flags: I64  # bit i set when DRIVERS[i] applied at the last churn
+    champion_left_day: I64  # -1 when the champion stayed
+    eligible: B
+    treated: B
+    treatment_day: I64  # -1 when untreated
+    treatment_month: int
+    effect: dict[str, float | int]  # the true effect of the success plan (see truth.py)
+
+
+def simulate_world(seed: int, company: Company, needs: Needs, window: Window) -> World:
+    """Run the accounts through the window month by month (vectorized over accounts)."""
+    rng = stream(seed, "world")
+    n, months = company.n, window.months
+    seg, mu = company.segment, company.mu
+    is_new = company.created_day >= window.start_day
+    created_m = window.month_of(company.created_day)
+    t_month = months // 2
+
+    health = np.full((n, months), np.nan)
+    health_cf = np.full((n, months), np.nan)
+    seats_m = np.zeros((n, months), dtype=np.int64)
+    plan_m = np.full((n, months), -1, dtype=np.int64)
+    incidents = np.zeros((n, months), dtype=np.bool_)
+
+    x = np.zeros(n)
+    exists = ~is_new
+    status = np.where(is_new, NONE, ACTIVE).astype(np.int64)
+    anchor = company.paid_start.copy()
+    cur_start = np.where(is_new, company.created_day, company.paid_start)
+    cur_plan = company.plan0.copy()
+    cur_seats = np.where(is_new, TRIAL_SEATS, company.seats0).astype(np.int64)
+    cur_mrr = np.where(is_new, 0.0, price(cur_plan, cur_seats, company.currency))
+    life = np.full((n, 4), NEVER, dtype=np.int64)
+    life[:, 0] = np.where(is_new, company.created_day, company.paid_start)
+    champion_left = np.full(n, -1, dtype=np.int64)
+    churn_day = np.full(n, -1, dtype=np.int64)
+    react_day = np.full(n, -1, dtype=np.int64)
+    flags = np.zeros(n, dtype=np.int64)
+    eligible = np.zeros(n, dtype=np.bool_)
+    treated = np.zeros(n, dtype=np.bool_)
+    treat_day = np.full(n, -1, dtype=np.int64)
+    p_first = np.full(n, np.nan)
+    p_first_cf = np.full(n, np.nan)
+    churn_first = np.zeros(n, dtype=np.bool_)
+    churn_first_cf = np.zeros(n, dtype=np.bool_)
+    subs, renewals, changes = Rows(), Rows(), Rows()
+
+    def close(mask: B, end: I64, code: int) -> None:
+        idx = np.flatnonzero(mask)
+        subs.add(
+            account=idx,
+            start=cur_start[idx],
+            end=end[idx],
+            plan=cur_plan[idx],
+            seats=cur_seats[idx],
+            mrr=cur_mrr[idx],
+            status=np.full(len(idx), code),
+        )
+
+    for m in range(months):
+        ms, me = int(window.bounds[m]), int(window.bounds[m + 1])
+        new = is_new & (created_m == m)
+        eps = rng.normal(size=n)
+        if m == 0:
+            x = np.where(exists, mu + eps * SIGMA / np.sqrt(1 - PHI**2), x)
+        else:
+            x = np.where(exists, mu + PHI * (x - mu) + SIGMA * eps, x)
+        x = np.where(new, mu - 0.2 + 0.5 * eps, x)
+        exists = exists | new
+        status[new] = TRIAL
+        customer = (status == TRIAL) | (status == ACTIVE)
+
+        day = rng.integers(ms, me, n)
+        champ = (status == ACTIVE) & (champion_left < 0) & (rng.random(n) < CHAMPION_LEFT_P)
+        champion_left[champ] = day[champ]
+        inc = customer & (rng.random(n) < np.array(INCIDENT_P)[seg])
+        incidents[:, m] = inc
+        x = x - CHAMPION_SHOCK * champ - INCIDENT_SHOCK * inc
+        boost = np.where(treated & (m > t_month), TREATMENT_DELTA, 0.0)
+        z = x + boost
+        health_cf[:, m] = np.where(exists, sigmoid(x), np.nan)
+        health[:, m] = np.where(exists, sigmoid(z), np.nan)
+        h = health[:, m]
+
+        # trials convert on their paid start
+        conv = (status == TRIAL) & (company.paid_start < me)
+        status[conv] = ACTIVE
+        anchor[conv] = company.paid_start[conv]
+        cur_start[conv] = company.paid_start[conv]
+        cur_seats[conv] = company.seats0[conv]
+        cur_mrr[conv] = price(cur_plan, cur_seats, company.currency)[conv]
+
+        # renewals on the anniversary of the current contract; churn happens only here
+        k = months_between(anchor, np.full(n, ms))
+        r = add_months(anchor, k)
+        renew = (status == ACTIVE) & (k > 0) & (k % 12 == 0) & (r < me)
+        recent_champ = (champion_left >= 0) & (champion_left <= r) & (r - champion_left <= 365)
+        recent_inc = incidents[:, max(0, m - 5) : m + 1].any(axis=1)
+        budget = rng.random(n) < BUDGET_CUT_P
+        low = h < 0.4
+        unmet = company.needs_segment == needs.underserved
+        driver = np.stack([low, recent_champ, recent_inc, budget, unmet], axis=1)
+        logit = CHURN_BASE + np.array(CHURN_BY_SEGMENT)[seg] - CHURN_HEALTH * z
+        logit = logit + driver.astype(np.float64) @ np.array(DRIVER_WEIGHTS)
+        u = rng.random(n)
+        churn = renew & (u < sigmoid(logit))
+        first = renew & treated & (m > t_month) & np.isnan(p_first)
+        p_first[first] = sigmoid(logit)[first]
+        p_first_cf[first] = sigmoid(logit + CHURN_HEALTH * boost)[first]
+        churn_first[first] = churn[first]
+        churn_first_cf[first] = (u < p_first_cf)[first]
+        renewals.add(account=np.flatnonzero(renew), day=r[renew], churned=churn[renew])
+        close(churn, r, SUB_CHURNED)
+        status[churn] = CHURNED
+        churn_day[churn] = r[churn]
+        flags[churn] = (driver[churn] * (1 << np.arange(len(DRIVERS)))).sum(axis=1)
+        second = churn & (react_day >= 0)
+        life[churn & ~second, 1] = r[churn & ~second]
+        life[second, 3] = r[second]
+
+        # mid-term changes: end one row and start another the same day
+        lo = np.maximum(cur_start + 1, ms)
+        can = (status == ACTIVE) & (lo < me)
+        cday = lo + np.floor(rng.random(n) * np.maximum(me - lo, 1)).astype(np.int64)
+        p = np.stack(
+            [
+                0.035 * (0.3 + 1.4 * h),
+                0.025 * (1.6 - 1.4 * h),
+                np.where(cur_plan < 2, 0.006 * (0.2 + 1.6 * h), 0.0),
+                np.where(cur_plan > 0, 0.004 * (1.8 - 1.6 * h), 0.0),
+            ],
+            axis=1,
+        )
+        kind = (rng.random(n)[:, None] > np.cumsum(np.nan_to_num(p), axis=1)).sum(axis=1)
+        grow = rng.uniform(1.1, 1.5, n)
+        new_seats = np.where(kind == 0, np.ceil(cur_seats * grow), cur_seats)
+        new_seats = np.where(kind == 1, np.floor(cur_seats * (grow - 0.5)), new_seats)
+        new_seats = np.maximum(new_seats, 1).astype(np.int64)
+        new_plan = cur_plan + (kind == 2) - (kind == 3)
+        change = can & (kind < 4) & ((new_seats != cur_seats) | (new_plan != cur_plan))
+        close(change, cday, SUB_ENDED)
+        changes.add(account=np.flatnonzero(change), day=cday[change], kind=kind[change])
+        cur_start[change] = cday[change]
+        cur_seats[change] = new_seats[change]
+        cur_plan[change] = new_plan[change]
+        cur_mrr[change] = price(cur_plan, cur_seats, company.currency)[change]
+
+        # some churned customers come back once, on a new contract
+        back = (
+            (status == CHURNED)
+            & (react_day < 0)
+            & (ms - churn_day >= 90)
+            & (rng.random(n) < REACTIVATION_P * (0.5 + np.nan_to_num(h)))
+        )
+        rday = rng.integers(ms, me, n)
+        status[back] = ACTIVE
+        react_day[back] = rday[back]
+        anchor[back] = rday[back]
+        cur_start[back] = rday[back]
+        cur_seats[back] = np.maximum(1, np.round(cur_seats * 0.8)).astype(np.int64)[back]
+        cur_mrr[back] = price(cur_plan, cur_seats, company.currency)[back]
+        life[back, 2] = rday[back]
+
+        if m == t_month and m > 0:
+            at_risk = health[:, m - 1] < TREATMENT_THRESHOLD
+            eligible = (status == ACTIVE) & np.nan_to_num(at_risk).astype(np.bool_)
+            treated = eligible & (rng.random(n) < TREATMENT_SHARE)
+            treat_day = np.where(treated, rng.integers(ms, me, n), -1)
+
+        now_customer = customer | (status == TRIAL) | (status == ACTIVE)
+        seats_m[:, m] = np.where(now_customer, cur_seats, 0)
+        plan_m[:, m] = np.where(now_customer, cur_plan, -1)
+
+    close(status == ACTIVE, np.full(n, NEVER), SUB_ACTIVE)
+    trial = status == TRIAL
+    cur_start[trial] = company.created_day[trial]
+    close(trial, np.full(n, NEVER), SUB_TRIALING)
+
+    rows = {k: subs.get(k) for k in ("account", "start", "end", "plan", "seats", "mrr", "status")}
+    order = np.lexsort((rows["start"], rows["account"]))
+    after = (np.arange(months) > t_month)[None, :] & treated[:, None] & ~np.isnan(health)
+    has_renewal = ~np.isnan(p_first)
+    effect: dict[str, float | int] = {
+        "health_logit_delta": TREATMENT_DELTA,
+        "mean_health_delta_treated": float(np.mean((health - health_cf)[after]))
+        if after.any()
+        else 0.0,
+        "churn_probability_delta_first_renewal": float(np.mean((p_first - p_first_cf)[has_renewal]))
+        if has_renewal.any()
+        else 0.0,
+        "treated_with_renewal_after_treatment": int(has_renewal.sum()),
+        "churned_at_first_renewal_treated": int(churn_first[has_renewal].sum()),
+        "churned_at_first_renewal_counterfactual": int(churn_first_cf[has_renewal].sum()),
+    }
+    return World(
+        window=window,
+        company=company,
+        needs=needs,
+        health=health,
+        health_cf=health_cf,
+        seats=seats_m,
+        plan=plan_m,
+        incidents=incidents,
+        life=life,
+        subs={k: v[order] for k, v in rows.items()},
+        renewals={k: renewals.get(k) for k in ("account", "day", "churned")},
+        changes={k: changes.get(k) for k in ("account", "day", "kind")},
+        reactivation_day=react_day,
+        churn_day=churn_day,
+        churned=status == CHURNED,
+        driver_flags=flags,
+        champion_left_day=champion_left,
+        eligible=eligible,
+        treated=treated,
+        treatment_day=treat_day,
+        treatment_month=t_month,
+        effect=effect,
+    )

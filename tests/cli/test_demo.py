@@ -1,0 +1,75 @@
+"""`outsidein demo` as the README runs it: simulate, load, serve, and 2,000 accounts listed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "outsidein", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 240
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if "Outside-In is running at" in line:
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        assert f"http://127.0.0.1:{port}/" in seen[-1], "".join(seen)
+        page = None
+        while time.monotonic() < deadline:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=10)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200
+        assert "2,000 accounts" in page.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    # The demo's files landed where the README says, and a second run reuses the company.
+    store = tmp_path / "outsidein-data" / "outsidein.duckdb"
+    con = duckdb.connect(str(store), read_only=True)
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM rejects), "
+        "(SELECT count(*) FROM events) > 1000000"
+    ).fetchall()
+    con.close()
+    assert counts == [(2000, 0, True)]
+    again = subprocess.run(
+        [sys.executable, "-m", "outsidein", "demo", "--no-serve"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "simulated company already in" in again.stdout
+    assert "loaded 0 new or changed rows" in again.stdout

@@ -1,0 +1,30 @@
+"""``outsidein simulate`` writes the files and shows a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import outsidein.cli.simulate  # noqa: F401  (registers the command)
+from outsidein.cli.app import app
+
+
+def test_simulate_command(tmp_path: Path) -> None:
+    out = tmp_path / "company"
+    args = ["simulate", "--accounts", "40", "--months", "4", "--seed", "3", "--out", str(out)]
+    args += ["--as-of", "2025-02-01", "--events-per-user-day", "0.05"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "survey_responses" in result.output and "events" in result.output
+    manifest = json.loads((out / "ground_truth" / "manifest.json").read_text())
+    assert (manifest["accounts"], manifest["months"], manifest["seed"]) == (40, 4, 3)
+    assert manifest["as_of"] == "2025-02-01"
+    assert (out / "events" / "part-00000.parquet").is_file()
+
+
+def test_simulate_rejects_a_bad_date(tmp_path: Path) -> None:
+    args = ["simulate", "--out", str(tmp_path), "--as-of", "July"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
