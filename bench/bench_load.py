@@ -10,8 +10,12 @@ rejects and the load log. Prints rows/s for each and the ratio (goal: >= 0.5).
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
@@ -70,6 +74,17 @@ def ours(path: Path, workdir: Path, label: str) -> float:
     return elapsed
 
 
+def measured(func: Callable[..., float], *args: object) -> tuple[float, float]:
+    """Run ``func`` in a fresh process: (seconds, peak RSS in MB) of that process alone."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_child, func, *args).result()
+
+
+def _child(func: Callable[..., float], *args: object) -> tuple[float, float]:
+    elapsed = func(*args)
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=5_000_000)
@@ -82,16 +97,19 @@ def main() -> None:
         pq.write_table(table, parquet_path)
         del table
         print(f"events file load, {args.rows:,} rows, fresh DuckDB file each")
-        print(f"{'format':<8} {'duckdb rows/s':>14} {'outsidein rows/s':>17} {'ratio':>6}")
+        print(
+            f"{'format':<8} {'duckdb rows/s':>14} {'outsidein rows/s':>17} {'ratio':>6} "
+            f"{'duckdb peak MB':>15} {'outsidein peak MB':>18}"
+        )
         for fmt, path, reader in (
             ("csv", csv_path, "read_csv"),
             ("parquet", parquet_path, "read_parquet"),
         ):
-            base = duckdb_baseline(path, reader, workdir)
-            mine = ours(path, workdir, fmt)
+            base, base_mb = measured(duckdb_baseline, path, reader, workdir)
+            mine, mine_mb = measured(ours, path, workdir, fmt)
             print(
                 f"{fmt:<8} {args.rows / base:>14,.0f} {args.rows / mine:>17,.0f} "
-                f"{base / mine:>6.2f}"
+                f"{base / mine:>6.2f} {base_mb:>15,.0f} {mine_mb:>18,.0f}"
             )
 
 
