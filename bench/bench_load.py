@@ -52,6 +52,7 @@ def make_events(rows: int) -> pa.Table:
 def duckdb_baseline(path: Path, reader: str, workdir: Path) -> float:
     db = workdir / f"baseline-{reader}.duckdb"
     con = duckdb.connect(str(db))
+    con.execute("SET enable_progress_bar = false")
     started = time.perf_counter()
     con.execute(f"CREATE TABLE events AS SELECT * FROM {reader}('{path}')")
     elapsed = time.perf_counter() - started

@@ -19,10 +19,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
+from outsidein.ingest.csv_chunks import csv_batches
 
 LINE = "_line"
 BATCH_ROWS = 256_000
@@ -136,46 +136,14 @@ def _delimiter(path: Path) -> str:
     return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
 
 
-def _with_lines(batch: pa.RecordBatch, first_line: int) -> pa.RecordBatch:
-    lines = pa.array(range(first_line, first_line + batch.num_rows), type=pa.int64())
-    return batch.append_column(LINE, lines)
-
-
 def _csv_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+    found: list[tuple[int, str, str]] = []
     names = read_columns(path, "csv")
-
-    def on_invalid(row: Any) -> str:
-        unreadable.append(
-            UnreadableRow(
-                row.number,
-                f"expected {row.expected_columns} fields, found {row.actual_columns}",
-                row.text[:200],
-            )
-        )
-        return "skip"
-
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=16 << 20, use_threads=True),
-            parse_options=pacsv.ParseOptions(
-                delimiter=_delimiter(path), invalid_row_handler=on_invalid, newlines_in_values=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
-        # Data starts on line 2, after the header; rows the parser skipped shift the count, so
-        # skipped rows carry their own line numbers from the parser.
-        next_line = 2
-        for batch in reader:
-            if batch.num_rows:
-                yield _with_lines(batch, next_line)
-                next_line += batch.num_rows
-    except pa.ArrowInvalid as exc:
-        raise LoadError(f"{path}: not readable as CSV: {exc}") from exc
+    for batch in csv_batches(path, names, _delimiter(path), found):
+        yield batch
+        unreadable.extend(UnreadableRow(*row) for row in found)
+        found.clear()
+    unreadable.extend(UnreadableRow(*row) for row in found)
 
 
 def _parse_json_line(text: str) -> Any:

@@ -42,6 +42,8 @@ def connect(
         raise StoreError(f"{path}: cannot open the store: {text}") from exc
     # Timestamps are stored as naive UTC; casts from offsets must convert in UTC.
     con.execute("SET TimeZone = 'UTC'")
+    # No progress bars printed from inside the library; the CLI draws its own.
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         migrate(con)
     return con
