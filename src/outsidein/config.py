@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.errors import ConfigError
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -49,6 +50,7 @@ class OutsideInConfig(BaseModel):
         description="Per load kind, source column -> canonical column.",
     )
     store: StoreConfig = Field(default_factory=StoreConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

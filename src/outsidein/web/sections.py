@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 
 from outsidein.web.nav import NavItem
-from outsidein.web.routes import accounts, accounts_pages, status
+from outsidein.web.routes import (
+    accounts,
+    accounts_pages,
+    ingestion_pages,
+    metrics,
+    metrics_pages,
+    segment,
+    status,
+)
 
 
 @dataclass(frozen=True)
@@ -32,5 +40,14 @@ SECTIONS: tuple[Section, ...] = (
         pages=accounts_pages.router,
         nav=NavItem("Accounts", "/accounts"),
     ),
+    Section(
+        "metrics",
+        api=metrics.router,
+        pages=metrics_pages.router,
+        nav=NavItem("Metrics", "/metrics"),
+    ),
     Section("status", api=status.router),
+    # The Segment API lives at the root (/v1/...), where the clients expect it.
+    Section("segment", api=segment.api_router, pages=segment.router),
+    Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
 )

@@ -134,7 +134,11 @@ class SegmentService:
             max_messages=settings.max_apply_events,
         )
         self.writer = GroupCommitWriter(
-            self._cursor(), settings, self.backlog, on_commit=self._after_commit
+            self._cursor(),
+            settings,
+            self.backlog,
+            on_commit=self._after_commit,
+            on_saturated=self.applier.wake,
         )
         self.applier.start()
         self.writer.start()

@@ -115,11 +115,13 @@ class GroupCommitWriter:
         settings: SegmentSettings,
         backlog: Backlog,
         on_commit: Callable[[int], None] | None = None,
+        on_saturated: Callable[[], None] | None = None,
     ) -> None:
         self._cur = cursor
         self._settings = settings
         self._backlog = backlog
         self._on_commit = on_commit
+        self._on_saturated = on_saturated
         self._cond = threading.Condition()
         self._queue: deque[Submission] = deque()
         self._queued_events = 0
@@ -153,8 +155,11 @@ class GroupCommitWriter:
                 )
             backlog = self._backlog.count
             if submission.rows and backlog > settings.max_backlog:
-                rate = self._backlog.apply_rate or 1.0
-                wait = min(60, max(1, math.ceil((backlog - settings.max_backlog) / rate)))
+                if self._on_saturated is not None:
+                    self._on_saturated()  # apply now rather than at the next interval
+                rate = self._backlog.apply_rate
+                excess = backlog - settings.max_backlog
+                wait = min(60, max(1, math.ceil(excess / rate))) if rate else 1
                 raise SaturatedError(
                     f"{backlog:,} accepted events are waiting to be applied; retry in {wait} s",
                     retry_after=wait,

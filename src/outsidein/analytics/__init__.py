@@ -1,0 +1,76 @@
+"""Revenue, retention and usage analytics, written once in Ibis, run on DuckDB or PySpark.
+
+Every metric takes :class:`Sources` (the canonical tables on one backend) and returns an
+Ibis table expression; call ``.to_pandas()``/``.to_pyarrow()`` on it, or write it out.
+Definitions and formulas: docs/metrics.md.
+"""
+
+from outsidein.analytics.backend import (
+    Sources,
+    duckdb_lake,
+    lake_sources,
+    local_spark,
+    spark_backend,
+    store_sources,
+)
+from outsidein.analytics.errors import (
+    AnalyticsError,
+    BackendUnavailableError,
+    CurrencyError,
+    SnapshotMissingError,
+)
+from outsidein.analytics.periods import GRAINS, Grain, Period, periods
+from outsidein.analytics.renewals import renewals
+from outsidein.analytics.retention import churn_rates, cohort_retention, revenue_retention
+from outsidein.analytics.revenue import (
+    MOVEMENTS,
+    account_movements,
+    mrr_bridge,
+    mrr_series,
+)
+from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.analytics.snapshot import (
+    SnapshotResult,
+    build_snapshot,
+    snapshot_range,
+    update_snapshot,
+)
+from outsidein.analytics.usage import SNAPSHOT_WINDOWS, Activity, daily_usage, roll_up
+from outsidein.analytics.usage_report import account_usage, daily_snapshot, feature_counts
+
+__all__ = [
+    "GRAINS",
+    "MOVEMENTS",
+    "SNAPSHOT_WINDOWS",
+    "Activity",
+    "AnalyticsConfig",
+    "AnalyticsError",
+    "BackendUnavailableError",
+    "CurrencyError",
+    "Grain",
+    "Period",
+    "SnapshotMissingError",
+    "SnapshotResult",
+    "Sources",
+    "account_movements",
+    "account_usage",
+    "build_snapshot",
+    "churn_rates",
+    "cohort_retention",
+    "daily_snapshot",
+    "daily_usage",
+    "duckdb_lake",
+    "feature_counts",
+    "lake_sources",
+    "local_spark",
+    "mrr_bridge",
+    "mrr_series",
+    "periods",
+    "renewals",
+    "revenue_retention",
+    "roll_up",
+    "snapshot_range",
+    "spark_backend",
+    "store_sources",
+    "update_snapshot",
+]

@@ -1,0 +1,210 @@
+"""Product usage per account and day over trailing windows, in one set-based pass.
+
+Raw events are first rolled up to *activity*: one row per account, user and day, and one
+per account, key feature and day. Everything else is computed from those rollups, which
+is what makes the daily snapshot cheap to keep current (the store keeps the rollups and
+appends to them as events arrive) and lets the same code run on a Parquet lake in Spark.
+The window arithmetic lives in :mod:`outsidein.analytics.usage_grid`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from outsidein.analytics.periods import day_of
+from outsidein.analytics.retention import ratio
+from outsidein.analytics.revenue import money
+from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.analytics.usage_grid import folded_grid, sliding_grid
+
+SNAPSHOT_WINDOWS = (7, 28, 90)
+MONTH_WINDOW = 28  # seats used and stickiness (DAU/MAU) are measured over 28 days
+FOLD_DAYS = 31  # ranges up to this long use the folded grid (daily updates)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Usage rolled up per day; rows may repeat a key (appended batches) and are summed."""
+
+    user_days: ir.Table  # account_id, user_id, day, events
+    feature_days: ir.Table  # account_id, feature, day, events (key features + value event)
+
+
+def tracked_features(config: AnalyticsConfig) -> list[str]:
+    """The events kept per day: the key features and the value event."""
+    names = list(dict.fromkeys(config.key_features))
+    if config.value_event and config.value_event not in names:
+        names.append(config.value_event)
+    return names
+
+
+def roll_up(events: ir.Table, config: AnalyticsConfig) -> Activity:
+    """Events (account_id, user_id, event, timestamp) rolled up to activity per day.
+
+    One pass over the events: per account, user and day, the event count and the count of
+    each tracked feature; the per-feature days are then summed from that much smaller table.
+    """
+    dated = events.select("account_id", "user_id", "event", day=day_of(events.timestamp))
+    features = tracked_features(config)
+    counts = {
+        f"feature_{i}": dated.count(where=dated.event == name).cast(dt.int64)
+        for i, name in enumerate(features)
+    }
+    wide = dated.group_by(["account_id", "user_id", "day"]).agg(
+        events=dated.count().cast(dt.int64), **counts
+    )
+    user_days = wide.select("account_id", "user_id", "day", "events")
+    pieces = []
+    for column, name in zip(counts, features, strict=True):
+        used = wide.filter(wide[column] > 0)
+        pieces.append(
+            used.group_by(["account_id", "day"])
+            .agg(events=used[column].sum().cast(dt.int64))
+            .select("account_id", feature=ibis.literal(name, dt.string), day="day", events="events")
+        )
+    if not pieces:
+        empty = wide.filter(ibis.literal(False))
+        pieces.append(
+            empty.select("account_id", feature=ibis.null(dt.string), day="day", events="events")
+        )
+    return Activity(user_days, ibis.union(*pieces))
+
+
+def account_targets(accounts: ir.Table, first_day: int) -> ir.Table:
+    """Every account from ``first_day``, or from the day it was created if that is later."""
+    created = day_of(accounts.created_at).coalesce(first_day)
+    return accounts.select("account_id", from_day=ibis.greatest(created, first_day).cast(dt.int64))
+
+
+def daily_usage(
+    activity: Activity,
+    subs: ir.Table,
+    targets: ir.Table,
+    first_day: int,
+    last_day: int,
+    config: AnalyticsConfig,
+    windows: Sequence[int] = SNAPSHOT_WINDOWS,
+) -> ir.Table:
+    """Usage metrics per account and day.
+
+    ``targets`` has ``account_id, from_day``: rows are produced for days ``from_day`` to
+    ``last_day`` of each listed account; ``first_day`` is the smallest ``from_day``.
+    ``subs`` are priced subscriptions (:func:`outsidein.analytics.revenue.priced`).
+    Ranges of up to ``FOLD_DAYS`` days use the folded grid, longer ones the sliding grid
+    (:mod:`outsidein.analytics.usage_grid`); both give the same numbers.
+    """
+    windows = sorted({*windows, MONTH_WINDOW})
+    lookback = 2 * max(windows) - 1  # the previous window of the longest one
+    reach = max(windows) - 1  # distinct counts need only the longest window
+    targets = targets.select("account_id", start=targets.from_day.cast(dt.int64))
+
+    def recent(table: ir.Table, keys: list[str], days: int) -> ir.Table:
+        near = table.join(targets, "account_id")
+        near = near.filter(near.day >= near.start - days, near.day <= last_day)
+        return near.group_by(["account_id", "start", *keys, "day"]).agg(events=near.events.sum())
+
+    features = activity.feature_days
+    key_features = features.filter(features.feature.isin(config.key_features or [""]))
+    grid = folded_grid if last_day - first_day < FOLD_DAYS else sliding_grid
+    rolled = grid(
+        recent(activity.user_days, ["user_id"], reach),
+        recent(activity.user_days, [], lookback),
+        recent(key_features, ["feature"], reach),
+        targets,
+        first_day,
+        last_day,
+        windows,
+    )
+    return _finish(rolled, activity, subs, targets, last_day, config, windows)
+
+
+def _finish(
+    rolled: ir.Table,
+    activity: Activity,
+    subs: ir.Table,
+    targets: ir.Table,
+    last_day: int,
+    config: AnalyticsConfig,
+    windows: Sequence[int],
+) -> ir.Table:
+    """Join the revenue side and the all-time facts, and compute the ratios."""
+    before = activity.user_days.join(targets, "account_id")
+    carried = (
+        before.filter(before.day < before.start - 2 * max(windows) + 1)
+        .group_by("account_id")
+        .agg(carried_day=before.day.max())
+    )
+    value_days = activity.feature_days.filter(
+        activity.feature_days.feature == (config.value_event or ""),
+        activity.feature_days.day <= last_day,
+    )
+    first_value = value_days.group_by("account_id").agg(first_value_day=value_days.day.min())
+    onboarding = subs.group_by("account_id").agg(onboarding_day=subs.start_day.min())
+    on_day = rolled.select("account_id", "day").join(
+        subs,
+        [
+            rolled.account_id == subs.account_id,
+            subs.start_day <= rolled.day,
+            subs.end_day.isnull() | (rolled.day < subs.end_day),
+        ],
+    )
+    revenue = on_day.group_by(["account_id", "day"]).agg(
+        mrr=money(on_day.mrr.sum()), seats_bought=on_day.seats.sum().cast(dt.int64)
+    )
+    t = (
+        rolled.left_join(carried, "account_id")
+        .left_join(first_value, "account_id")
+        .left_join(onboarding, "account_id")
+        .left_join(revenue, ["account_id", "day"])
+    )
+    last_active = ibis.coalesce(t.active_day, t.carried_day)
+    value_day = ibis.ifelse(t.first_value_day <= t.day, t.first_value_day, ibis.null(dt.int64))
+    started = ibis.ifelse(t.onboarding_day <= t.day, t.onboarding_day, ibis.null(dt.int64))
+    key_count = len(dict.fromkeys(config.key_features))
+    seats_used = t[f"active_users_{MONTH_WINDOW}"]
+    columns: dict[str, ir.Value] = {
+        "account_id": t.account_id,
+        "date": t.date,
+        "mrr": money(t.mrr.coalesce(ibis.literal(0, dt.Decimal(18, 2)))),
+        "seats_bought": t.seats_bought,
+        "seats_used": seats_used.cast(dt.int64),
+        "seat_utilization": ratio(seats_used, t.seats_bought),
+    }
+    for w in windows:
+        active, events = t[f"active_users_{w}"], t[f"events_{w}"]
+        used = t[f"key_features_used_{w}"]
+        columns |= {
+            f"active_users_{w}": active.cast(dt.int64),
+            f"events_{w}": events.cast(dt.int64),
+            f"events_per_active_user_{w}": ratio(events, active),
+            f"key_features_used_{w}": used.cast(dt.int64),
+            f"breadth_{w}": (
+                ratio(used, ibis.literal(key_count)) if key_count else ibis.null(dt.float64)
+            ),
+            f"stickiness_{w}": ratio(t[f"user_days_{w}"], active * w),
+            f"events_prev_{w}": t[f"events_prev_{w}"].coalesce(0).cast(dt.int64),
+            f"events_trend_{w}": ratio(events, t[f"events_prev_{w}"]) - 1.0,
+        }
+    columns |= {
+        "last_activity_date": _to_date(last_active),
+        "days_since_last_activity": (t.day - last_active).cast(dt.int64),
+        "first_value_date": _to_date(value_day),
+        # greatest() skips nulls on both engines, so the null case is spelled out
+        "time_to_first_value_days": ibis.ifelse(
+            value_day.isnull() | started.isnull(),
+            ibis.null(dt.int64),
+            ibis.greatest(value_day - started, 0).cast(dt.int64),
+        ),
+    }
+    return t.select(**columns)
+
+
+def _to_date(day: ir.IntegerValue) -> ir.DateValue:
+    """A day number back to a date (null stays null)."""
+    result: ir.DateValue = ibis.date("1970-01-01") + day.as_interval("D")
+    return result

@@ -1,0 +1,261 @@
+"""The Segment HTTP Tracking API (``/v1/track`` ... ``/v1/batch``) and write-key management.
+
+A Segment or RudderStack client only needs its host changed to send here. Every request is
+answered after its messages are durable: 200 ``{"success": true}`` when all were accepted;
+otherwise the one JSON error shape, with the status a client can act on (400 naming the
+field, 401, 413, 429 with ``Retry-After``, 503). A 400 for a batch lists the rejected
+events by index; the batch's other events were stored before it was sent.
+
+The ingestion service (writer and applier threads) starts and stops with the app, through
+this router's lifespan. Key management (``/api/v1/segment/keys``) is how ``outsidein
+keys`` works while the server owns the store; it is accepted only from this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from outsidein.config import Settings, load_config
+from outsidein.errors import OutsideInError
+from outsidein.ingest.segment import (
+    TYPES,
+    CheckedRequest,
+    PayloadTooLargeError,
+    SaturatedError,
+    SegmentError,
+    SegmentService,
+    SegmentSettings,
+    WriteKey,
+    WriteKeyError,
+    secret_from_authorization,
+)
+from outsidein.ingest.segment.activity import ingestion_overview
+from outsidein.ingest.segment.body import check_size
+from outsidein.ingest.segment.errors import LocalOnlyError
+from outsidein.ingest.segment.service import limit_for
+from outsidein.ingest.segment.timestamps import utc_now
+from outsidein.web.deps import CursorDep
+from outsidein.web.errors import error_response
+
+DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the ingestion service while the app runs; stopping commits and applies the rest."""
+    tolerance = load_config(Settings().config).store.future_tolerance_hours
+    service = SegmentService(
+        app.state.store.cursor, SegmentSettings(), future_tolerance_hours=tolerance
+    )
+    service.start()
+    app.state.segment = service
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(service.close)
+
+
+router = APIRouter(tags=["segment"], lifespan=_lifespan)
+api_router = APIRouter(tags=["segment"])
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+}
+_ERRORS_DOC: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Invalid JSON or events; names the field (and index in a batch)"},
+    401: {"description": "Missing, unknown or revoked write key"},
+    413: {"description": "Over 32 KB per call or event, 500 KB or 2,500 events per batch"},
+    429: {"description": "Saturated; retry after the Retry-After header's seconds"},
+    503: {"description": "Nothing was stored (the store failed or the server is stopping)"},
+}
+
+
+def _service(request: Request) -> SegmentService:
+    service: SegmentService = request.app.state.segment
+    return service
+
+
+def _error(request: Request, exc: OutsideInError) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(exc, SaturatedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, WriteKeyError):
+        headers["WWW-Authenticate"] = 'Basic realm="Outside-In ingestion"'
+    return error_response(request, exc.http_status, exc.code, exc.message, exc.details, headers)
+
+
+async def _read_body(request: Request, limit: int, what: str) -> bytes:
+    """The raw body, refused with 413 past ``limit`` (after draining, so clients see it)."""
+    declared = request.headers.get("content-length", "")
+    chunks: list[bytes] = []
+    size = 0
+    too_large = declared.isdigit() and int(declared) > limit
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            too_large = True
+        if too_large:
+            if size > DRAIN_LIMIT:
+                break
+            continue
+        chunks.append(chunk)
+    if too_large:
+        check_size(max(size, int(declared) if declared.isdigit() else 0), limit, what)
+    return b"".join(chunks)
+
+
+async def _commit(service: SegmentService, checked: CheckedRequest) -> None:
+    """Hand the request to the group commit and wait until it is durable."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def resolve(error: BaseException | None) -> None:
+        if future.done():  # the client went away; the commit happened regardless
+            return
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+    def done(error: BaseException | None) -> None:
+        loop.call_soon_threadsafe(resolve, error)
+
+    service.submit(checked, done)
+    await future
+
+
+async def _ingest(request: Request, call_type: str | None) -> Response:
+    service = _service(request)
+    received_at = utc_now()
+    what = "the batch" if call_type is None else f"a {call_type} call"
+    key: WriteKey | None = None
+    try:
+        secret = secret_from_authorization(request.headers.get("authorization"))
+        key = service.authenticate(secret) if secret is not None else None
+        try:
+            raw = await _read_body(request, limit_for(call_type), what)
+        except PayloadTooLargeError as exc:
+            if key is not None:
+                exc.refused = service.refusal(key, received_at, b"", exc)
+            raise
+        checked = service.check(
+            call_type,
+            raw,
+            request.headers.get("content-encoding"),
+            key=key,
+            received_at=received_at,
+        )
+        await _commit(service, checked)
+        error = checked.error()
+        if error is not None:
+            raise error
+    except SegmentError as exc:
+        if exc.refused is not None and not isinstance(exc, SaturatedError):
+            try:
+                await _commit(service, exc.refused)
+            except SegmentError as recording:
+                return _error(request, recording)
+        return _error(request, exc)
+    return JSONResponse({"success": True})
+
+
+def _endpoint(call_type: str | None) -> None:
+    path = f"/v1/{call_type or 'batch'}"
+    summary = (
+        f"Segment {call_type} call" if call_type else "A batch of up to 2,500 Segment messages"
+    )
+
+    async def endpoint(request: Request) -> Response:
+        return await _ingest(request, call_type)
+
+    endpoint.__name__ = f"segment_{call_type or 'batch'}"
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        responses={200: {"description": "Every event is durable"}, **_ERRORS_DOC},
+        openapi_extra=_BODY_DOC,
+    )
+
+
+for _type in (*TYPES, None):
+    _endpoint(_type)
+
+
+# -- write keys and activity, for `outsidein keys` and the activity page --------------------
+
+
+class KeyOut(BaseModel):
+    """A write key as listed (never its secret)."""
+
+    key_id: str
+    name: str
+    key_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewKey(BaseModel):
+    """The name of a key to create."""
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+class CreatedKeyOut(KeyOut):
+    """A new key, with its secret: shown this once and stored only as a hash."""
+
+    secret: str
+
+
+def _key_out(key: WriteKey) -> KeyOut:
+    return KeyOut(**{name: getattr(key, name) for name in KeyOut.model_fields})
+
+
+def _local_only(request: Request) -> None:
+    host = request.client.host if request.client else ""
+    if host not in ("127.0.0.1", "::1", "localhost", "testclient"):
+        raise LocalOnlyError(
+            "write keys are managed only from the server's own machine (`outsidein keys`)"
+        )
+
+
+@api_router.get("/segment/keys", response_model=list[KeyOut], summary="Write keys")
+def get_keys(request: Request) -> list[KeyOut]:
+    _local_only(request)
+    return [_key_out(key) for key in _service(request).list_keys()]
+
+
+@api_router.post(
+    "/segment/keys", response_model=CreatedKeyOut, status_code=201, summary="Create a write key"
+)
+def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
+    _local_only(request)
+    created = _service(request).create_key(body.name)
+    return CreatedKeyOut(**_key_out(created.key).model_dump(), secret=created.secret)
+
+
+@api_router.post(
+    "/segment/keys/{key_id}/revoke", response_model=KeyOut, summary="Revoke a write key"
+)
+def revoke(request: Request, key_id: str) -> KeyOut:
+    _local_only(request)
+    return _key_out(_service(request).revoke_key(key_id))
+
+
+@api_router.get("/segment/activity", summary="Ingestion activity per write key")
+def activity(cur: CursorDep) -> dict[str, Any]:
+    """Accepted, rejected and duplicate events per key, top reject reasons, recent rejects."""
+    return asdict(ingestion_overview(cur))

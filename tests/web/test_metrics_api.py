@@ -1,0 +1,109 @@
+"""``/api/v1/metrics/...`` through a real server over the hand-checked company's store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from outsidein.store import connect
+from outsidein.web import create_app
+from tests.analytics.company import load_company
+
+from .conftest import LiveServer
+
+TOML = """
+[analytics]
+currency_rates = { EUR = 1.10, GBP = 1.25 }
+key_features = ["report.created", "dashboard.shared", "export.run", "alert.set"]
+value_event = "report.created"
+"""
+SCOPE = {"from": "2024-01-01", "as_of": "2024-06-15"}
+
+
+def company_store(folder: Path) -> Path:
+    path = folder / "outsidein.duckdb"
+    con = connect(path)
+    load_company(con, folder / "files")
+    con.close()
+    (folder / "outsidein.toml").write_text(TOML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    folder = tmp_path_factory.mktemp("metrics")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OUTSIDEIN_CONFIG", str(folder / "outsidein.toml"))
+        server = LiveServer(create_app(company_store(folder))).start()
+        try:
+            with httpx.Client(base_url=server.url + "/api/v1/metrics", timeout=60) as client:
+                yield client
+        finally:
+            server.stop()
+
+
+def test_bridge_as_json(api: httpx.Client) -> None:
+    body = api.get("/bridge", params=SCOPE).json()
+    assert (body["report"], body["currency"], body["first"], body["as_of"]) == (
+        "bridge", "USD", "2024-01-01", "2024-06-15")  # fmt: skip
+    feb = body["rows"][1]
+    assert feb["period_start"] == "2024-02-01"
+    assert (feb["opening_mrr"], feb["expansion"], feb["churned"], feb["closing_mrr"]) == (
+        "1945.67", "50.00", "55.17", "1940.50")  # fmt: skip
+    weekly = api.get("/bridge", params={**SCOPE, "grain": "week", "segment": "Enterprise"})
+    assert weekly.status_code == 200 and len(weekly.json()["rows"]) == 24
+
+
+def test_other_reports(api: httpx.Client) -> None:
+    mrr = api.get("/mrr", params=SCOPE).json()["rows"]
+    assert (mrr[-1]["mrr"], mrr[-1]["arr"], mrr[-1]["customers"]) == ("2205.00", "26460.00", 8)
+    retention = api.get("/retention", params={"from": "2024-12-01", "as_of": "2024-12-31"})
+    row = retention.json()["rows"][0]
+    assert round(row["nrr"], 4) == 0.7219 and round(row["grr"], 4) == 0.6818
+    assert "annual_logo_churn_rate" in row
+    cohorts = api.get("/cohorts", params={"from": "2023-10-01", "as_of": "2024-06-15"}).json()
+    assert len(cohorts["rows"]) == 41
+    renewals = api.get("/renewals", params={"as_of": "2024-06-15"}).json()["rows"]
+    assert [(r["subscription_id"], r["arr"]) for r in renewals] == [
+        ("S9", "6000.00"), ("S10a", "120.00")]  # fmt: skip
+    usage = api.get("/usage", params={"as_of": "2024-06-15", "account": "A1"}).json()["rows"]
+    assert (usage[0]["active_users_7"], usage[0]["breadth_28"]) == (3, 0.75)
+    features = api.get("/features", params={"as_of": "2024-06-15", "account": "A1"}).json()
+    assert features["rows"][0] == {"account_id": "A1", "feature": "login", "events": 3, "users": 3}
+
+
+def test_snapshot_then_usage_trend(api: httpx.Client) -> None:
+    missing = api.get("/usage/trend", params=SCOPE)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "snapshot_missing"
+    assert "outsidein metrics snapshot" in missing.json()["error"]["message"]
+    run = api.post("/snapshot", params={"as_of": "2024-06-15"})
+    assert run.status_code == 200, run.text
+    assert (run.json()["mode"], run.json()["accounts"]) == ("full", 10)
+    again = api.post("/snapshot", params={"as_of": "2024-06-15"}).json()
+    assert (again["mode"], again["rows"]) == ("incremental", 0)
+    trend = api.get("/usage/trend", params={**SCOPE, "segment": "SMB"}).json()["rows"]
+    assert trend[-1]["date"] == "2024-06-15" and trend[-1]["active_users_28"] == 4  # A1
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "code", "message"),
+    [
+        ("/bridge", {"grain": "year"}, "invalid_request", "grain"),
+        ("/mrr", {"from": "2024-07-01", "as_of": "2024-06-15"}, "invalid_request",
+         "must not be after as_of"),
+        ("/mrr", {"as_of": "15/06/2024"}, "invalid_request", "as_of"),
+        ("/renewals", {"days": 0}, "invalid_request", "days"),
+    ],
+)  # fmt: skip
+def test_errors_use_the_one_shape(
+    api: httpx.Client, path: str, params: dict[str, object], code: str, message: str
+) -> None:
+    response = api.get(path, params=params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["status"], error["code"]) == (400, code)
+    assert message in error["message"]

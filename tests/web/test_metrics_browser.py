@@ -1,0 +1,90 @@
+"""The Metrics page as a person sees it, in headless Chromium against a real server."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from outsidein.analytics import build_snapshot
+from outsidein.store import connect
+from outsidein.web import create_app
+from tests.analytics.company import AS_OF, CONFIG
+
+from .conftest import LiveServer
+from .test_metrics_api import company_store
+from .test_web_browser import page  # noqa: F401  (the shared Chromium page fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "screenshot-metrics.png"
+
+
+def test_metrics_page(
+    tmp_path: Path,
+    live_server: Callable[[FastAPI], LiveServer],
+    page: object,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    store = company_store(tmp_path)
+    con = connect(store)
+    build_snapshot(con, CONFIG, AS_OF, since=AS_OF.replace(month=3, day=1))
+    con.close()
+    monkeypatch.setenv("OUTSIDEIN_CONFIG", str(tmp_path / "outsidein.toml"))
+    server = live_server(create_app(store))
+
+    page.goto(server.url + "/accounts")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Metrics").click()
+    expect(page).to_have_url(server.url + "/metrics")
+    page.goto(server.url + "/metrics?from=2024-01-01&as_of=2024-06-15")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Metrics")
+    expect(page.get_by_role("link", name="Metrics")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("mrr")).to_have_text("$2,205.00")
+    expect(page.get_by_test_id("arr")).to_have_text("$26,460")
+    expect(page.get_by_test_id("customers")).to_have_text("8")
+    expect(page.get_by_test_id("nrr")).to_have_text("100.0%")
+
+    # The bridge: February's upgrade-and-downgrade (+50) and A3's churn (55.17).
+    bridge = page.get_by_role("table", name="MRR bridge")
+    february = bridge.get_by_role("row").filter(has_text="2024-02")
+    expect(february).to_contain_text("$1,945.67")
+    expect(february).to_contain_text("$50.00")
+    expect(february).to_contain_text("$55.17")
+    expect(february).to_contain_text("$1,940.50")
+    # One bar per movement: Jan 1, Feb 2, Mar 3, Apr 2, May 2.
+    bars = page.get_by_role("img", name="MRR movements per month").locator("rect")
+    expect(bars).to_have_count(10)
+
+    # Usage trend from the stored snapshot: A1's 4 users and A9's 1 in 28 days.
+    expect(page.get_by_test_id("active-users")).to_have_text("5")
+    expect(page.get_by_role("img", name="Active users per day")).to_be_visible()
+
+    # Renewals in the next 90 days.
+    renewals = page.get_by_role("table", name="Renewals")
+    expect(renewals.get_by_role("row")).to_have_count(3)
+    expect(renewals).to_contain_text("Steady plc")
+    expect(renewals).to_contain_text("$6,000.00")
+    expect(renewals).to_contain_text("£400.00")
+
+    # The cohort heatmap switches measure: A3 came back at 80 against 55.17 (145%).
+    page.goto(server.url + "/metrics?from=2023-10-01&as_of=2024-06-15")
+    heatmap = page.get_by_role("table", name="Cohort retention")
+    expect(heatmap.get_by_role("row")).to_have_count(1 + 7)
+    october = heatmap.get_by_role("row").filter(has_text="2023-10")
+    expect(october.locator("td").nth(5)).to_have_text("0")  # churned in February
+    page.get_by_role("link", name="Net revenue").click()
+    expect(page).to_have_url(re.compile(r"measure=nrr"))
+    expect(october.locator("td").nth(7)).to_have_text("145")
+    page.screenshot(path=str(tmp_path / "metrics.png"), full_page=True)
+    if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
+        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+
+    # A bad scope is a friendly page, not a traceback.
+    page.goto(server.url + "/metrics?from=2024-07-01&as_of=2024-06-15")
+    expect(page.get_by_text("must not be after as_of")).to_be_visible()
