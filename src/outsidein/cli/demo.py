@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from outsidein.analytics import update_snapshot
 from outsidein.cli.app import DbOption, app, console, settings
+from outsidein.config import OutsideInConfig, load_config
 from outsidein.ingest import load_directory
 from outsidein.sim import simulate
+from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 
 
@@ -37,6 +41,23 @@ def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> b
         return False
     meta = json.loads(manifest.read_text(encoding="utf-8"))
     return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
+
+
+def _demo_config(data: Path, config_path: Path) -> OutsideInConfig:
+    """The demo company's settings: put beside the user's data unless they have their own."""
+    company_settings = data / CONFIG_FILE
+    if not company_settings.is_file():
+        write_company_config(data)
+    if config_path.exists():
+        console.print(f"[dim]using your {config_path}[/]", highlight=False)
+    else:
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(company_settings, config_path)
+        console.print(
+            f"wrote {config_path}: the demo company's currency rates, value event and key features",
+            highlight=False,
+        )
+    return load_config(config_path)
 
 
 @app.command()
@@ -66,6 +87,7 @@ def demo(
 
             simulate(data, accounts=accounts, months=months, seed=seed, progress=on_step)
 
+    config = _demo_config(data, cfg.config)
     con = connect(cfg.db, memory_limit=cfg.memory_limit)
     try:
         with _progress() as bar:
@@ -81,6 +103,15 @@ def demo(
         console.print(
             f"loaded {loaded:,} new or changed rows from {len(results)} files into {cfg.db}"
             + (f"; [red]{rejected:,} rejected[/] (see the rejects table)" if rejected else ""),
+            highlight=False,
+        )
+        with _progress() as bar:
+            task = bar.add_task("computing the daily account snapshot", total=1)
+            snapshot = update_snapshot(con, config.analytics)
+            bar.update(task, completed=1)
+        console.print(
+            f"daily snapshot ({snapshot.mode}): {snapshot.rows:,} account-days, "
+            f"{snapshot.first_date} to {snapshot.last_date}, in {snapshot.seconds:.1f} s",
             highlight=False,
         )
     finally:

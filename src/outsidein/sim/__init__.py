@@ -24,6 +24,7 @@ from outsidein.sim.company import make_company
 from outsidein.sim.journey import Touches
 from outsidein.sim.needs import make_needs
 from outsidein.sim.people import make_contacts
+from outsidein.sim.settings import write_company_config
 from outsidein.sim.world import simulate_world
 from outsidein.sim.writer import TableSink, write_table
 
@@ -193,6 +194,7 @@ def simulate(
     }
     ordered = {k: counts[k] for k in KINDS}
     truth.write_manifest(truths["manifest"], world, params, ordered)
+    write_company_config(out)
     report("ground truth", 1, 1)
     return SimulationSummary(
         out=out,

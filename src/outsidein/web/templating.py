@@ -31,9 +31,10 @@ def money(value: float | Decimal | None, currency: str = "USD", cents: bool = Tr
     if value is None:
         return "—"
     exact = Decimal(str(value)).quantize(Decimal("0.01" if cents else "1"), ROUND_HALF_UP)
-    amount = f"{exact:,}"
+    sign = "\u2212" if exact < 0 else ""  # a true minus sign
+    amount = f"{abs(exact):,}"
     symbol = _SYMBOLS.get(currency.upper())
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
 def number(value: float | int | None, digits: int = 0) -> str:

@@ -1,0 +1,39 @@
+"""The simulated company's own ``outsidein.toml``: what its data needs to be read right.
+
+Its subscriptions are priced in USD, EUR and GBP, and its product has a value event and key
+features; the analytics need both, so the simulator writes them beside the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outsidein.sim.catalog import CURRENCIES, FEATURES, FX
+
+VALUE_EVENT = "Report Shared"
+CONFIG_FILE = "outsidein.toml"
+
+
+def company_config() -> str:
+    """TOML text of the analytics settings matching the simulated company."""
+    rates = "\n".join(
+        f"{code} = {1 / per_usd:.6f}"
+        for code, per_usd in zip(CURRENCIES, FX, strict=True)
+        if code != "USD"
+    )
+    key_features = ", ".join(f'"{name}"' for name, _, delay in FEATURES if delay >= 0)
+    return (
+        "# Settings for the simulated company (written by `outsidein simulate`).\n"
+        "[analytics]\n"
+        'reporting_currency = "USD"\n'
+        f'value_event = "{VALUE_EVENT}"\n'
+        f"key_features = [{key_features}]\n\n"
+        "[analytics.currency_rates]  # USD per unit of each currency, as the list prices use\n"
+        f"{rates}\n"
+    )
+
+
+def write_company_config(out: Path) -> Path:
+    path = out / CONFIG_FILE
+    path.write_text(company_config(), encoding="utf-8")
+    return path
