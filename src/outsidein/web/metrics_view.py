@@ -58,6 +58,19 @@ UP = ("new", "reactivated", "expansion")
 DOWN = ("contraction", "churned")
 
 
+def compact_money(value: float) -> str:
+    """Axis labels short enough for the chart's margin: $208k, -$62k (with a true minus), $1.2M."""
+    sign = "\u2212" if value < 0 else ""
+    size = abs(value)
+    if size >= 1_000_000:
+        text = f"{size / 1_000_000:.1f}M"
+    elif size >= 1_000:
+        text = f"{size / 1_000:.0f}k"
+    else:
+        text = f"{size:.0f}"
+    return f"{sign}${text}"
+
+
 def bridge_chart(rows: list[dict[str, Any]], money: Any) -> Chart:
     """Diverging stacked bars per period: gains above the line, losses below."""
     gains = [sum(Decimal(r[k]) for k in UP) for r in rows]
@@ -84,11 +97,11 @@ def bridge_chart(rows: list[dict[str, Any]], money: Any) -> Chart:
                 bars.append(Bar(x, down, step * 0.7, height, kind, f"{kind} {money(row[kind])}"))
                 down += height
         labels.append(Label(x + step * 0.35, str(row["period_start"])[:7]))
-    ticks = [Tick(baseline, money(0))]
+    ticks = [Tick(baseline, compact_money(0))]
     if top > 1:
-        ticks.append(Tick(PAD_TOP, money(top)))
+        ticks.append(Tick(PAD_TOP, compact_money(top)))
     if bottom:
-        ticks.append(Tick(PAD_TOP + span * scale, money(-bottom)))
+        ticks.append(Tick(PAD_TOP + span * scale, compact_money(-bottom)))
     return Chart(WIDTH, HEIGHT, baseline, ticks, labels, bars, [])
 
 
