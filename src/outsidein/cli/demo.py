@@ -18,6 +18,7 @@ from rich.progress import (
 
 from outsidein.analytics import update_snapshot
 from outsidein.cli.app import DbOption, app, console, settings
+from outsidein.cli.serve import HostOption, PortOption
 from outsidein.config import OutsideInConfig, load_config
 from outsidein.ingest import load_directory
 from outsidein.sim import simulate
@@ -70,8 +71,8 @@ def demo(
     )
     / "demo-company",
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    host: HostOption = None,
+    port: PortOption = None,
     serve: Annotated[bool, typer.Option(help="Start the dashboard when loaded")] = True,
 ) -> None:
     """Simulate a B2B SaaS company, load it into the store and open the dashboard."""
@@ -120,8 +121,14 @@ def demo(
     if serve:
         from outsidein.web import serve as run_server
 
-        console.print(
-            f"[bold green]Outside-In is running at http://{host}:{port}/[/] (Ctrl+C to stop)",
-            highlight=False,
-        )
-        run_server(cfg.db, host, port, memory_limit=cfg.memory_limit)
+        address = host or cfg.host
+        port_number = port or cfg.port
+
+        def announce() -> None:
+            console.print(
+                f"[bold green]Outside-In is running at http://{address}:{port_number}/[/] "
+                "(Ctrl+C to stop)",
+                highlight=False,
+            )
+
+        run_server(cfg.db, address, port_number, memory_limit=cfg.memory_limit, on_open=announce)

@@ -27,24 +27,13 @@ from outsidein.sim.people import make_contacts
 from outsidein.sim.settings import write_company_config
 from outsidein.sim.world import simulate_world
 from outsidein.sim.writer import TableSink, write_table
+from outsidein.store.tables import LOAD_ORDER
 
 __all__ = ["FORMAT_VERSION", "KINDS", "ProgressCallback", "SimulationSummary", "simulate"]
 
 FORMAT_VERSION = 1
-KINDS = (
-    "csms",
-    "accounts",
-    "contacts",
-    "subscriptions",
-    "invoices",
-    "jobs",
-    "job_steps",
-    "outcomes",
-    "events",
-    "touchpoints",
-    "cases",
-    "survey_responses",
-)
+# One file per canonical table, in the order references need when loading.
+KINDS = LOAD_ORDER
 ProgressCallback = Callable[[str, int, int], None]
 # tables written a batch at a time: id prefix, id digits, the column dated before as_of
 NUMBERED = {
