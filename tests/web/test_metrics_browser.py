@@ -17,7 +17,6 @@ from tests.analytics.company import AS_OF, CONFIG
 
 from .conftest import LiveServer
 from .test_metrics_api import company_store
-from .test_web_browser import page  # noqa: F401  (the shared Chromium page fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "screenshot-metrics.png"
@@ -26,7 +25,7 @@ DOCS_SCREENSHOT = Path(__file__).parents[2] / "docs" / "screenshot-metrics.png"
 def test_metrics_page(
     tmp_path: Path,
     live_server: Callable[[FastAPI], LiveServer],
-    page: object,  # noqa: F811
+    page: object,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import Page, expect
