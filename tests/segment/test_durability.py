@@ -22,7 +22,7 @@ from .conftest import SegmentServer
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 SENDERS = 4
-BATCHES = 30
+BATCHES = 120  # long enough that every kill lands mid-stream
 BATCH_SIZE = 250
 KILLS = 2
 
@@ -84,11 +84,17 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
         for _ in range(KILLS):
             time.sleep(0.5)
             acked_event.clear()
-            assert acked_event.wait(30), "no request was acknowledged"
+            deadline = time.monotonic() + 30
+            while not acked_event.wait(0.2):
+                streaming = any(sender.is_alive() for sender in senders)
+                assert streaming and time.monotonic() < deadline, "no request was acknowledged"
             server.kill()  # right after a response, with other requests in flight
             acked_before_kill.append(sum(len(s.acked) for s in senders))
             time.sleep(0.3)
             server.start()
+        # Every kill landed while the senders still had batches to send.
+        assert len(acked_before_kill) == KILLS
+        assert all(n < SENDERS * BATCHES * BATCH_SIZE for n in acked_before_kill)
         for sender in senders:
             sender.join(timeout=180)
             assert not sender.is_alive()
