@@ -61,10 +61,10 @@ def _nonblank_lines(chunk: bytes, first_line: int) -> tuple[np.ndarray, int]:
     return numbers[~blank], len(ends)
 
 
-def csv_batches(
+def csv_tables(
     path: Path, names: list[str], delimiter: str, unreadable: list[Any]
-) -> Iterator[pa.RecordBatch]:
-    """Batches of all-text columns plus ``_line``; unparsable rows are appended to ``unreadable``.
+) -> Iterator[pa.Table]:
+    """A table a chunk: all-text columns plus ``_line``; unparsable rows go to ``unreadable``.
 
     ``unreadable`` receives ``(line, reason, text)`` tuples.
     """
@@ -82,7 +82,7 @@ def csv_batches(
             if len(lines) == 0:
                 continue
             table = _parse(path, header + chunk, delimiter, convert, lines, unreadable)
-            yield from table.to_batches()
+            yield table
 
 
 def _parse(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
-from outsidein.ingest.csv_chunks import csv_batches
+from outsidein.ingest.csv_chunks import csv_tables
 
 LINE = "_line"
 BATCH_ROWS = 256_000
@@ -79,18 +79,18 @@ def read_columns(path: Path, fmt: str) -> list[str]:
         return list(names)
 
 
-@contextmanager
-def source_relation(
+def source_relations(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     fmt: str,
     unreadable: list[UnreadableRow],
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[str]:
-    """A SQL relation streaming the file's rows with ``_line``; scan it exactly once.
+    """SQL relations that together hold the file's rows with ``_line``; scan each once.
 
-    Parquet is read by DuckDB itself (parallel, with its row numbers). CSV and JSON Lines
-    stream through Arrow in bounded batches so each unparsable row is caught and kept.
+    Parquet is one relation read by DuckDB itself (parallel, with its row numbers). CSV and
+    JSON Lines come as one in-memory Arrow table per bounded chunk, which DuckDB scans in
+    parallel; each unparsable row is caught and kept in ``unreadable``.
     """
     if fmt == "parquet":
         try:
@@ -103,21 +103,68 @@ def source_relation(
             f"FROM read_parquet('{quoted}', file_row_number = true))"
         )
         return
-    batches = _csv_batches(path, unreadable) if fmt == "csv" else _jsonl_batches(path, unreadable)
-    first = next(batches, None)
-    if first is None:
-        raise LoadError(f"{path}: the file holds no rows")
+    names = read_columns(path, fmt)
+    chunks = (
+        _csv_tables(path, names, unreadable)
+        if fmt == "csv"
+        else _jsonl_tables(path, names, unreadable)
+    )
+    rows = 0
+    for chunk in prefetched(chunks):
+        rows += chunk.num_rows
+        yield from _registered(con, chunk)
+        if progress:
+            progress(rows)
+    if rows == 0:
+        # No readable row: still stage an empty table, so the unreadable ones are recorded.
+        empty = pa.table(
+            {**{name: pa.array([], pa.string()) for name in names}, LINE: pa.array([], pa.int64())}
+        )
+        yield from _registered(con, empty)
 
-    def counted() -> Iterator[pa.RecordBatch]:
-        rows = 0
-        for batch in chain([first], batches):
-            rows += batch.num_rows
-            if progress:
-                progress(rows)
-            yield batch
 
-    reader = pa.RecordBatchReader.from_batches(first.schema, counted())
-    con.register("_oi_source", reader)
+def prefetched(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Produce the next chunks in a thread while DuckDB checks this one.
+
+    Parsing (Arrow) and checking (DuckDB) both release the GIL, so the two overlap; at most
+    ``depth`` chunks wait, which keeps memory bounded.
+    """
+    slots: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: pa.Table | BaseException | None) -> bool:
+        """Queue ``item`` unless the consumer has gone; True when queued."""
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            offer(exc)
+
+    worker = threading.Thread(target=produce, name="outsidein-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str]:
+    con.register("_oi_source", table)
     try:
         yield "_oi_source"
     finally:
@@ -136,13 +183,14 @@ def _delimiter(path: Path) -> str:
     return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
 
 
-def _csv_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+def _csv_tables(
+    path: Path, names: list[str], unreadable: list[UnreadableRow]
+) -> Iterator[pa.Table]:
     found: list[tuple[int, str, str]] = []
-    names = read_columns(path, "csv")
-    for batch in csv_batches(path, names, _delimiter(path), found):
-        yield batch
+    for table in csv_tables(path, names, _delimiter(path), found):
         unreadable.extend(UnreadableRow(*row) for row in found)
         found.clear()
+        yield table
     unreadable.extend(UnreadableRow(*row) for row in found)
 
 
@@ -165,16 +213,17 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def _jsonl_batches(path: Path, unreadable: list[UnreadableRow]) -> Iterator[pa.RecordBatch]:
+def _jsonl_tables(
+    path: Path, names: list[str], unreadable: list[UnreadableRow]
+) -> Iterator[pa.Table]:
     """JSON Lines parsed line by line, so each bad line is reported with its number."""
-    names = read_columns(path, "jsonl")
     columns: dict[str, list[str | None]] = {name: [] for name in names}
     lines: list[int] = []
 
-    def flush() -> pa.RecordBatch:
+    def flush() -> pa.Table:
         arrays = [pa.array(columns[n], type=pa.string()) for n in names]
         arrays.append(pa.array(lines, type=pa.int64()))
-        batch = pa.RecordBatch.from_arrays(arrays, names=[*names, LINE])
+        batch = pa.Table.from_arrays(arrays, names=[*names, LINE])
         for values in columns.values():
             values.clear()
         lines.clear()

@@ -22,7 +22,7 @@ import duckdb
 
 from outsidein.config import StoreConfig
 from outsidein.errors import LoadError
-from outsidein.ingest.formats import UnreadableRow, detect_format, source_relation
+from outsidein.ingest.formats import UnreadableRow, detect_format, source_relations
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.resolve import map_columns
 from outsidein.ingest.validate import ident, literal, validation_sql
@@ -129,16 +129,18 @@ def load_file(
     stage = _Stage(con, table)
     try:
         unreadable: list[UnreadableRow] = []
-        with source_relation(con, path, fmt, unreadable, progress) as relation:
-            sql = validation_sql(
-                table,
-                columns.sources,
-                columns.arrow_types,
-                relation,
-                cutoff,
-                passthrough=columns.external,
+        for relation in source_relations(con, path, fmt, unreadable, progress):
+            stage.add_rows(
+                validation_sql(
+                    table,
+                    columns.sources,
+                    columns.arrow_types,
+                    relation,
+                    cutoff,
+                    passthrough=columns.external,
+                )
             )
-            result.rows_read = stage.check_rows(sql) + len(unreadable)
+        result.rows_read = stage.finish_rows() + len(unreadable)
         if progress:
             progress(result.rows_read)
         stage.add_unreadable(unreadable)
@@ -179,10 +181,17 @@ class _Stage:
         self.bad = "_oi_bad"
         self.created = False
 
-    def check_rows(self, sql: str) -> int:
-        """Validate every row in one set-based pass; return how many rows were read."""
+    def add_rows(self, sql: str) -> None:
+        """Validate a part of the file, set-based, into the checked table."""
+        if self.created:
+            self.con.execute(f"INSERT INTO {self.checked} {sql}")
+        else:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.checked} AS {sql}")
+            self.created = True
+
+    def finish_rows(self) -> int:
+        """Split checked rows into good ones and rejects; return how many rows were read."""
         con = self.con
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {self.checked} AS {sql}")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {self.bad} AS SELECT _line AS line, e.col AS col, "
             f"e.val AS val, e.reason AS reason FROM (SELECT _line, unnest(errs) AS e "
@@ -192,7 +201,6 @@ class _Stage:
             f"CREATE OR REPLACE TEMP VIEW {self.good} AS "
             f"SELECT * EXCLUDE (errs) FROM {self.checked} WHERE errs IS NULL"
         )
-        self.created = True
         row = con.execute(f"SELECT count(*) FROM {self.checked}").fetchall()[0]
         return int(row[0]) if row else 0
 
