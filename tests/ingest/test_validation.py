@@ -153,3 +153,31 @@ def test_survey_rules(with_accounts: duckdb.DuckDBPyConnection, tmp_path: Path) 
         (4, "a csat score must be 1 to 5"),
         (5, "an outcome answer needs outcome_id, importance and satisfaction"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("2024-05-01", "2024-05-01 00:00:00"),
+        ("2024-05-01 09:30:00", "2024-05-01 09:30:00"),
+        ("2024-05-01T09:30:00", "2024-05-01 09:30:00"),
+        ("2024-05-01T09:30:00Z", "2024-05-01 09:30:00"),
+        ("2024-05-01T09:30:00.250", "2024-05-01 09:30:00.25"),
+        ("2024-05-01T09:30+02", "2024-05-01 07:30:00"),
+        ("2024-05-01T09:30:00+02:00", "2024-05-01 07:30:00"),
+        ("2024-05-01T09:30:00-0500", "2024-05-01 14:30:00"),
+        ("2024-05-01T09:30:00.5+01:00", "2024-05-01 08:30:00.5"),
+        ("2024-05-01 09:30:00 Europe/Paris", "2024-05-01 07:30:00"),
+        ("2024-05-01 09:30:00 UTC", "2024-05-01 09:30:00"),
+    ],
+)
+def test_timestamps_are_stored_in_utc_whatever_their_shape(
+    store: duckdb.DuckDBPyConnection, tmp_path: Path, text: str, stored: str
+) -> None:
+    """The fast path for zone-less shapes must never swallow an offset or a zone name."""
+    path = write_csv(
+        tmp_path / "accounts.csv", ["account_id", "name", "created_at"], [["a1", "Acme", text]]
+    )
+    assert load_file(store, "accounts", path).rows_inserted == 1
+    (value,) = store.execute("SELECT created_at::VARCHAR FROM accounts").fetchall()[0]
+    assert value == stored

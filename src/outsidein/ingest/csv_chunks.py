@@ -11,7 +11,6 @@ on it); such a row is reported as having the wrong number of fields.
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -32,30 +31,55 @@ def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    """Pieces of the file, each ending at a line end (the last one may not)."""
-    rest = b""
-    while block := handle.read(CHUNK_BYTES):
-        block = rest + block
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            rest = block
+def _chunks(handle: IO[bytes]) -> Iterator[memoryview]:
+    """Pieces of the file, each ending at a line end (the last one may not).
+
+    Read into one reused buffer, so no byte is copied after the read; a piece is valid only
+    until the next one is asked for (its parse copies the values out).
+    """
+    buffer = bytearray(CHUNK_BYTES)
+    filled = 0
+    while True:
+        filled = _fill(handle, buffer, filled)
+        if filled == 0:
+            return
+        view = memoryview(buffer)
+        cut = buffer.rfind(b"\n", 0, filled) + 1
+        if filled < len(buffer) and cut < filled:
+            cut = filled  # end of file without a final line break
+        if cut == 0:  # one line longer than the buffer: make room and read on
+            view.release()
+            buffer.extend(bytes(len(buffer)))
             continue
-        rest = block[cut:]
-        yield block[:cut]
-    if rest:
-        yield rest
+        try:
+            yield view[:cut]
+        finally:
+            view.release()
+        rest = bytes(buffer[cut:filled])
+        buffer[: len(rest)] = rest
+        filled = len(rest)
 
 
-def _nonblank_lines(chunk: bytes, first_line: int) -> tuple[np.ndarray, int]:
+def _fill(handle: IO[bytes], buffer: bytearray, filled: int) -> int:
+    """Read until ``buffer`` is full or the file ends; return how many bytes it holds."""
+    with memoryview(buffer) as view:
+        while filled < len(buffer):
+            count = handle.readinto(view[filled:])  # type: ignore[attr-defined]
+            if not count:
+                break
+            filled += count
+    return filled
+
+
+def _nonblank_lines(chunk: memoryview, first_line: int) -> tuple[np.ndarray, int]:
     """Physical line numbers of the chunk's non-blank lines, and how many lines it holds."""
     data = np.frombuffer(chunk, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
-    if not chunk.endswith(b"\n"):
-        ends = np.append(ends, len(chunk))
+    if data[-1] != 10:
+        ends = np.append(ends, len(data))
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts
-    carriage = (lengths == 1) & (data[np.minimum(starts, len(chunk) - 1)] == 13)
+    carriage = (lengths == 1) & (data[np.minimum(starts, len(data) - 1)] == 13)
     blank = (lengths == 0) | carriage
     numbers = np.arange(first_line, first_line + len(ends), dtype=np.int64)
     return numbers[~blank], len(ends)
@@ -74,20 +98,21 @@ def csv_tables(
         quoted_strings_can_be_null=True,
     )
     with _open_binary(path) as handle:
-        header = handle.readline()
+        handle.readline()  # the header: ``names`` were read from it
         next_line = 2
         for chunk in _chunks(handle):
             lines, physical = _nonblank_lines(chunk, next_line)
             next_line += physical
             if len(lines) == 0:
                 continue
-            table = _parse(path, header + chunk, delimiter, convert, lines, unreadable)
+            table = _parse(path, chunk, names, delimiter, convert, lines, unreadable)
             yield table
 
 
 def _parse(
     path: Path,
-    data: bytes,
+    data: memoryview,
+    names: list[str],
     delimiter: str,
     convert: pacsv.ConvertOptions,
     lines: np.ndarray,
@@ -102,8 +127,8 @@ def _parse(
     def read(threads: bool) -> pa.Table:
         try:
             return pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(use_threads=threads),
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=pacsv.ReadOptions(use_threads=threads, column_names=names),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, invalid_row_handler=on_invalid, newlines_in_values=False
                 ),
@@ -117,7 +142,7 @@ def _parse(
         # Only the single-threaded parser numbers the rows it skips: parse again to place them.
         bad.clear()
         table = read(threads=False)
-        skipped = np.array([row.number - 2 for row in bad], dtype=np.int64)
+        skipped = np.array([row.number - 1 for row in bad], dtype=np.int64)
         for row, index in zip(bad, skipped, strict=True):
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             unreadable.append((int(lines[index]), reason, row.text[:200]))

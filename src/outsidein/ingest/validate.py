@@ -74,11 +74,28 @@ def _typed_expr(col: Column, raw: str, text_source: bool) -> str:
     if col.type == "text":
         return f"CAST({raw} AS VARCHAR)"
     if col.type == "timestamp" and text_source:
-        return f"TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        return _timestamp_expr(raw)
     if col.type == "json":
         text = f"CAST({raw} AS VARCHAR)"
         return f"CASE WHEN json_valid({text}) THEN {text} END"
     return f"TRY_CAST({raw} AS {SQL_TYPES[col.type]})"
+
+
+def _timestamp_expr(raw: str) -> str:
+    """Text to a UTC timestamp, honouring any offset or zone name in it.
+
+    The zone-aware cast costs about four plain casts, so the common shapes that cannot hold
+    an offset, ``YYYY-MM-DD[T ]HH:MM:SS`` with an optional ``Z``, take the plain cast (which
+    reads them as UTC, right for both).
+    """
+    plain = (
+        f"(length({raw}) = 19 OR (length({raw}) = 20 AND suffix({raw}, 'Z'))) "
+        f"AND substr({raw}, 14, 1) = ':' AND substr({raw}, 17, 1) = ':'"
+    )
+    return (
+        f"CASE WHEN {plain} THEN TRY_CAST({raw} AS TIMESTAMP) "
+        f"ELSE TRY_CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+    )
 
 
 def _error(col: Column, condition: str, reason_sql: str) -> tuple[str, str]:

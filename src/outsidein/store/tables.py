@@ -47,6 +47,8 @@ class Table:
     key: str
     columns: tuple[Column, ...]
     rules: tuple[RowRule, ...] = field(default=())
+    # Facts, never updated: a stored key wins over a reloaded one (events, by message_id).
+    append_only: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -162,6 +164,7 @@ TABLES: dict[str, Table] = {
                 Column("timestamp", "timestamp", required=True, no_future=True),
                 Column("properties", "json"),
             ),
+            append_only=True,
         ),
         Table(
             "touchpoints",
