@@ -56,6 +56,7 @@ CONFIG: dict[str, Any] = {
 }
 EVENTS_PER_USER_DAY = 15
 MB = 1024 * 1024
+AS_OF = date(2025, 7, 1)  # the day after the last generated day
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -64,7 +65,7 @@ MB = 1024 * 1024
 def generate(lake: Path, events: int, accounts: int, months: int, sample: int) -> date:
     """Write accounts, subscriptions and ``events`` events (chunk per month) to ``lake``."""
     rng = np.random.default_rng(42)
-    as_of = date(2025, 7, 1)
+    as_of = AS_OF
     first = _months_before(as_of, months)
     days = (as_of - first).days
     ids = pa.array([f"ACC-{i:06d}" for i in range(accounts)])
@@ -388,23 +389,42 @@ def main() -> None:
     parser.add_argument("--new-events", type=int, default=1_000_000)
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory limit")
     parser.add_argument("--workdir", type=Path, default=None, help="kept if given")
+    parser.add_argument(
+        "--reuse-lake",
+        action="store_true",
+        help="with --workdir: keep a lake generated earlier with the same sizes",
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="with --workdir: write the lake, stop"
+    )
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
     lake = work / "lake"
-    if lake.exists():
-        shutil.rmtree(lake)
-    lake.mkdir(parents=True)
+    sizes = json.dumps([args.events, args.accounts, args.months, args.sample_accounts])
+    marker = work / "lake-sizes.json"
     for old in work.glob("*.duckdb*"):
         old.unlink()
-    started = time.perf_counter()
-    as_of = generate(lake, args.events, args.accounts, args.months, args.sample_accounts)
-    print(f"generated {args.events:,} events, {args.accounts:,} accounts, {args.months} months "
-          f"in {time.perf_counter() - started:.0f} s ({_size(lake / 'events')})")  # fmt: skip
+    if args.reuse_lake and marker.exists() and marker.read_text() == sizes:
+        as_of = AS_OF
+        print(f"reusing the lake in {lake} ({_size(lake / 'events')})", flush=True)
+    else:
+        if lake.exists():
+            shutil.rmtree(lake)
+        marker.unlink(missing_ok=True)
+        lake.mkdir(parents=True)
+        started = time.perf_counter()
+        as_of = generate(lake, args.events, args.accounts, args.months, args.sample_accounts)
+        marker.write_text(sizes)
+        print(f"generated {args.events:,} events, {args.accounts:,} accounts, {args.months} "
+              f"months in {time.perf_counter() - started:.0f} s ({_size(lake / 'events')})",
+              flush=True)  # fmt: skip
     first = _months_before(as_of, args.months).isoformat()
     last = (as_of - timedelta(days=1)).isoformat()
     mem = args.memory_limit
 
+    if args.generate_only:
+        return
     floor = phase("floor", phase_floor, lake, work, mem)
     ours = phase("ours", phase_ours, lake, work, mem, first, last, None)
     ours_sample = phase("ours on the sample", phase_ours, lake, work, mem, first, last, "sample")

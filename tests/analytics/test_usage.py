@@ -120,8 +120,8 @@ def test_feature_counts(sources: Sources) -> None:
         feature_counts(sources, AS_OF, 0)
 
 
-def test_folded_and_sliding_grids_agree(sources: Sources) -> None:
-    """A short range (folded grid) equals the same days of a long range (sliding grid)."""
+def test_folded_and_dense_grids_agree(sources: Sources) -> None:
+    """A short range (folded grid) equals the same days of a long range (dense grid)."""
     short = daily_snapshot(sources, CONFIG, date(2024, 5, 20), AS_OF).to_pyarrow()
     long = daily_snapshot(sources, CONFIG, date(2024, 3, 1), AS_OF).to_pyarrow()
     key = [("account_id", "ascending"), ("date", "ascending")]

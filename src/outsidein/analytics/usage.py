@@ -20,7 +20,7 @@ from outsidein.analytics.periods import day_of
 from outsidein.analytics.retention import ratio
 from outsidein.analytics.revenue import money
 from outsidein.analytics.settings import AnalyticsConfig
-from outsidein.analytics.usage_grid import folded_grid, sliding_grid
+from outsidein.analytics.usage_grid import dense_grid, folded_grid
 
 SNAPSHOT_WINDOWS = (7, 28, 90)
 MONTH_WINDOW = 28  # seats used and stickiness (DAU/MAU) are measured over 28 days
@@ -95,32 +95,49 @@ def daily_usage(
     ``targets`` has ``account_id, from_day``: rows are produced for days ``from_day`` to
     ``last_day`` of each listed account; ``first_day`` is the smallest ``from_day``.
     ``subs`` are priced subscriptions (:func:`outsidein.analytics.revenue.priced`).
-    Ranges of up to ``FOLD_DAYS`` days use the folded grid, longer ones the sliding grid
+    Ranges of up to ``FOLD_DAYS`` days use the folded grid, longer ones the dense grid
     (:mod:`outsidein.analytics.usage_grid`); both give the same numbers.
     """
     windows = sorted({*windows, MONTH_WINDOW})
     lookback = 2 * max(windows) - 1  # the previous window of the longest one
     reach = max(windows) - 1  # distinct counts need only the longest window
-    targets = targets.select("account_id", start=targets.from_day.cast(dt.int64))
+    # Accounts get a small integer key for the grid: sorting, joining and grouping millions
+    # of account-days by an integer is much cheaper than by the account id string.
+    targets = targets.select(
+        "account_id",
+        start=targets.from_day.cast(dt.int64),
+        aid=ibis.row_number().over(order_by=targets.account_id).cast(dt.int64),
+    )
+    keys = targets.select("aid", "start", "account_id")
 
-    def recent(table: ir.Table, keys: list[str], days: int) -> ir.Table:
+    def recent(table: ir.Table, columns: list[str], days: int) -> ir.Table:
         near = table.join(targets, "account_id")
         near = near.filter(near.day >= near.start - days, near.day <= last_day)
-        return near.group_by(["account_id", "start", *keys, "day"]).agg(events=near.events.sum())
+        return near.group_by(["aid", "start", *columns, "day"]).agg(events=near.events.sum())
 
     features = activity.feature_days
     key_features = features.filter(features.feature.isin(config.key_features or [""]))
-    grid = folded_grid if last_day - first_day < FOLD_DAYS else sliding_grid
-    rolled = grid(
-        recent(activity.user_days, ["user_id"], reach),
-        recent(activity.user_days, [], lookback),
-        recent(key_features, ["feature"], reach),
-        targets,
-        first_day,
-        last_day,
-        windows,
-    )
-    return _finish(rolled, activity, subs, targets, last_day, config, windows)
+    if last_day - first_day < FOLD_DAYS:
+        rolled = folded_grid(
+            recent(activity.user_days, ["user_id"], reach),
+            recent(activity.user_days, [], lookback),
+            recent(key_features, ["feature"], reach),
+            keys,
+            first_day,
+            last_day,
+            windows,
+        )
+    else:
+        rolled = dense_grid(
+            recent(activity.user_days, ["user_id"], lookback),
+            recent(key_features, ["feature"], lookback),
+            keys,
+            first_day,
+            last_day,
+            windows,
+        )
+    named = rolled.join(keys.select("aid", "account_id"), "aid").drop("aid")
+    return _finish(named, activity, subs, targets, last_day, config, windows)
 
 
 def _finish(
@@ -145,22 +162,19 @@ def _finish(
     )
     first_value = value_days.group_by("account_id").agg(first_value_day=value_days.day.min())
     onboarding = subs.group_by("account_id").agg(onboarding_day=subs.start_day.min())
-    on_day = rolled.select("account_id", "day").join(
-        subs,
-        [
-            rolled.account_id == subs.account_id,
-            subs.start_day <= rolled.day,
-            subs.end_day.isnull() | (rolled.day < subs.end_day),
-        ],
-    )
-    revenue = on_day.group_by(["account_id", "day"]).agg(
-        mrr=money(on_day.mrr.sum()), seats_bought=on_day.seats.sum().cast(dt.int64)
-    )
+    spans = _revenue_spans(subs)
     t = (
         rolled.left_join(carried, "account_id")
         .left_join(first_value, "account_id")
         .left_join(onboarding, "account_id")
-        .left_join(revenue, ["account_id", "day"])
+    )
+    t = t.left_join(
+        spans,
+        [
+            t.account_id == spans.account_id,
+            spans.span_start <= t.day,
+            spans.span_end.isnull() | (t.day < spans.span_end),
+        ],
     )
     last_active = ibis.coalesce(t.active_day, t.carried_day)
     value_day = ibis.ifelse(t.first_value_day <= t.day, t.first_value_day, ibis.null(dt.int64))
@@ -202,6 +216,35 @@ def _finish(
         ),
     }
     return t.select(**columns)
+
+
+def _revenue_spans(subs: ir.Table) -> ir.Table:
+    """Per account, the spans of days between subscription starts and ends, with the MRR
+    and seats of the subscriptions running through each (spans with none are left out).
+
+    Every day of a span has the same subscriptions, so the grid takes its revenue from one
+    span per day instead of summing the subscriptions of every account-day.
+    """
+    bounds = ibis.union(
+        subs.select("account_id", bound=subs.start_day.cast(dt.int64)),
+        subs.filter(subs.end_day.notnull()).select("account_id", bound=subs.end_day.cast(dt.int64)),
+        distinct=True,
+    )
+    following = bounds.bound.lead().over(
+        ibis.window(group_by=bounds.account_id, order_by=bounds.bound)
+    )
+    spans = bounds.select("account_id", span_start="bound", span_end=following)
+    running = spans.join(
+        subs,
+        [
+            spans.account_id == subs.account_id,
+            subs.start_day <= spans.span_start,
+            subs.end_day.isnull() | (spans.span_start < subs.end_day),
+        ],
+    )
+    return running.group_by(["account_id", "span_start", "span_end"]).agg(
+        mrr=money(running.mrr.sum()), seats_bought=running.seats.sum().cast(dt.int64)
+    )
 
 
 def _to_date(day: ir.IntegerValue) -> ir.DateValue:

@@ -6,9 +6,10 @@ user's next active day, these pieces never overlap, so the users active in the w
 ending on ``d`` are ``Σ_{x<=d} starts(x) - Σ_{x<=d} ends(x)``, a running sum. Key features
 are counted the same way.
 
-* :func:`sliding_grid` (long ranges: builds, rebuilds) keeps a dense grid that starts
-  ``2 x longest window`` days early and takes event and user-day counts as sliding sums
-  over it. Its inputs stay small, so it runs in bounded memory over a whole year.
+* :func:`dense_grid` (long ranges: builds, rebuilds) keeps a dense grid that starts at an
+  account's first activity, at most ``2 x longest window`` days early, takes running
+  totals over it and the events and user-days in a window as differences of totals ``w``
+  rows apart. Its inputs stay narrow, so it runs in bounded memory over a whole year.
 * :func:`folded_grid` (short ranges: daily updates) turns every count into a running sum
   of *deltas* (a day's events are added, and taken away ``w`` days later) and folds the
   deltas dated before an account's first row into that row, so the grid holds only the
@@ -22,7 +23,6 @@ Both return per account and day: ``active_day`` (latest day with events so far),
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -30,89 +30,74 @@ import ibis.expr.types as ir
 
 from outsidein.analytics.periods import days_table
 
-KINDS = ("users_started", "users_net", "features_net", "user_days", "events", "events_2x")
+KINDS = ("users_net", "features_net", "user_days", "events", "events_2x")
 
 
-def _coverage(
-    items: ir.Table, key: str, windows: Sequence[int], prefix: str, shift_days: bool
-) -> list[ir.Table]:
+def _coverage(items: ir.Table, key: str, windows: Sequence[int], prefix: str) -> list[ir.Table]:
     """Deltas of "distinct ``key`` values active in the window", per account and day.
 
     ``items``: one row per account, ``key`` and active day. A value's active day adds 1
     to ``{prefix}_net_{w}``; the end of its coverage piece subtracts it. For users,
-    ``users_started`` counts the day's active users, and with ``shift_days`` the user-days
-    in the window (``user_days_{w}``) get the matching delta ``w`` days later.
+    the user-days in the window (``user_days_{w}``) get the matching delta ``w`` days later.
     """
     following = items.day.lead().over(
-        ibis.window(group_by=[items.account_id, items[key]], order_by=items.day)
+        ibis.window(group_by=[items.aid, items[key]], order_by=items.day)
     )
     spans = items.mutate(next_day=following)
     count = spans.count().cast(dt.int64)
     users = prefix == "users"
     starts = {f"{prefix}_net_{w}": count for w in windows}
     if users:
-        starts["users_started"] = count
-        if shift_days:
-            starts |= {f"user_days_{w}": count for w in windows}
-    pieces = [spans.group_by(["account_id", "start", "day"]).agg(**starts)]
+        starts |= {f"user_days_{w}": count for w in windows}
+    pieces = [spans.group_by(["aid", "start", "day"]).agg(**starts)]
     for w in windows:
         natural = spans.day + w
         end = ibis.least(natural, spans.next_day.coalesce(natural))
         pieces.append(
-            spans.group_by(["account_id", "start", end.name("day")]).agg(
-                **{f"{prefix}_net_{w}": -count}
-            )
+            spans.group_by(["aid", "start", end.name("day")]).agg(**{f"{prefix}_net_{w}": -count})
         )
-        if users and shift_days:
+        if users:
             pieces.append(
-                spans.group_by(["account_id", "start", natural.name("day")]).agg(
+                spans.group_by(["aid", "start", natural.name("day")]).agg(
                     **{f"user_days_{w}": -count}
                 )
             )
     return pieces
 
 
-def _event_deltas(daily: ir.Table, windows: Sequence[int], shift_days: bool) -> list[ir.Table]:
-    """A day's events (and its active day); with ``shift_days``, also their removal from
-    the window ``w`` days later and from the doubled window ``2w`` days later."""
+def _event_deltas(daily: ir.Table, windows: Sequence[int]) -> list[ir.Table]:
+    """A day's events (and its active day), and their removal from the window ``w`` days
+    later and from the doubled window ``2w`` days later."""
     active = ibis.ifelse(daily.events > 0, daily.day, ibis.null(dt.int64))
-    if not shift_days:
-        return [
-            daily.select("account_id", "start", "day", active_day=active, events_1=daily.events)
-        ]
     columns = {f"events_{w}": daily.events for w in windows}
     columns |= {f"events_2x_{w}": daily.events for w in windows}
-    pieces = [daily.select("account_id", "start", "day", active_day=active, **columns)]
+    pieces = [daily.select("aid", "start", "day", active_day=active, **columns)]
     for w in windows:
         pieces.append(
-            daily.select("account_id", "start", day=daily.day + w, **{f"events_{w}": -daily.events})
+            daily.select("aid", "start", day=daily.day + w, **{f"events_{w}": -daily.events})
         )
         pieces.append(
-            daily.select(
-                "account_id", "start", day=daily.day + 2 * w, **{f"events_2x_{w}": -daily.events}
-            )
+            daily.select("aid", "start", day=daily.day + 2 * w, **{f"events_2x_{w}": -daily.events})
         )
     return pieces
 
 
 def _deltas(
-    users: ir.Table, daily: ir.Table, features: ir.Table, windows: Sequence[int], shift: bool
+    users: ir.Table, daily: ir.Table, features: ir.Table, windows: Sequence[int]
 ) -> ir.Table:
     """Every delta row in one layout: zeros (and a null active day) where a piece has none."""
     pieces = [
-        *_coverage(users, "user_id", windows, "users", shift),
-        *_event_deltas(daily, windows, shift),
-        *_coverage(features, "feature", windows, "features", shift),
+        *_coverage(users, "user_id", windows, "users"),
+        *_event_deltas(daily, windows),
+        *_coverage(features, "feature", windows, "features"),
     ]
-    kinds = KINDS[1:] if shift else KINDS[1:3]  # the sliding form needs no shifted counts
-    names = [] if shift else ["users_started", "events_1"]
-    names += [f"{kind}_{w}" for kind in kinds for w in windows]
+    names = [f"{kind}_{w}" for kind in KINDS for w in windows]
     zero = ibis.literal(0, dt.int64)
 
     def layout(piece: ir.Table) -> ir.Table:
         active = piece.active_day if "active_day" in piece.columns else ibis.null(dt.int64)
         return piece.select(
-            "account_id",
+            "aid",
             start=piece.start.cast(dt.int64),
             day=piece.day.cast(dt.int64),
             active_day=active.cast(dt.int64),
@@ -124,49 +109,107 @@ def _deltas(
 
 def _dense(grid: ir.Table, deltas: ir.Table) -> ir.Table:
     """The deltas summed per account and day, on every day of the grid (zeros elsewhere)."""
-    sums = [c for c in deltas.columns if c not in ("account_id", "start", "day", "active_day")]
-    moves = deltas.group_by(["account_id", "day"]).agg(
+    sums = [c for c in deltas.columns if c not in ("aid", "start", "day", "active_day")]
+    moves = deltas.group_by(["aid", "day"]).agg(
         active_day=deltas.active_day.max(), **{c: deltas[c].sum() for c in sums}
     )
-    dense = grid.left_join(moves, ["account_id", "day"])
+    dense = grid.left_join(moves, ["aid", "day"])
     return dense.select(
         *[c for c in grid.columns], "active_day", **{c: dense[c].coalesce(0) for c in sums}
     )
 
 
-def sliding_grid(
+def _piece_ends(items: ir.Table, key: str, windows: Sequence[int], prefix: str) -> ir.Table:
+    """Per account and day: how many coverage pieces of ``key`` values end there, per window.
+
+    ``items``: one row per account, ``key`` value and active day. The piece of active day
+    ``q`` for window ``w`` ends at ``q + w`` or at the value's next active day if sooner.
+    Narrow rows (account, day, window) counted in one aggregation.
+    """
+    over = ibis.window(group_by=[items.aid, items[key]], order_by=items.day)
+    spans = items.select("aid", "day", next_day=items.day.lead().over(over))
+    pieces = []
+    for w in windows:
+        natural = spans.day + w
+        pieces.append(
+            spans.select(
+                "aid",
+                day=ibis.least(natural, spans.next_day.coalesce(natural)),
+                window=ibis.literal(w, dt.int64),
+            )
+        )
+    ends = ibis.union(*pieces)
+    return ends.group_by(["aid", "day"]).agg(
+        **{f"{prefix}_end_{w}": ends.count(where=ends.window == w).cast(dt.int64) for w in windows}
+    )
+
+
+def dense_grid(
     users: ir.Table,
-    daily: ir.Table,
     features: ir.Table,
     targets: ir.Table,
     first_day: int,
     last_day: int,
     windows: Sequence[int],
 ) -> ir.Table:
-    """The grid with look-back rows; sliding sums for events and user-days."""
+    """The grid with look-back rows: running totals and their values ``w`` rows back.
+
+    ``users`` (aid, user_id, day, events) and ``features`` (aid, feature, day) hold the
+    activity from ``start - lookback`` to ``last_day``; ``targets`` (aid, start). The
+    change rows are aggregated per account and day (active days, and the days coverage
+    pieces end), joined onto the grid, and the grid takes two passes: the running totals,
+    then the totals ``w`` and ``2w`` rows back (lags) for the events and user-days in each
+    window (the grid is dense, so ``w`` rows back is ``w`` days back).
+    """
     lookback = 2 * max(windows) - 1
     calendar = days_table(first_day - lookback, last_day)
-    grid = targets.join(calendar, calendar.day >= targets.start - lookback).select(
-        "account_id", "start", "day", "date"
+    # Look-back rows only from an account's first activity: before it every total is 0,
+    # which is also what a lag past the grid's first row gives.
+    seen = users.group_by("aid").agg(seen=users.day.min())
+    known = targets.left_join(seen, "aid")
+    known = known.select(
+        "aid", "start", since=ibis.least(known.start, known.seen.coalesce(known.start))
+    ).view()  # a relation of its own, so the join below may refer to it
+    grid = known.join(calendar, calendar.day >= known.since).select("aid", "start", "day", "date")
+    daily = users.group_by(["aid", "day"]).agg(
+        events=users.events.sum().cast(dt.int64), u_n=users.count().cast(dt.int64)
     )
-    dense = _dense(grid, _deltas(users, daily, features, windows, False))
-    running = ibis.cumulative_window(group_by=dense.account_id, order_by=dense.day)
-
-    def sliding(days: int) -> Any:
-        return ibis.window(
-            group_by=dense.account_id, order_by=dense.day, preceding=days - 1, following=0
-        )
-
-    sums: dict[str, ir.Value] = {"active_day": dense.active_day.max().over(running)}
+    used = features.group_by(["aid", "day"]).agg(f_n=features.count().cast(dt.int64))
+    ends = _piece_ends(users, "user_id", windows, "u").outer_join(
+        _piece_ends(features, "feature", windows, "f"), ["aid", "day"]
+    )
+    ends = ends.select(
+        aid=ends.aid.coalesce(ends.aid_right),
+        day=ends.day.coalesce(ends.day_right),
+        **{c: ends[c] for c in ends.columns if c[:2] in ("u_", "f_")},
+    )
+    dense = grid.left_join(daily, ["aid", "day"]).left_join(used, ["aid", "day"])
+    dense = dense.left_join(ends, ["aid", "day"])
+    counts = [c for c in (*daily.columns, *used.columns, *ends.columns) if c not in ("aid", "day")]
+    dense = dense.select("aid", "start", "day", "date", **{c: dense[c].coalesce(0) for c in counts})
+    running = ibis.cumulative_window(group_by=dense.aid, order_by=dense.day)
+    active = ibis.ifelse(dense.events > 0, dense.day, ibis.null(dt.int64))
+    totals: dict[str, ir.Value] = {
+        "active_day": active.max().over(running),
+        "events_all": dense.events.sum().over(running),
+        "user_days_all": dense.u_n.sum().over(running),
+    }
     for w in windows:
-        sums[f"active_users_{w}"] = dense[f"users_net_{w}"].sum().over(running)
-        sums[f"key_features_used_{w}"] = dense[f"features_net_{w}"].sum().over(running)
-        sums[f"events_{w}"] = dense.events_1.sum().over(sliding(w))
-        sums[f"events_2x_{w}"] = dense.events_1.sum().over(sliding(2 * w))
-        sums[f"user_days_{w}"] = dense.users_started.sum().over(sliding(w))
-    rolled = dense.select("account_id", "start", "day", "date", **sums)
-    rolled = rolled.filter(rolled.day >= rolled.start)
-    return _previous(rolled.drop("start"), windows)
+        for prefix, name in (("u", "active_users"), ("f", "key_features_used")):
+            net = dense[f"{prefix}_n"] - dense[f"{prefix}_end_{w}"]
+            totals[f"{name}_{w}"] = net.sum().over(running)
+    summed = dense.select("aid", "start", "day", "date", **totals)
+    back = ibis.window(group_by=summed.aid, order_by=summed.day)
+    events, user_days = summed.events_all, summed.user_days_all
+    rolled: dict[str, ir.Value] = {}
+    for w in windows:
+        rolled[f"active_users_{w}"] = summed[f"active_users_{w}"]
+        rolled[f"key_features_used_{w}"] = summed[f"key_features_used_{w}"]
+        rolled[f"events_{w}"] = events - events.lag(w, 0).over(back)
+        rolled[f"events_prev_{w}"] = events.lag(w, 0).over(back) - events.lag(2 * w, 0).over(back)
+        rolled[f"user_days_{w}"] = user_days - user_days.lag(w, 0).over(back)
+    result = summed.select("aid", "start", "day", "date", "active_day", **rolled)
+    return result.filter(result.day >= result.start).drop("start")
 
 
 def folded_grid(
@@ -180,13 +223,13 @@ def folded_grid(
 ) -> ir.Table:
     """The grid of the days asked for only; every count a running sum of folded deltas."""
     calendar = days_table(first_day, last_day)
-    grid = targets.join(calendar, calendar.day >= targets.start).select("account_id", "day", "date")
-    deltas = _deltas(users, daily, features, windows, True)
+    grid = targets.join(calendar, calendar.day >= targets.start).select("aid", "day", "date")
+    deltas = _deltas(users, daily, features, windows)
     folded = deltas.filter(deltas.day <= last_day).mutate(
         day=ibis.greatest(deltas.day, deltas.start)
     )
     dense = _dense(grid, folded)
-    running = ibis.cumulative_window(group_by=dense.account_id, order_by=dense.day)
+    running = ibis.cumulative_window(group_by=dense.aid, order_by=dense.day)
     sums: dict[str, ir.Value] = {"active_day": dense.active_day.max().over(running)}
     for w in windows:
         for kind, name in (
@@ -197,7 +240,7 @@ def folded_grid(
             ("user_days", "user_days"),
         ):
             sums[f"{name}_{w}"] = dense[f"{kind}_{w}"].sum().over(running)
-    return _previous(dense.select("account_id", "day", "date", **sums), windows)
+    return _previous(dense.select("aid", "day", "date", **sums), windows)
 
 
 def _previous(rolled: ir.Table, windows: Sequence[int]) -> ir.Table:
