@@ -33,6 +33,7 @@ class Activity:
 
     user_days: ir.Table  # account_id, user_id, day, events
     feature_days: ir.Table  # account_id, feature, day, events (key features + value event)
+    unique: bool = False  # each key once (a fresh roll-up), so nothing needs summing
 
 
 def tracked_features(config: AnalyticsConfig) -> list[str]:
@@ -72,7 +73,7 @@ def roll_up(events: ir.Table, config: AnalyticsConfig) -> Activity:
         pieces.append(
             empty.select("account_id", feature=ibis.null(dt.string), day="day", events="events")
         )
-    return Activity(user_days, ibis.union(*pieces))
+    return Activity(user_days, ibis.union(*pieces), unique=True)
 
 
 def account_targets(accounts: ir.Table, first_day: int) -> ir.Table:
@@ -113,6 +114,8 @@ def daily_usage(
     def recent(table: ir.Table, columns: list[str], days: int) -> ir.Table:
         near = table.join(targets, "account_id")
         near = near.filter(near.day >= near.start - days, near.day <= last_day)
+        if activity.unique and columns:  # already one row per account, key and day
+            return near.select("aid", "start", *columns, "day", events=near.events.cast(dt.int64))
         return near.group_by(["aid", "start", *columns, "day"]).agg(events=near.events.sum())
 
     features = activity.feature_days
@@ -131,6 +134,7 @@ def daily_usage(
         rolled = dense_grid(
             recent(activity.user_days, ["user_id"], lookback),
             recent(key_features, ["feature"], lookback),
+            list(dict.fromkeys(config.key_features)),
             keys,
             first_day,
             last_day,

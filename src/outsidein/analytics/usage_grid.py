@@ -119,34 +119,50 @@ def _dense(grid: ir.Table, deltas: ir.Table) -> ir.Table:
     )
 
 
-def _piece_ends(items: ir.Table, key: str, windows: Sequence[int], prefix: str) -> ir.Table:
-    """Per account and day: how many coverage pieces of ``key`` values end there, per window.
+def _user_changes(users: ir.Table, windows: Sequence[int]) -> tuple[ir.Table, ir.Table]:
+    """Per account and day: the day's events and active users, and the changes in
+    "distinct users active in the window" that happen that day, per window.
 
-    ``items``: one row per account, ``key`` value and active day. The piece of active day
-    ``q`` for window ``w`` ends at ``q + w`` or at the value's next active day if sooner.
-    Narrow rows (account, day, window) counted in one aggregation.
+    ``users``: one row per account, user and active day. Of the coverage pieces (see the
+    module's docstring) only the gaps matter: a piece cut short by the user's next active
+    day ends where the next one starts, so the two cancel. A user's active day therefore
+    adds 1 to window ``w`` only when the user was not active in the ``w`` days before
+    (``u_start_{w}``), and takes 1 away ``w`` days later only when the user is not active
+    again by then (``u_end_{w}``). Returns (starts with the day's counts, ends).
     """
-    over = ibis.window(group_by=[items.aid, items[key]], order_by=items.day)
-    spans = items.select("aid", "day", next_day=items.day.lead().over(over))
+    over = ibis.window(group_by=[users.aid, users.user_id], order_by=users.day)
+    spans = users.select(
+        "aid",
+        "day",
+        "events",
+        gap_before=users.day - users.day.lag().over(over),
+        gap_after=users.day.lead().over(over) - users.day,
+    )
+    starts = spans.group_by(["aid", "day"]).agg(
+        events=spans.events.sum().cast(dt.int64),
+        u_n=spans.count().cast(dt.int64),
+        **{
+            f"u_start_{w}": spans.count(
+                where=spans.gap_before.isnull() | (spans.gap_before > w)
+            ).cast(dt.int64)
+            for w in windows
+        },
+    )
     pieces = []
     for w in windows:
-        natural = spans.day + w
-        pieces.append(
-            spans.select(
-                "aid",
-                day=ibis.least(natural, spans.next_day.coalesce(natural)),
-                window=ibis.literal(w, dt.int64),
-            )
-        )
+        last = spans.filter(spans.gap_after.isnull() | (spans.gap_after > w))
+        pieces.append(last.select("aid", day=last.day + w, window=ibis.literal(w, dt.int64)))
     ends = ibis.union(*pieces)
-    return ends.group_by(["aid", "day"]).agg(
-        **{f"{prefix}_end_{w}": ends.count(where=ends.window == w).cast(dt.int64) for w in windows}
+    ends = ends.group_by(["aid", "day"]).agg(
+        **{f"u_end_{w}": ends.count(where=ends.window == w).cast(dt.int64) for w in windows}
     )
+    return starts, ends
 
 
 def dense_grid(
     users: ir.Table,
     features: ir.Table,
+    key_features: Sequence[str],
     targets: ir.Table,
     first_day: int,
     last_day: int,
@@ -156,10 +172,12 @@ def dense_grid(
 
     ``users`` (aid, user_id, day, events) and ``features`` (aid, feature, day) hold the
     activity from ``start - lookback`` to ``last_day``; ``targets`` (aid, start). The
-    change rows are aggregated per account and day (active days, and the days coverage
-    pieces end), joined onto the grid, and the grid takes two passes: the running totals,
-    then the totals ``w`` and ``2w`` rows back (lags) for the events and user-days in each
-    window (the grid is dense, so ``w`` rows back is ``w`` days back).
+    change rows are aggregated per account and day (active days and users, the days users
+    start and stop counting in a window, which key features were used), joined onto the
+    grid, and the grid takes two passes: running totals (and each key feature's last day
+    of use), then the totals ``w`` and ``2w`` rows back (lags) for the events and
+    user-days in each window (the grid is dense, so ``w`` rows back is ``w`` days back).
+    A key feature counts in window ``w`` on day ``d`` if last used after ``d - w``.
     """
     lookback = 2 * max(windows) - 1
     calendar = days_table(first_day - lookback, last_day)
@@ -171,40 +189,44 @@ def dense_grid(
         "aid", "start", since=ibis.least(known.start, known.seen.coalesce(known.start))
     ).view()  # a relation of its own, so the join below may refer to it
     grid = known.join(calendar, calendar.day >= known.since).select("aid", "start", "day", "date")
-    daily = users.group_by(["aid", "day"]).agg(
-        events=users.events.sum().cast(dt.int64), u_n=users.count().cast(dt.int64)
-    )
-    used = features.group_by(["aid", "day"]).agg(f_n=features.count().cast(dt.int64))
-    ends = _piece_ends(users, "user_id", windows, "u").outer_join(
-        _piece_ends(features, "feature", windows, "f"), ["aid", "day"]
-    )
-    ends = ends.select(
-        aid=ends.aid.coalesce(ends.aid_right),
-        day=ends.day.coalesce(ends.day_right),
-        **{c: ends[c] for c in ends.columns if c[:2] in ("u_", "f_")},
-    )
-    dense = grid.left_join(daily, ["aid", "day"]).left_join(used, ["aid", "day"])
-    dense = dense.left_join(ends, ["aid", "day"])
-    counts = [c for c in (*daily.columns, *used.columns, *ends.columns) if c not in ("aid", "day")]
+    starts, ends = _user_changes(users, windows)
+    flags = {
+        f"k_{i}": features.count(where=features.feature == name).cast(dt.int64)
+        for i, name in enumerate(key_features)
+    }
+    used = features.group_by(["aid", "day"]).agg(**flags) if flags else None
+    dense = grid.left_join(starts, ["aid", "day"]).left_join(ends, ["aid", "day"])
+    counts = [c for c in (*starts.columns, *ends.columns) if c not in ("aid", "day")]
+    if used is not None:
+        dense = dense.left_join(used, ["aid", "day"])
+        counts += list(flags)
     dense = dense.select("aid", "start", "day", "date", **{c: dense[c].coalesce(0) for c in counts})
     running = ibis.cumulative_window(group_by=dense.aid, order_by=dense.day)
-    active = ibis.ifelse(dense.events > 0, dense.day, ibis.null(dt.int64))
+
+    def last_day_when(used_today: ir.BooleanValue) -> ir.IntegerValue:
+        day: ir.IntegerValue = ibis.ifelse(used_today, dense.day, ibis.null(dt.int64))
+        return day.max().over(running)
+
     totals: dict[str, ir.Value] = {
-        "active_day": active.max().over(running),
+        "active_day": last_day_when(dense.events > 0),
         "events_all": dense.events.sum().over(running),
         "user_days_all": dense.u_n.sum().over(running),
     }
     for w in windows:
-        for prefix, name in (("u", "active_users"), ("f", "key_features_used")):
-            net = dense[f"{prefix}_n"] - dense[f"{prefix}_end_{w}"]
-            totals[f"{name}_{w}"] = net.sum().over(running)
+        net = dense[f"u_start_{w}"] - dense[f"u_end_{w}"]
+        totals[f"active_users_{w}"] = net.sum().over(running)
+    for flag in flags:
+        totals[f"last_{flag}"] = last_day_when(dense[flag] > 0)
     summed = dense.select("aid", "start", "day", "date", **totals)
     back = ibis.window(group_by=summed.aid, order_by=summed.day)
     events, user_days = summed.events_all, summed.user_days_all
     rolled: dict[str, ir.Value] = {}
     for w in windows:
         rolled[f"active_users_{w}"] = summed[f"active_users_{w}"]
-        rolled[f"key_features_used_{w}"] = summed[f"key_features_used_{w}"]
+        in_window = [ibis.ifelse(summed[f"last_{flag}"] > summed.day - w, 1, 0) for flag in flags]
+        rolled[f"key_features_used_{w}"] = (
+            sum(in_window[1:], in_window[0]) if in_window else ibis.literal(0, dt.int64)
+        ).cast(dt.int64)
         rolled[f"events_{w}"] = events - events.lag(w, 0).over(back)
         rolled[f"events_prev_{w}"] = events.lag(w, 0).over(back) - events.lag(2 * w, 0).over(back)
         rolled[f"user_days_{w}"] = user_days - user_days.lag(w, 0).over(back)
