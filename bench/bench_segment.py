@@ -8,7 +8,8 @@ makes is timed (p50/p99 acknowledgement latency). Ceiling: the same client-made 
 pushed through the server's write path in-process (parse, check, group commit to the
 inbox; no HTTP, no client). Both runs include the applier moving events into `events`, and
 both are verified: every event stored exactly once. Also printed: CPU per event of the
-clients and of the server, which is what bounds the end-to-end rate on a small machine.
+clients and of the server, which is what bounds the end-to-end rate on a small machine,
+and the CPU per event of the Segment library's own work with no server at all.
 
     .venv/bin/python bench/bench_segment.py --events 400000 --clients 3
 """
@@ -191,6 +192,43 @@ def end_to_end(workdir: Path, events: int, clients: int) -> dict[str, Any]:
     }
 
 
+# -- the client library alone ----------------------------------------------------------------
+
+
+def client_alone(events: int) -> dict[str, Any]:
+    """CPU per event of the Segment library's own work, with no HTTP and no server.
+
+    ``track()`` with ``send=False`` (checks, cleaning, one size-check serialization), plus
+    the two serializations its upload thread does per event (sizing in ``Consumer.next``,
+    the request body in ``request.post``), on one thread without contention. Run in a
+    fresh process (spawned), so nothing else in this one weighs on it.
+    """
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_client_alone, events).result()
+
+
+def _client_alone(events: int) -> dict[str, Any]:
+    from segment.analytics.client import Client
+    from segment.analytics.request import DatetimeSerializer
+
+    maker = Client("bench", send=False)
+    cpu0 = time.process_time()
+    messages = []
+    for i in range(events):
+        user_id, account = user(i)
+        _, message = maker.track(
+            user_id, "Report Viewed", PROPERTIES, context={"groupId": account}, message_id=f"m-{i}"
+        )
+        messages.append(message)
+    for message in messages:
+        len(json.dumps(message, cls=DatetimeSerializer).encode())
+    for start in range(0, events, 2_500):
+        body = {"batch": messages[start : start + 2_500], "sentAt": "2026-01-01T00:00:00"}
+        json.dumps(body, cls=DatetimeSerializer).encode()
+    cpu = time.process_time() - cpu0
+    return {"cpu_us": cpu / events * 1e6}
+
+
 # -- ceiling: the write path alone ----------------------------------------------------------
 
 
@@ -284,6 +322,7 @@ def main() -> None:
         workdir = Path(tmp)
         e2e = end_to_end(workdir, args.events, args.clients)
         top = ceiling(workdir, e2e["events"])
+        alone = client_alone(min(args.events, 200_000))
     print(
         f"end to end (Segment client -> HTTP -> durable): {e2e['rate']:,.0f} events/s "
         f"({e2e['events']:,} in {e2e['seconds']:.1f} s, {e2e['requests']:,} requests); "
@@ -299,6 +338,11 @@ def main() -> None:
         f"write path alone (parse, check, group commit; no HTTP): {top['rate']:,.0f} events/s "
         f"({top['requests']:,} batches in {top['seconds']:.1f} s, "
         f"{top['server_cpu_us']:.1f} us CPU per event); applied {top['applied_after']:.1f} s later"
+    )
+    print(
+        f"Segment library alone (no HTTP, no server, one thread): {alone['cpu_us']:.1f} us CPU "
+        f"per event -> at most {2e6 / alone['cpu_us']:,.0f} events/s on 2 cores with a server "
+        "that costs nothing"
     )
     print(f"ratio end to end / write path: {e2e['rate'] / top['rate']:.2f} (goal >= 0.4)")
     print("goal >= 50,000 events/s end to end: " + ("met" if e2e["rate"] >= 50_000 else "not met"))

@@ -385,7 +385,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000_000)
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--sample-accounts", type=int, default=200)
+    parser.add_argument("--sample-accounts", type=int, default=2000)
     parser.add_argument("--new-events", type=int, default=1_000_000)
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory limit")
     parser.add_argument("--workdir", type=Path, default=None, help="kept if given")

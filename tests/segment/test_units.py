@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -189,4 +190,34 @@ def test_writer_refuses_beyond_its_queue(tmp_path: Path) -> None:
     with pytest.raises(SaturatedError) as refused:
         writer.submit(submission(1))
     assert refused.value.retry_after == 1 and refused.value.http_status == 429
+    con.close()
+
+
+def test_writer_adds_activity_up_per_key_and_minute(tmp_path: Path) -> None:
+    """Counters of later commits add to the row of their key and minute, or start a new one."""
+    con = connect(tmp_path / "s.duckdb")
+    writer = GroupCommitWriter(con.cursor(), SegmentSettings(), Backlog())
+    writer.start()
+    committed: list[BaseException | None] = []
+    later = NOW + timedelta(seconds=30)
+    next_minute = NOW + timedelta(minutes=1)
+    for n, (key, received, size) in enumerate(
+        [("k1", NOW, 100), ("k1", later, 50), ("k2", NOW, 7), ("k1", next_minute, 1)]
+    ):
+        row = ("track", f"m{n}", "u", None, None, None, None, "E", 0, None)
+        writer.submit(Submission(key, f"r{n}", received, [row] * 2, [], size, committed.append))
+        deadline = time.monotonic() + 10
+        while len(committed) <= n and time.monotonic() < deadline:
+            time.sleep(0.01)  # each request in a commit of its own
+    writer.close()
+    assert committed == [None] * 4 and writer.commits == 4
+    rows = con.execute(
+        "SELECT key_id, minute, requests, accepted, rejected, bytes, last_seen "
+        "FROM segment_activity ORDER BY key_id, minute"
+    ).fetchall()
+    assert rows == [
+        ("k1", NOW, 2, 4, 0, 150, later),
+        ("k1", next_minute, 1, 2, 0, 1, next_minute),
+        ("k2", NOW, 1, 2, 0, 7, NOW),
+    ]
     con.close()
