@@ -140,8 +140,7 @@ def daily_usage(
             last_day,
             windows,
         )
-    named = rolled.join(keys.select("aid", "account_id"), "aid").drop("aid")
-    return _finish(named, activity, subs, targets, last_day, config, windows)
+    return _finish(rolled, activity, subs, targets, last_day, config, windows)
 
 
 def _finish(
@@ -153,29 +152,37 @@ def _finish(
     config: AnalyticsConfig,
     windows: Sequence[int],
 ) -> ir.Table:
-    """Join the revenue side and the all-time facts, and compute the ratios."""
+    """Join the revenue side and the all-time facts, and compute the ratios.
+
+    ``rolled`` is keyed by ``aid`` (``targets`` maps it to ``account_id``). The facts of
+    an account are gathered on its one target row first, and the revenue spans keyed by
+    ``aid``, so the grid meets them in integer-keyed joins with small build sides.
+    """
+    ids = targets.select("aid", "account_id")
     before = activity.user_days.join(targets, "account_id")
     carried = (
         before.filter(before.day < before.start - 2 * max(windows) + 1)
-        .group_by("account_id")
+        .group_by("aid")
         .agg(carried_day=before.day.max())
     )
     value_days = activity.feature_days.filter(
         activity.feature_days.feature == (config.value_event or ""),
         activity.feature_days.day <= last_day,
-    )
-    first_value = value_days.group_by("account_id").agg(first_value_day=value_days.day.min())
-    onboarding = subs.group_by("account_id").agg(onboarding_day=subs.start_day.min())
-    spans = _revenue_spans(subs)
-    t = (
-        rolled.left_join(carried, "account_id")
-        .left_join(first_value, "account_id")
-        .left_join(onboarding, "account_id")
-    )
+    ).join(ids, "account_id")
+    first_value = value_days.group_by("aid").agg(first_value_day=value_days.day.min())
+    started = subs.join(ids, "account_id")
+    onboarding = started.group_by("aid").agg(onboarding_day=started.start_day.min())
+    facts = ids.left_join(carried, "aid").left_join(first_value, "aid").left_join(onboarding, "aid")
+    facts = facts.select(
+        "aid", "account_id", "carried_day", "first_value_day", "onboarding_day"
+    ).view()
+    spans = _revenue_spans(subs).join(ids, "account_id")
+    spans = spans.select("aid", "span_start", "span_end", "mrr", "seats_bought").view()
+    t = rolled.join(facts, "aid")
     t = t.left_join(
         spans,
         [
-            t.account_id == spans.account_id,
+            t.aid == spans.aid,
             spans.span_start <= t.day,
             spans.span_end.isnull() | (t.day < spans.span_end),
         ],
