@@ -100,8 +100,12 @@ def _watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return marks
 
 
-def store_activity(sources: Sources) -> Activity:
-    """The rollups kept in the store, with day numbers."""
+def store_activity(sources: Sources, *, unique: bool = False) -> Activity:
+    """The rollups kept in the store, with day numbers.
+
+    ``unique``: the rollups were just rebuilt in one pass (a build), so each key is there
+    once; after incremental appends a key may repeat and is summed.
+    """
     users = sources.backend.table("usage_user_days")
     features = sources.backend.table("usage_feature_days")
     return Activity(
@@ -109,6 +113,7 @@ def store_activity(sources: Sources) -> Activity:
         features.select(
             "account_id", "feature", day=day_of(features.activity_date), events="events"
         ),
+        unique=unique,
     )
 
 
@@ -153,7 +158,7 @@ def build_snapshot(
         _append_rollups(sources, config, _upto(sources.events, marks["loaded_events"]))
         _stage_targets(con, sources, account_targets(sources.accounts, day_number(first)))
         con.execute(f"DELETE FROM {TABLE}")
-        result = _recompute(con, sources, config, day_number(first), as_of)
+        result = _recompute(con, sources, config, day_number(first), as_of, unique=True)
         _write_state(
             con,
             {
@@ -287,8 +292,13 @@ def _recompute(
     config: AnalyticsConfig,
     first_day: int,
     as_of: date,
+    *,
+    unique: bool = False,
 ) -> SnapshotResult:
-    """Replace the staged targets' rows from their ``from_day`` to ``as_of``."""
+    """Replace the staged targets' rows from their ``from_day`` to ``as_of``.
+
+    ``unique``: the stored rollups hold each key once (see :func:`store_activity`).
+    """
     targets = sources.backend.table(TARGETS)
     count, low = _one(con, f"SELECT count(*), min(from_day) FROM {TARGETS}")
     accounts = int(count)
@@ -300,7 +310,7 @@ def _recompute(
         f"AND {TABLE}.date >= DATE '1970-01-01' + t.from_day::INTEGER"
     )
     rows = daily_usage(
-        store_activity(sources),
+        store_activity(sources, unique=unique),
         priced(sources, config),
         targets,
         max(int(low), first_day),
