@@ -39,5 +39,12 @@ def test_new_events_are_visible_to_metrics_within_the_promise(tmp_path: Path) ->
             time.sleep(0.1)
         assert time.monotonic() - acknowledged <= float(default) + 3
         assert tables["accounts"] == 1
+        # The per-account usage metrics read them too, at once (computed from `events`).
+        usage = httpx.get(
+            server.url + "/api/v1/metrics/usage", params={"account": "visible"}, timeout=30
+        ).json()
+        (row,) = usage["rows"]
+        assert (row["events_7"], row["active_users_7"]) == (500, 1), row
+        assert time.monotonic() - acknowledged < PROMISE_SECONDS
     finally:
         server.kill()
