@@ -48,3 +48,33 @@ def test_new_events_are_visible_to_metrics_within_the_promise(tmp_path: Path) ->
         assert time.monotonic() - acknowledged < PROMISE_SECONDS
     finally:
         server.kill()
+
+
+def test_a_built_snapshot_takes_new_events_within_the_promise(tmp_path: Path) -> None:
+    """The daily snapshot (trend pages, health) is refreshed by the server on its own."""
+    config = tmp_path / "outsidein.toml"
+    config.write_text("[analytics]\nsnapshot_refresh_seconds = 1\n")
+    server = SegmentServer(tmp_path / "s", {"OUTSIDEIN_CONFIG": str(config)}).start()
+    try:
+        built = httpx.post(server.url + "/api/v1/metrics/snapshot", timeout=60).json()
+        assert built["mode"] == "full", built
+        body = {
+            "batch": [{"type": "group", "userId": "s", "groupId": "snap"}]
+            + [{"type": "track", "userId": "s", "event": "Used"} for _ in range(300)]
+        }
+        assert server.post("/v1/batch", body).status_code == 200
+        acknowledged = time.monotonic()
+        while True:
+            trend = httpx.get(
+                server.url + "/api/v1/metrics/usage/trend", params={"days": 1}, timeout=30
+            ).json()
+            if trend["rows"] and trend["rows"][-1]["events_7"] == 300:
+                break
+            waited = time.monotonic() - acknowledged
+            assert waited < PROMISE_SECONDS, (
+                f"snapshot still shows {trend['rows']} after {waited} s"
+            )
+            time.sleep(0.2)
+        assert trend["rows"][-1]["active_accounts"] == 1
+    finally:
+        server.kill()

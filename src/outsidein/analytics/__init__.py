@@ -20,6 +20,7 @@ from outsidein.analytics.errors import (
     SnapshotMissingError,
 )
 from outsidein.analytics.periods import GRAINS, Grain, Period, periods
+from outsidein.analytics.refresher import SnapshotRefresher
 from outsidein.analytics.renewals import renewals
 from outsidein.analytics.retention import churn_rates, cohort_retention, revenue_retention
 from outsidein.analytics.revenue import (
@@ -50,6 +51,7 @@ __all__ = [
     "Grain",
     "Period",
     "SnapshotMissingError",
+    "SnapshotRefresher",
     "SnapshotResult",
     "Sources",
     "account_movements",

@@ -50,6 +50,13 @@ class AnalyticsConfig(BaseModel):
         le=36600,
         description="How many days back the daily snapshot starts when it is first built.",
     )
+    snapshot_refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="While `outsidein serve` runs, how often it brings a built daily snapshot "
+        "up to date with newly arrived data (0: only when asked).",
+    )
 
     @field_validator("currency_rates")
     @classmethod

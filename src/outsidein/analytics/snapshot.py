@@ -177,6 +177,27 @@ def build_snapshot(
     return result
 
 
+def snapshot_staleness(
+    con: duckdb.DuckDBPyConnection, config: AnalyticsConfig, today: date
+) -> str | None:
+    """Why an existing snapshot is out of date on ``today``, or None when it is current (or
+    was never built: building the first one is asked for, not done in the background).
+
+    Cheap enough to ask every few seconds: three ``max(loaded_at)`` and the state rows.
+    """
+    state = read_state(con)
+    if "snapshot_last_date" not in state or "snapshot_first_date" not in state:
+        return None
+    if state.get("snapshot_settings") != fingerprint(config):
+        return "analytics settings changed"
+    if today > date.fromisoformat(state["snapshot_last_date"]):
+        return "a new day"
+    for name, mark in _watermarks(con).items():
+        if mark != state.get(name, ""):
+            return f"new {name.removeprefix('loaded_')}"
+    return None
+
+
 def update_snapshot(
     con: duckdb.DuckDBPyConnection, config: AnalyticsConfig, as_of: date | None = None
 ) -> SnapshotResult:

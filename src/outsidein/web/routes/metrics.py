@@ -7,19 +7,35 @@ an exact decimal string, ratios are numbers, dates ISO text. Definitions: docs/m
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from outsidein.analytics import AnalyticsConfig, update_snapshot
+from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.web.deps import CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.schemas.errors import ErrorResponse
 
-router = APIRouter(prefix="/metrics", tags=["metrics"])
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Keep a built daily snapshot current while the server runs (docs/metrics.md)."""
+    refresher = SnapshotRefresher(app.state.store.cursor, q.analytics_config)
+    refresher.start()
+    app.state.snapshots = refresher
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(refresher.close)
+
+
+router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=_lifespan)
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = Annotated[AnalyticsConfig, Depends(q.analytics_config)]
@@ -169,9 +185,13 @@ class SnapshotRun(BaseModel):
 
 @router.post("/snapshot", response_model=SnapshotRun, summary="Update the daily snapshot")
 def snapshot(
-    cur: CursorDep,
-    config: ConfigDep,
+    request: Request,
     as_of: Annotated[date | None, Query(description="[today, UTC]")] = None,
 ) -> SnapshotRun:
-    """Recompute what changed in ``account_daily_metrics`` (the first call builds it)."""
-    return SnapshotRun(**asdict(update_snapshot(cur, config, as_of)))
+    """Recompute what changed in ``account_daily_metrics`` (the first call builds it).
+
+    While the server runs, a built snapshot is also kept current in the background every
+    ``analytics.snapshot_refresh_seconds``; this call and that never run at once.
+    """
+    refresher: SnapshotRefresher = request.app.state.snapshots
+    return SnapshotRun(**asdict(refresher.run(as_of)))
