@@ -12,6 +12,7 @@ from typing import Literal
 import duckdb
 
 from outsidein.errors import NotFoundError
+from outsidein.store.last_seen import last_seen_mark, last_seen_sql
 from outsidein.web.queries.rows import fetch_dicts, fetch_value, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
@@ -63,7 +64,7 @@ _SEARCH = """
     OR contains(lower(a.csm_id), $q) OR contains(lower(c.name), $q)
 """
 
-_FIGURES = """
+_FIGURES = f"""
 WITH current_mrr AS (
     SELECT account_id, sum(mrr) AS mrr FROM subscriptions
     WHERE start_date <= $today AND (end_date IS NULL OR end_date > $today)
@@ -71,8 +72,7 @@ WITH current_mrr AS (
 ), open_cases AS (
     SELECT account_id, count(*) AS open_cases FROM cases
     WHERE status IN ('open', 'pending') GROUP BY account_id
-), seen AS (
-    SELECT account_id, max("timestamp") AS last_seen FROM events GROUP BY account_id
+), seen AS ({last_seen_sql()}
 )
 """
 
@@ -116,6 +116,7 @@ def list_accounts(
             "today": today or utc_now().date(),
             "limit": page_size,
             "offset": (page - 1) * page_size,
+            "mark": last_seen_mark(cur),
         },
     )
     return AccountList(
@@ -184,12 +185,15 @@ def usage_summary(
     params = {"id": account_id, "since": now - timedelta(days=30)}
     totals = fetch_dicts(
         cur,
-        """SELECT count(*) FILTER (WHERE "timestamp" >= $since) AS events_30d,
-               count(DISTINCT user_id) FILTER (WHERE "timestamp" >= $since) AS active_users_30d,
-               max("timestamp") AS last_seen
-        FROM events WHERE account_id = $id""",
+        """SELECT count(*) AS events_30d, count(DISTINCT user_id) AS active_users_30d
+        FROM events WHERE account_id = $id AND "timestamp" >= $since""",
         params,
     )[0]
+    seen = fetch_dicts(
+        cur,
+        last_seen_sql(where="account_id = $id"),
+        {"id": account_id, "mark": last_seen_mark(cur)},
+    )
     top = fetch_dicts(
         cur,
         """SELECT event, count(*) AS count FROM events
@@ -200,6 +204,6 @@ def usage_summary(
     return UsageSummary(
         events_30d=int(totals["events_30d"]),
         active_users_30d=int(totals["active_users_30d"]),
-        last_seen=totals["last_seen"],
+        last_seen=seen[0]["last_seen"] if seen else None,
         top_events_30d=[EventCount.model_validate(r) for r in top],
     )

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import APIRouter, FastAPI
+
+from outsidein.store.last_seen import LastSeenKeeper
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import PageParam, PageSizeParam, SearchParam
 from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
 from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse
 
-router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Keep the accounts' "last seen" summary current while the server runs."""
+    keeper = LastSeenKeeper(app.state.store.cursor)
+    keeper.start()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(keeper.close)
+
+
+router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=_lifespan)
 
 
 @router.get("", response_model=AccountList, summary="Search, sort and page accounts")
