@@ -38,11 +38,13 @@ from outsidein.analytics.usage import (
     Activity,
     account_targets,
     daily_usage,
-    roll_up,
+    split_user_days,
+    user_day_counts,
 )
 
 TABLE = "account_daily_metrics"
 TARGETS = "_oi_snapshot_targets"
+ROLLUP = "_oi_snapshot_rollup"
 WATERMARKS = ("events", "subscriptions", "accounts")
 
 
@@ -117,23 +119,35 @@ def store_activity(sources: Sources, *, unique: bool = False) -> Activity:
     )
 
 
-def _append_rollups(sources: Sources, config: AnalyticsConfig, events: ir.Table) -> None:
-    """Roll ``events`` up and append them to the stored rollups."""
-    activity = roll_up(events, config)
-    as_date = ibis.date("1970-01-01")
-    for table, rows, key in (
-        ("usage_user_days", activity.user_days, "user_id"),
-        ("usage_feature_days", activity.feature_days, "feature"),
-    ):
-        sources.backend.insert(
-            table,
-            rows.select(
-                "account_id",
-                key,
-                activity_date=as_date + rows.day.as_interval("D"),
-                events="events",
-            ),
-        )
+def _append_rollups(
+    con: duckdb.DuckDBPyConnection, sources: Sources, config: AnalyticsConfig, events: ir.Table
+) -> None:
+    """Roll ``events`` up and append them to the stored rollups.
+
+    The per-user roll-up is staged once: both rollups come from it, and computing it is
+    the one pass over the events.
+    """
+    backend = sources.backend
+    con.execute(f"DROP TABLE IF EXISTS {ROLLUP}")
+    backend.create_table(ROLLUP, user_day_counts(events, config), temp=True)
+    try:
+        activity = split_user_days(backend.table(ROLLUP), config)
+        as_date = ibis.date("1970-01-01")
+        for table, rows, key in (
+            ("usage_user_days", activity.user_days, "user_id"),
+            ("usage_feature_days", activity.feature_days, "feature"),
+        ):
+            backend.insert(
+                table,
+                rows.select(
+                    "account_id",
+                    key,
+                    activity_date=as_date + rows.day.as_interval("D"),
+                    events="events",
+                ),
+            )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {ROLLUP}")
 
 
 def build_snapshot(
@@ -155,7 +169,7 @@ def build_snapshot(
         marks = _watermarks(con)
         con.execute("DELETE FROM usage_user_days")
         con.execute("DELETE FROM usage_feature_days")
-        _append_rollups(sources, config, _upto(sources.events, marks["loaded_events"]))
+        _append_rollups(con, sources, config, _upto(sources.events, marks["loaded_events"]))
         _stage_targets(con, sources, account_targets(sources.accounts, day_number(first)))
         con.execute(f"DELETE FROM {TABLE}")
         result = _recompute(con, sources, config, day_number(first), as_of, unique=True)
@@ -221,7 +235,7 @@ def update_snapshot(
             _since(sources.events, state.get("loaded_events", "")), marks["loaded_events"]
         )
         new_events = int(fresh.count().to_pyarrow().as_py())
-        _append_rollups(sources, config, fresh)
+        _append_rollups(con, sources, config, fresh)
         targets = _targets(sources, state, fresh, first_day, as_of, last or as_of)
         _stage_targets(con, sources, targets)
         result = _recompute(con, sources, config, first_day, as_of)

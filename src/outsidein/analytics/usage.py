@@ -45,27 +45,33 @@ def tracked_features(config: AnalyticsConfig) -> list[str]:
 
 
 def roll_up(events: ir.Table, config: AnalyticsConfig) -> Activity:
-    """Events (account_id, user_id, event, timestamp) rolled up to activity per day.
+    """Events (account_id, user_id, event, timestamp) rolled up to activity per day."""
+    return split_user_days(user_day_counts(events, config), config)
 
-    One pass over the events: per account, user and day, the event count and the count of
-    each tracked feature; the per-feature days are then summed from that much smaller table.
-    """
+
+def user_day_counts(events: ir.Table, config: AnalyticsConfig) -> ir.Table:
+    """One pass over the events: per account, user and day, the event count and the count
+    of each tracked feature (``feature_0``, ... in :func:`tracked_features` order)."""
     dated = events.select("account_id", "user_id", "event", day=day_of(events.timestamp))
-    features = tracked_features(config)
     counts = {
         f"feature_{i}": dated.count(where=dated.event == name).cast(dt.int64)
-        for i, name in enumerate(features)
+        for i, name in enumerate(tracked_features(config))
     }
-    wide = dated.group_by(["account_id", "user_id", "day"]).agg(
+    return dated.group_by(["account_id", "user_id", "day"]).agg(
         events=dated.count().cast(dt.int64), **counts
     )
+
+
+def split_user_days(wide: ir.Table, config: AnalyticsConfig) -> Activity:
+    """The :class:`Activity` of :func:`user_day_counts`: its user days, and the per-feature
+    days summed from it (a much smaller table than the events)."""
     user_days = wide.select("account_id", "user_id", "day", "events")
     pieces = []
-    for column, name in zip(counts, features, strict=True):
-        used = wide.filter(wide[column] > 0)
+    for i, name in enumerate(tracked_features(config)):
+        used = wide.filter(wide[f"feature_{i}"] > 0)
         pieces.append(
             used.group_by(["account_id", "day"])
-            .agg(events=used[column].sum().cast(dt.int64))
+            .agg(events=used[f"feature_{i}"].sum().cast(dt.int64))
             .select("account_id", feature=ibis.literal(name, dt.string), day="day", events="events")
         )
     if not pieces:
