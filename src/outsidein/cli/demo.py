@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +65,7 @@ def _demo_config(data: Path, config_path: Path) -> OutsideInConfig:
 @app.command()
 def demo(
     accounts: Annotated[int, typer.Option(help="Accounts in the simulated company")] = 2000,
-    months: Annotated[int, typer.Option(help="Months of history")] = 24,
+    months: Annotated[int, typer.Option(help="Months of history, up to yesterday")] = 24,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same company")] = 7,
     data: Annotated[Path, typer.Option(help="Where the simulated files go")] = Path(
         "outsidein-data"
@@ -86,7 +87,12 @@ def demo(
             def on_step(step: str, done: int, total: int) -> None:
                 bar.update(task, description=f"simulating: {step}", completed=done, total=total)
 
-            simulate(data, accounts=accounts, months=months, seed=seed, progress=on_step)
+            # History up to yesterday: the dashboard's "today" is the company's today, with
+            # last week's usage in it (the simulator's own default stops at the month start).
+            today = datetime.now(UTC).date()
+            simulate(
+                data, accounts=accounts, months=months, seed=seed, as_of=today, progress=on_step
+            )
 
     config = _demo_config(data, cfg.config)
     con = connect(cfg.db, memory_limit=cfg.memory_limit)
