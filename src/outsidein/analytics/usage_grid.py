@@ -3,17 +3,19 @@
 Counting distinct users over a sliding window without a per-day self-join: each active
 day ``q`` of a user covers the windows ending on days ``[q, q + w)``; cut short at the
 user's next active day, these pieces never overlap, so the users active in the window
-ending on ``d`` are ``Σ_{x<=d} starts(x) - Σ_{x<=d} ends(x)``, a running sum. Key features
-are counted the same way.
+ending on ``d`` are ``Σ_{x<=d} starts(x) - Σ_{x<=d} ends(x)``, a running sum.
 
 * :func:`dense_grid` (long ranges: builds, rebuilds) keeps a dense grid that starts at an
-  account's first activity, at most ``2 x longest window`` days early, takes running
-  totals over it and the events and user-days in a window as differences of totals ``w``
-  rows apart. Its inputs stay narrow, so it runs in bounded memory over a whole year.
+  account's first activity, at most ``2 x longest window`` days early. It keeps only the
+  pieces' starts and ends that do not cancel (a user idle for more than ``w`` days),
+  counts a key feature while its last day of use is in the window, and takes the events
+  and user-days in a window as differences of running totals ``w`` rows apart. Its inputs
+  stay narrow, so it runs in bounded memory over a whole year.
 * :func:`folded_grid` (short ranges: daily updates) turns every count into a running sum
   of *deltas* (a day's events are added, and taken away ``w`` days later) and folds the
   deltas dated before an account's first row into that row, so the grid holds only the
   days asked for: one row per account for a daily update, however long the windows.
+  Key features are counted there by the same pieces as users.
 
 Both return per account and day: ``active_day`` (latest day with events so far),
 ``active_users_w``, ``key_features_used_w``, ``events_w``, ``events_prev_w`` and
