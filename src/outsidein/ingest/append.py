@@ -28,6 +28,8 @@ from outsidein.ingest.staging import (
     account_id_map,
     account_references,
     record_load,
+    rejected_rows,
+    sample_rejects,
     unknown_reference,
 )
 from outsidein.ingest.validate import ident, literal
@@ -162,17 +164,10 @@ class AppendLoad:
         """Done part by part in :meth:`add_rows`."""
 
     def rejected_rows(self) -> int:
-        (count,) = self.con.execute(
-            f"SELECT count(DISTINCT line) + count(*) FILTER (WHERE line IS NULL) FROM {BAD}"
-        ).fetchall()[0]
-        return int(count)
+        return rejected_rows(self.con)
 
     def sample_rejects(self, limit: int) -> list[RejectRow]:
-        rows = self.con.execute(
-            f"SELECT line, col, val, reason FROM {BAD} ORDER BY line NULLS FIRST LIMIT ?",
-            [limit],
-        ).fetchall()
-        return [RejectRow(*row) for row in rows]
+        return sample_rejects(self.con, limit)
 
     def commit(
         self,

@@ -28,6 +28,22 @@ from outsidein.store.tables import Column, Table
 BAD = "_oi_bad"
 
 
+def rejected_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Rows rejected so far in :data:`BAD` (a row with several problems counts once)."""
+    (count,) = con.execute(
+        f"SELECT count(DISTINCT line) + count(*) FILTER (WHERE line IS NULL) FROM {BAD}"
+    ).fetchall()[0]
+    return int(count)
+
+
+def sample_rejects(con: duckdb.DuckDBPyConnection, limit: int) -> list[RejectRow]:
+    """The first ``limit`` problems in :data:`BAD`, in file order."""
+    rows = con.execute(
+        f"SELECT line, col, val, reason FROM {BAD} ORDER BY line NULLS FIRST LIMIT ?", [limit]
+    ).fetchall()
+    return [RejectRow(*row) for row in rows]
+
+
 def unknown_reference(col: Column) -> tuple[str, str]:
     """(the candidate keys, the reject reason) of a column that references another table."""
     assert col.references
@@ -165,17 +181,10 @@ class StagedLoad:
             )
 
     def rejected_rows(self) -> int:
-        row = self.con.execute(
-            f"SELECT count(DISTINCT line) + count(*) FILTER (WHERE line IS NULL) FROM {self.bad}"
-        ).fetchall()[0]
-        return int(row[0]) if row else 0
+        return rejected_rows(self.con)
 
     def sample_rejects(self, limit: int) -> list[RejectRow]:
-        rows = self.con.execute(
-            f"SELECT line, col, val, reason FROM {self.bad} ORDER BY line NULLS FIRST LIMIT ?",
-            [limit],
-        ).fetchall()
-        return [RejectRow(*row) for row in rows]
+        return sample_rejects(self.con, limit)
 
     def commit(
         self,
