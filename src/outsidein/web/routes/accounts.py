@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import APIRouter, FastAPI
 
 from outsidein.store.last_seen import LastSeenKeeper
+from outsidein.web.background import while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import PageParam, PageSizeParam, SearchParam
 from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
@@ -16,18 +13,12 @@ from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Keep the accounts' "last seen" summary current while the server runs."""
-    keeper = LastSeenKeeper(app.state.store.cursor)
-    keeper.start()
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(keeper.close)
+def _last_seen(app: FastAPI) -> LastSeenKeeper:
+    """Keeps the accounts' "last seen" summary current while the server runs."""
+    return LastSeenKeeper(app.state.store.cursor)
 
 
-router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=_lifespan)
+router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=while_serving(_last_seen))
 
 
 @router.get("", response_model=AccountList, summary="Search, sort and page accounts")

@@ -7,9 +7,6 @@ an exact decimal string, ratios are numbers, dates ISO text. Definitions: docs/m
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
@@ -18,24 +15,20 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
+from outsidein.web.background import while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.schemas.errors import ErrorResponse
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Keep a built daily snapshot current while the server runs (docs/metrics.md)."""
-    refresher = SnapshotRefresher(app.state.store.cursor, q.analytics_config)
-    refresher.start()
-    app.state.snapshots = refresher
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(refresher.close)
+def _refresher(app: FastAPI) -> SnapshotRefresher:
+    """Keeps a built daily snapshot current while the server runs (docs/metrics.md)."""
+    return SnapshotRefresher(app.state.store.cursor, q.analytics_config)
 
 
-router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=_lifespan)
+router = APIRouter(
+    prefix="/metrics", tags=["metrics"], lifespan=while_serving(_refresher, "snapshots")
+)
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = Annotated[AnalyticsConfig, Depends(q.analytics_config)]

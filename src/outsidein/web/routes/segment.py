@@ -14,8 +14,6 @@ keys`` works while the server owns the store; it is accepted only from this mach
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -43,28 +41,22 @@ from outsidein.ingest.segment.body import check_size
 from outsidein.ingest.segment.errors import LocalOnlyError
 from outsidein.ingest.segment.service import limit_for
 from outsidein.ingest.segment.timestamps import utc_now
+from outsidein.web.background import while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
 
 DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the ingestion service while the app runs; stopping commits and applies the rest."""
+def _ingestion(app: FastAPI) -> SegmentService:
+    """The ingestion service of this server; closing it commits and applies the rest."""
     tolerance = load_config(Settings().config).store.future_tolerance_hours
-    service = SegmentService(
+    return SegmentService(
         app.state.store.cursor, SegmentSettings(), future_tolerance_hours=tolerance
     )
-    service.start()
-    app.state.segment = service
-    try:
-        yield
-    finally:
-        await asyncio.to_thread(service.close)
 
 
-router = APIRouter(tags=["segment"], lifespan=_lifespan)
+router = APIRouter(tags=["segment"], lifespan=while_serving(_ingestion, "segment"))
 api_router = APIRouter(tags=["segment"])
 
 _BODY_DOC: dict[str, Any] = {
