@@ -103,6 +103,8 @@ def seed_small(path: Path) -> Path:
             ("T-1", "A-001", "C-1", ago(20), "call", "success", "Service", "success", None, "QBR"),
             ("T-2", "A-001", None, ago(5), "email", "support", "Service", "failed", "product",
              None),
+            # today: the data's last day is today, so figures default to today
+            ("T-3", "A-002", None, NOW, "email", "success", "Service", "neutral", None, None),
         ],
     )
     insert(

@@ -32,7 +32,10 @@ def test_list_returns_every_account_with_current_figures(api: httpx.Client) -> N
     assert acme["name"] == "Acme Corp"
     assert acme["csm_name"] == "Dana Scully"
     # S-1 + S-2 are active today; S-3 ended long ago.
-    assert acme["mrr"] == pytest.approx(5750.50)
+    assert acme["mrr"] == "5750.50"  # money is an exact decimal string
+    assert acme["arr"] == "69006.00"
+    assert acme["status"] == "active"
+    assert body["mrr_total"] == "7250.50" and body["currency"] == "USD"
     assert acme["open_cases"] == 2  # open + pending; the closed one does not count
     assert acme["last_seen"] is not None
 
@@ -40,7 +43,13 @@ def test_list_returns_every_account_with_current_figures(api: httpx.Client) -> N
 def test_mrr_counts_only_subscriptions_active_today(api: httpx.Client) -> None:
     mrr = {i["account_id"]: i["mrr"] for i in api.get("/accounts").json()["items"]}
     # A-003 starts in 10 days; A-005's subscription ends today, so it is not active today.
-    assert mrr == {"A-001": 5750.5, "A-002": 1200, "A-003": 0, "A-004": 300, "A-005": 0}
+    assert mrr == {
+        "A-001": "5750.50",
+        "A-002": "1200.00",
+        "A-003": "0.00",
+        "A-004": "300.00",
+        "A-005": "0.00",
+    }
 
 
 @pytest.mark.parametrize(
@@ -93,7 +102,10 @@ def test_account_detail(api: httpx.Client) -> None:
     account = body["account"]
     assert account["name"] == "Acme Corp"
     assert account["csm_name"] == "Dana Scully"
-    assert account["mrr"] == pytest.approx(5750.5)
+    assert account["mrr"] == "5750.50"
+    assert body["currency"] == "USD"
+    assert body["mrr_by_currency"] == [{"currency": "USD", "mrr": "5750.50"}]
+    assert {s["subscription_id"]: s["mrr"] for s in body["subscriptions"]}["S-2"] == "750.50"
     assert account["open_cases"] == 2
     assert [s["subscription_id"] for s in body["subscriptions"]] == ["S-2", "S-1", "S-3"]
     assert [c["contact_id"] for c in body["contacts"]] == ["C-1", "C-2"]
@@ -139,7 +151,9 @@ def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
     }
     detail = doc["paths"]["/api/v1/accounts/{account_id}"]["get"]
     assert "404" in detail["responses"]
-    assert {p["name"] for p in listing["parameters"]} == {"q", "sort", "order", "page", "page_size"}
+    assert {p["name"] for p in listing["parameters"]} == {
+        "q", "sort", "order", "page", "page_size", "status", "segment", "region", "csm", "as_of"
+    }  # fmt: skip
     assert "ErrorResponse" in doc["components"]["schemas"]
     docs = httpx.get(small_server.url + "/docs", timeout=30)
     assert docs.status_code == 200

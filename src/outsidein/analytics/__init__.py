@@ -26,6 +26,7 @@ from outsidein.analytics.retention import churn_rates, cohort_retention, revenue
 from outsidein.analytics.revenue import (
     MOVEMENTS,
     account_movements,
+    account_mrr,
     mrr_bridge,
     mrr_series,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "SnapshotResult",
     "Sources",
     "account_movements",
+    "account_mrr",
     "account_usage",
     "build_snapshot",
     "churn_rates",

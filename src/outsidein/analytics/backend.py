@@ -70,7 +70,11 @@ class Sources:
         return str(self.backend.name)
 
     def restrict(self, **where: str | None) -> Sources:
-        """Only the accounts whose ``segment``/``region``/``industry``/``csm_id`` match."""
+        """Only the accounts whose ``segment``/``region``/``industry``/``csm_id`` match.
+
+        Values match case-insensitively (``Enterprise`` finds ``enterprise``); see
+        :func:`outsidein.analytics.filters.check_filters` for refusing unknown values.
+        """
         accounts = self.accounts
         for column, value in where.items():
             if column not in FILTERABLE:
@@ -78,7 +82,7 @@ class Sources:
                     f"cannot filter accounts by {column!r}; use one of {', '.join(FILTERABLE)}"
                 )
             if value is not None:
-                accounts = accounts.filter(accounts[column] == value)
+                accounts = accounts.filter(accounts[column].lower() == value.strip().lower())
         if accounts is self.accounts:
             return self
         ids = accounts.select("account_id")

@@ -118,7 +118,8 @@ def periods(first: date, last: date, grain: Grain) -> list[Period]:
 
 
 def periods_table(items: list[Period]) -> ir.Table:
-    """Periods as an engine table: start and closing dates, and their day numbers."""
+    """Periods as an engine table: start and closing dates, their day numbers, and whether
+    the period is ``partial`` (it closes on the as-of day, before its last day)."""
     return ibis.memtable(
         pa.table(
             {
@@ -128,6 +129,7 @@ def periods_table(items: list[Period]) -> ir.Table:
                 "start_day": pa.array([day_number(p.start) for p in items], pa.int64()),
                 "opening_day": pa.array([day_number(p.opening) for p in items], pa.int64()),
                 "closing_day": pa.array([day_number(p.closing) for p in items], pa.int64()),
+                "partial": pa.array([not p.complete for p in items], pa.bool_()),
             }
         )
     )

@@ -44,3 +44,10 @@ def renewals(
         mrr=joined.mrr,
         arr=money(joined.mrr * 12),
     ).order_by(["renewal_date", "account_id", "subscription_id"])
+
+
+def next_renewals(sources: Sources, config: AnalyticsConfig, as_of: date) -> ir.Table:
+    """Every renewal still ahead on ``as_of``: ``account_id, renewal_date`` (no horizon)."""
+    subs = priced(sources, config)
+    ahead = subs.filter(subs.end_day > day_number(as_of))
+    return ahead.select("account_id", renewal_date=ahead.end_date)

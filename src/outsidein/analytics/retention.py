@@ -100,8 +100,19 @@ def annualised(rate: ir.FloatingValue, periods_per_year: int) -> ir.FloatingValu
 
 
 def churn_rates(bridge: ir.Table, grain: str = "month") -> ir.Table:
-    """Logo and revenue churn per period from an MRR bridge, each with its annual scaling."""
+    """Logo and revenue churn per period from an MRR bridge, each with its annual scaling.
+
+    A ``partial`` period (the running month) keeps its rates to date but no annual scaling:
+    compounding a few days' churn over a year would be a guess, not a measure.
+    """
     per_year = PERIODS_PER_YEAR[check_grain(grain)]
+
+    def yearly(rate: ir.FloatingValue) -> ir.FloatingValue:
+        result: ir.FloatingValue = ibis.cases(
+            (bridge.partial, ibis.null(dt.float64)), else_=annualised(rate, per_year)
+        )
+        return result
+
     logo = ratio(bridge.churned_customers, bridge.opening_customers)
     gross = ratio(bridge.churned + bridge.contraction, bridge.opening_mrr)
     net = ratio(bridge.churned + bridge.contraction - bridge.expansion, bridge.opening_mrr)
@@ -117,9 +128,10 @@ def churn_rates(bridge: ir.Table, grain: str = "month") -> ir.Table:
         logo_churn_rate=logo,
         gross_revenue_churn_rate=gross,
         net_revenue_churn_rate=net,
-        annual_logo_churn_rate=annualised(logo, per_year),
-        annual_gross_revenue_churn_rate=annualised(gross, per_year),
-        annual_net_revenue_churn_rate=annualised(net, per_year),
+        annual_logo_churn_rate=yearly(logo),
+        annual_gross_revenue_churn_rate=yearly(gross),
+        annual_net_revenue_churn_rate=yearly(net),
+        partial=bridge.partial,
     )
 
 

@@ -81,6 +81,20 @@ def priced(sources: Sources, config: AnalyticsConfig) -> ir.Table:
     return priced_subscriptions(sources, config)
 
 
+def account_mrr(sources: Sources, config: AnalyticsConfig, as_of: date) -> ir.Table:
+    """Each account's MRR, ARR and seats on ``as_of``, in the reporting currency.
+
+    The one per-account definition every page, API response and CLI output shows; summed
+    over accounts it is :func:`mrr_series`'s closing MRR for the same day, to the cent.
+    Accounts with no active subscription on ``as_of`` have no row.
+    """
+    days = ibis.memtable(pa.table({"day": pa.array([day_number(as_of)], pa.int64())}))
+    per_account = account_mrr_on(priced(sources, config), days)
+    return per_account.select(
+        "account_id", mrr=per_account.mrr, arr=money(per_account.mrr * 12), seats="seats"
+    )
+
+
 def mrr_series(
     sources: Sources, config: AnalyticsConfig, first: date, last: date, grain: str = "month"
 ) -> ir.Table:
@@ -100,6 +114,7 @@ def mrr_series(
         mrr=mrr,
         arr=money(mrr * 12),
         customers=joined.customers.coalesce(0).cast(dt.int64),
+        partial=joined.partial,
     ).order_by("period_start")
 
 
@@ -187,4 +202,5 @@ def bridge_from_movements(moves: ir.Table, table: ir.Table) -> ir.Table:
         "closing_date",
         **{c: money(joined[c].coalesce(ZERO)) for c in money_columns},
         **{c: joined[c].coalesce(0).cast(dt.int64) for c in count_columns},
+        partial=joined.partial,
     ).order_by("period_start")

@@ -42,7 +42,18 @@ class AnalyticsConfig(BaseModel):
         "always holds 7, 28 and 90.",
     )
     renewal_days: int = Field(
-        90, ge=1, le=3660, description="How far ahead the renewals calendar looks, in days."
+        90,
+        ge=1,
+        le=3660,
+        description="How far ahead the renewals calendar looks, in days; an account whose "
+        "next renewal is this close has the lifecycle status 'renewal'.",
+    )
+    onboarding_days: int = Field(
+        90,
+        ge=0,
+        le=3660,
+        description="For how many days after its first payment an account has the lifecycle "
+        "status 'onboarding'.",
     )
     snapshot_history_days: int = Field(
         730,

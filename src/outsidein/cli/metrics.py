@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,12 +34,14 @@ from outsidein.analytics import (
     store_sources,
     update_snapshot,
 )
-from outsidein.analytics.periods import add_periods
-from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
+from outsidein.analytics.filters import check_filters, filter_choices
+from outsidein.analytics.today import ReportDates, lake_last_day, report_dates, utc_today
+from outsidein.cli.app import ConfigOption, DbOption, app, console, err_console, settings
 from outsidein.cli.metrics_output import pivot, render, write_output
 from outsidein.config import load_config
 from outsidein.errors import InvalidRequestError, StoreLockedError
 from outsidein.store import connect
+from outsidein.store.freshness import data_last_day
 
 metrics_app = typer.Typer(
     name="metrics",
@@ -61,7 +63,12 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="YYYY-MM-DD the report is as of [default: today, UTC]")
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="YYYY-MM-DD the report is as of, not after today "
+        "[default: today (UTC) or the data's last day, whichever is earlier]",
+    ),
 ]
 Since = Annotated[
     str | None,
@@ -99,11 +106,14 @@ def _run(
     engine: str = "duckdb",
     **where: str | None,
 ) -> Iterator[Run]:
-    """Open the data read-only, resolve dates and filters, and close it afterwards."""
+    """Open the data read-only, resolve dates and filters, and close it afterwards.
+
+    Dates follow the report-day rule (:func:`report_dates`): the data's last day when it is
+    older than today, said on stderr; filters match any case, unknown values are refused.
+    """
     chosen = settings(db, config)
     analytics = load_config(chosen.config).analytics
-    last = _date(as_of, "--as-of") or datetime.now(UTC).date()
-    first = _date(since, "--from") or add_periods(last.replace(day=1), "month", -11)
+    first_day, last_day = _date(since, "--from"), _date(as_of, "--as-of")
     if engine not in ("duckdb", "spark"):
         raise InvalidRequestError(f"--engine must be duckdb or spark, not {engine!r}")
     if lake is not None:
@@ -111,15 +121,26 @@ def _run(
             sources = lake_sources(spark_backend(), lake)
         else:
             sources = duckdb_lake(lake, memory_limit=chosen.memory_limit)
-        yield Run(sources.restrict(**where), analytics, first, last)
+        dates = report_dates(first_day, last_day, data_last_day=lake_last_day(sources))
+        yield _scoped(sources, analytics, dates, where)
         return
     if engine == "spark":
         raise InvalidRequestError("--engine spark needs --lake: Spark reads a Parquet lake")
     con = connect(chosen.db, read_only=True)
     try:
-        yield Run(store_sources(con).restrict(**where), analytics, first, last)
+        dates = report_dates(first_day, last_day, data_last_day=data_last_day(con))
+        yield _scoped(store_sources(con), analytics, dates, where)
     finally:
         con.close()
+
+
+def _scoped(
+    sources: Sources, config: AnalyticsConfig, dates: ReportDates, where: dict[str, str | None]
+) -> Run:
+    if dates.notice:
+        err_console.print(f"[yellow]note:[/] {dates.notice}", highlight=False)
+    found = check_filters(filter_choices(sources), **where)
+    return Run(sources.restrict(**found), config, dates.first, dates.as_of)
 
 
 def _show(table: pa.Table, title: str, out: Path | None, columns: list[str] | None = None) -> None:
@@ -365,6 +386,7 @@ def snapshot(
     analytics = load_config(chosen.config).analytics
     last = _date(as_of, "--as-of")
     first = _date(since, "--from")
+    report_dates(first, last, data_last_day=None)  # refuses a future or ancient day
     if first is not None and not rebuild:
         raise InvalidRequestError("--from only applies with --rebuild")
     try:
@@ -378,7 +400,7 @@ def snapshot(
     try:
         with console.status("computing the daily snapshot..."):
             if rebuild:
-                day = last or datetime.now(UTC).date()
+                day = last or utc_today()
                 result = build_snapshot(con, analytics, day, since=first)
             else:
                 result = update_snapshot(con, analytics, last)

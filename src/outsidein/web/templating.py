@@ -7,7 +7,6 @@ URL with some query parameters changed, which every sortable, paged list needs.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -17,24 +16,12 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from outsidein import __version__
+from outsidein.display import money
 from outsidein.web.nav import NavItem
 from outsidein.web.queries.rows import utc_now
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-def money(value: float | Decimal | None, currency: str = "USD", cents: bool = True) -> str:
-    """``$12,400.00``, rounded half up as people round money; other currencies go after."""
-    if value is None:
-        return "—"
-    exact = Decimal(str(value)).quantize(Decimal("0.01" if cents else "1"), ROUND_HALF_UP)
-    sign = "\u2212" if exact < 0 else ""  # a true minus sign
-    amount = f"{abs(exact):,}"
-    symbol = _SYMBOLS.get(currency.upper())
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -86,6 +73,11 @@ def url_with(request: Request, **updates: Any) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
+def url_without(request: Request, *keys: str) -> str:
+    """The current URL with ``keys`` and the page number removed (a filter's "remove" link)."""
+    return url_with(request, **dict.fromkeys((*keys, "page")))
+
+
 def nav_items(request: Request) -> list[tuple[NavItem, bool]]:
     """The header's links, each with whether it is the current section."""
     items: list[NavItem] = request.app.state.nav
@@ -103,7 +95,9 @@ def _environment() -> jinja2.Environment:
     env.filters.update(
         money=money, number=number, plural=plural, when=when, ago=ago, path_part=path_part
     )
-    env.globals.update(url_with=url_with, nav_items=nav_items, version=__version__)
+    env.globals.update(
+        url_with=url_with, url_without=url_without, nav_items=nav_items, version=__version__
+    )
     return env
 
 

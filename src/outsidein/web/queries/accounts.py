@@ -6,14 +6,24 @@ sort expression looked up in :data:`SORT_COLUMNS`, so unknown sort keys cannot r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 import duckdb
 
-from outsidein.errors import NotFoundError
+from outsidein.analytics import AnalyticsConfig, store_sources
+from outsidein.analytics.filters import check_filters, filter_choices
+from outsidein.analytics.lifecycle import STATUSES, account_status
+from outsidein.analytics.revenue import priced
+from outsidein.analytics.today import report_dates
+from outsidein.errors import InvalidRequestError, NotFoundError
+from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
-from outsidein.web.queries.rows import fetch_dicts, fetch_value, utc_now
+from outsidein.web.queries.rows import fetch_dicts, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
     AccountDetail,
@@ -21,6 +31,7 @@ from outsidein.web.schemas.accounts import (
     AccountSummary,
     Case,
     Contact,
+    CurrencyAmount,
     EventCount,
     Invoice,
     Subscription,
@@ -40,6 +51,8 @@ SortKey = Literal[
     "mrr",
     "open_cases",
     "last_seen",
+    "status",
+    "renewal_date",
 ]
 Order = Literal["asc", "desc"]
 
@@ -51,7 +64,9 @@ SORT_COLUMNS: dict[SortKey, str] = {
     "region": "lower(a.region)",
     "csm_id": "a.csm_id",
     "created_at": "a.created_at",
-    "mrr": "mrr",
+    "mrr": "coalesce(n.mrr, 0)",
+    "status": "n.status",
+    "renewal_date": "n.renewal_date",
     "open_cases": "open_cases",
     "last_seen": "last_seen",
 }
@@ -65,89 +80,163 @@ _SEARCH = """
 """
 
 _FIGURES = f"""
-WITH current_mrr AS (
-    SELECT account_id, sum(mrr) AS mrr FROM subscriptions
-    WHERE start_date <= $today AND (end_date IS NULL OR end_date > $today)
-    GROUP BY account_id
-), open_cases AS (
+WITH open_cases AS (
     SELECT account_id, count(*) AS open_cases FROM cases
     WHERE status IN ('open', 'pending') GROUP BY account_id
 ), seen AS ({last_seen_sql()}
 )
 """
+_FILTERS = """
+    AND ($segment IS NULL OR lower(a.segment) = lower($segment))
+    AND ($region IS NULL OR lower(a.region) = lower($region))
+    AND ($csm IS NULL OR lower(a.csm_id) = lower($csm))
+    AND ($status IS NULL OR n.status = $status)
+"""
+_NOW = "account_now"  # the per-account figures of the request, registered on its cursor
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    """What narrows the list, as asked; values are matched to the data case-insensitively."""
+
+    status: str | None = None
+    segment: str | None = None
+    region: str | None = None
+    csm: str | None = None
+
+    def resolve(self, choices: dict[str, list[str]]) -> AccountFilters:
+        """The same filters spelled as the data spells them; unknown values refused."""
+        found = check_filters(choices, segment=self.segment, region=self.region, csm_id=self.csm)
+        status = (self.status or "").strip().lower() or None
+        if status is not None and status not in STATUSES:
+            raise InvalidRequestError(
+                f"no lifecycle status {self.status!r}; use one of {', '.join(STATUSES)}",
+                field="status",
+                value=self.status,
+            )
+        return AccountFilters(status, found["segment"], found["region"], found["csm_id"])
+
+    def shown(self) -> dict[str, str]:
+        """The filters in effect by parameter name, for pages to show."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@contextmanager
+def _figures(
+    cur: duckdb.DuckDBPyConnection, config: AnalyticsConfig, as_of: date
+) -> Iterator[None]:
+    """Register each account's status, MRR and ARR on ``as_of`` (analytics' one definition)
+    as :data:`_NOW` on this cursor, for the SQL below to join; unregister afterwards."""
+    figures = account_status(store_sources(cur), config, as_of).to_pyarrow()
+    cur.register(_NOW, figures)
+    try:
+        yield
+    finally:
+        cur.unregister(_NOW)
 
 
 def list_accounts(
     cur: duckdb.DuckDBPyConnection,
+    config: AnalyticsConfig,
     *,
     q: str = "",
     sort: SortKey = "name",
     order: Order = "asc",
     page: int = 1,
     page_size: int = 50,
-    today: date | None = None,
+    filters: AccountFilters | None = None,
+    as_of: date | None = None,
 ) -> AccountList:
-    """One page of accounts matching ``q`` (case-insensitive substring), sorted by ``sort``."""
+    """One page of accounts matching ``q`` (case-insensitive substring) and ``filters``,
+    sorted by ``sort``, with figures as of ``as_of`` (default: the report day rule of
+    :func:`outsidein.analytics.today.report_dates`)."""
     sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
     direction = "DESC" if order == "desc" else "ASC"
-    needle = q.strip().lower()
-    total = fetch_value(
-        cur,
-        f"SELECT count(*) FROM accounts a LEFT JOIN csms c USING (csm_id) WHERE {_SEARCH}",
-        {"q": needle},
-    )
-    rows = fetch_dicts(
-        cur,
-        f"""{_FIGURES}
-        SELECT a.account_id, a.name, a.industry, a.segment, a.region, a.csm_id,
-               c.name AS csm_name, a.created_at,
-               coalesce(m.mrr, 0) AS mrr, coalesce(o.open_cases, 0) AS open_cases,
-               s.last_seen
-        FROM accounts a
-        LEFT JOIN csms c USING (csm_id)
-        LEFT JOIN current_mrr m USING (account_id)
-        LEFT JOIN open_cases o USING (account_id)
-        LEFT JOIN seen s USING (account_id)
-        WHERE {_SEARCH}
-        ORDER BY {sort_sql} {direction} NULLS LAST, a.account_id
-        LIMIT $limit OFFSET $offset""",
-        {
-            "q": needle,
-            "today": today or utc_now().date(),
-            "limit": page_size,
-            "offset": (page - 1) * page_size,
-            "mark": last_seen_mark(cur),
-        },
-    )
+    dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
+    chosen = (filters or AccountFilters()).resolve(filter_choices(store_sources(cur)))
+    params: dict[str, object] = {"q": q.strip().lower(), **asdict(chosen)}
+    joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
+    where = f"WHERE ({_SEARCH}) {_FILTERS}"
+    with _figures(cur, config, dates.as_of):
+        total, mrr_total = cur.execute(
+            f"SELECT count(*), coalesce(sum(n.mrr), 0) FROM accounts a {joins} {where}", params
+        ).fetchall()[0]
+        rows = fetch_dicts(
+            cur,
+            f"""{_FIGURES}
+            SELECT a.account_id, a.name, a.industry, a.segment, a.region, a.csm_id,
+                   c.name AS csm_name, a.created_at, n.status, n.renewal_date,
+                   coalesce(n.mrr, 0) AS mrr, coalesce(n.arr, 0) AS arr,
+                   coalesce(o.open_cases, 0) AS open_cases, s.last_seen
+            FROM accounts a {joins}
+            LEFT JOIN open_cases o USING (account_id) LEFT JOIN seen s USING (account_id)
+            {where}
+            ORDER BY {sort_sql} {direction} NULLS LAST, a.account_id
+            LIMIT $limit OFFSET $offset""",
+            {
+                **params,
+                "limit": page_size,
+                "offset": (page - 1) * page_size,
+                "mark": last_seen_mark(cur),
+            },
+        )
     return AccountList(
         items=[AccountSummary.model_validate(r) for r in rows],
         total=int(total or 0),
+        mrr_total=mrr_total,
+        currency=config.reporting_currency,
+        as_of=dates.as_of,
+        notice=dates.notice,
+        filters=chosen.shown(),
         page=page,
         page_size=page_size,
     )
 
 
+def csm_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """CSM id to name, for filter controls and chips."""
+    return {str(k): str(v) for k, v in cur.execute("SELECT csm_id, name FROM csms").fetchall()}
+
+
 def get_account(
-    cur: duckdb.DuckDBPyConnection, account_id: str, *, now: datetime | None = None
+    cur: duckdb.DuckDBPyConnection,
+    account_id: str,
+    config: AnalyticsConfig,
+    *,
+    now: datetime | None = None,
+    as_of: date | None = None,
 ) -> AccountDetail:
-    """The account and its records; :class:`NotFoundError` when there is no such account."""
+    """The account and its records; :class:`NotFoundError` when there is no such account.
+
+    Money is in the reporting currency (analytics' one definition); each subscription also
+    keeps its own currency and amount (``currency``, ``mrr_original``).
+    """
     now = now or utc_now()
+    dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
     rows = fetch_dicts(
         cur,
         """SELECT a.*, c.name AS csm_name, p.name AS parent_name,
-               (SELECT coalesce(sum(mrr), 0) FROM subscriptions s
-                WHERE s.account_id = a.account_id AND s.start_date <= $today
-                  AND (s.end_date IS NULL OR s.end_date > $today)) AS mrr,
                (SELECT count(*) FROM cases k WHERE k.account_id = a.account_id
                   AND k.status IN ('open', 'pending')) AS open_cases
         FROM accounts a
         LEFT JOIN csms c ON c.csm_id = a.csm_id
         LEFT JOIN accounts p ON p.account_id = a.parent_account_id
         WHERE a.account_id = $id""",
-        {"id": account_id, "today": now.date()},
+        {"id": account_id},
     )
     if not rows:
         raise NotFoundError(f"no account with account_id {account_id!r}", account_id=account_id)
+    sources = store_sources(cur)
+    one = replace(
+        sources, accounts=sources.accounts.filter(sources.accounts.account_id == account_id)
+    )
+    figures = account_status(one, config, dates.as_of).to_pyarrow().to_pylist()[0]
+    subs = priced(sources, config)
+    subs = subs.filter(subs.account_id == account_id)
+    priced_rows = {
+        r["subscription_id"]: r
+        for r in subs.select("subscription_id", "mrr").to_pyarrow().to_pylist()
+    }
 
     def records(table: str, order_by: str) -> list[dict[str, object]]:
         return fetch_dicts(
@@ -156,13 +245,24 @@ def get_account(
             {"id": account_id, "limit": RECENT_LIMIT},
         )
 
+    subscriptions = [
+        Subscription.model_validate(
+            {**r, "mrr_original": r["mrr"], "mrr": priced_rows[str(r["subscription_id"])]["mrr"]}
+        )
+        for r in records("subscriptions", "start_date DESC, subscription_id")
+    ]
+    original: dict[str, Decimal] = {}
+    for sub in subscriptions:
+        if sub.start_date <= dates.as_of and (sub.end_date is None or sub.end_date > dates.as_of):
+            original[sub.currency] = original.get(sub.currency, Decimal(0)) + sub.mrr_original
     return AccountDetail(
-        account=Account.model_validate(rows[0]),
+        account=Account.model_validate({**rows[0], **figures}),
+        currency=config.reporting_currency,
+        as_of=dates.as_of,
+        notice=dates.notice,
+        mrr_by_currency=[CurrencyAmount(currency=k, mrr=v) for k, v in sorted(original.items())],
         contacts=[Contact.model_validate(r) for r in records("contacts", "name, contact_id")],
-        subscriptions=[
-            Subscription.model_validate(r)
-            for r in records("subscriptions", "start_date DESC, subscription_id")
-        ],
+        subscriptions=subscriptions,
         invoices=[
             Invoice.model_validate(r) for r in records("invoices", "issued_at DESC, invoice_id")
         ],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,9 +30,11 @@ from outsidein.analytics import (
     snapshot_range,
     store_sources,
 )
-from outsidein.analytics.periods import add_periods, check_grain
+from outsidein.analytics.filters import check_filters, filter_choices
+from outsidein.analytics.periods import check_grain
+from outsidein.analytics.today import ReportDates, report_dates
 from outsidein.config import Settings, load_config
-from outsidein.errors import InvalidRequestError
+from outsidein.store.freshness import data_last_day
 
 
 def analytics_config() -> AnalyticsConfig:
@@ -42,29 +44,48 @@ def analytics_config() -> AnalyticsConfig:
 
 @dataclass(frozen=True)
 class Scope:
-    """The period and the accounts a report covers."""
+    """The period and the accounts a report covers, resolved once per request.
 
-    first: date
-    as_of: date
+    Dates follow :func:`outsidein.analytics.today.report_dates` (the data's last day when it
+    is older than today; a future ``as_of`` refused); filter values are matched to the data
+    case-insensitively and unknown ones refused (:func:`check_filters`). ``choices`` are the
+    values a page offers in its filter controls.
+    """
+
+    dates: ReportDates
+    choices: dict[str, list[str]]
     segment: str | None = None
     region: str | None = None
     csm: str | None = None
 
+    @property
+    def first(self) -> date:
+        return self.dates.first
+
+    @property
+    def as_of(self) -> date:
+        return self.dates.as_of
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The filters in effect, by their parameter name, for pages to show."""
+        chosen = {"segment": self.segment, "region": self.region, "csm": self.csm}
+        return {name: value for name, value in chosen.items() if value is not None}
+
     @classmethod
     def of(
         cls,
+        cur: duckdb.DuckDBPyConnection,
         first: date | None,
         as_of: date | None,
         segment: str | None = None,
         region: str | None = None,
         csm: str | None = None,
     ) -> Scope:
-        """Defaults: as of today (UTC), from the start of the month 11 months before."""
-        last = as_of or datetime.now(UTC).date()
-        start = first or add_periods(last.replace(day=1), "month", -11)
-        if start > last:
-            raise InvalidRequestError(f"from ({start}) must not be after as_of ({last})")
-        return cls(start, last, segment or None, region or None, csm or None)
+        dates = report_dates(first, as_of, data_last_day=data_last_day(cur))
+        choices = filter_choices(store_sources(cur))
+        found = check_filters(choices, segment=segment, region=region, csm_id=csm)
+        return cls(dates, choices, found["segment"], found["region"], found["csm_id"])
 
     def sources(self, cur: duckdb.DuckDBPyConnection) -> Sources:
         return store_sources(cur).restrict(
@@ -94,6 +115,7 @@ def retention(sources: Sources, config: AnalyticsConfig, scope: Scope) -> pa.Tab
         joined.select(
             *nrr.columns,
             *[c for c in churn.columns if c.endswith("_rate")],
+            "partial",
         )
         .order_by("month")
         .to_pyarrow()
@@ -132,7 +154,7 @@ def usage_trend(cur: duckdb.DuckDBPyConnection, days: int, scope: Scope) -> pa.T
     for column, value in (("segment", scope.segment), ("region", scope.region),
                           ("csm_id", scope.csm)):  # fmt: skip
         if value is not None:
-            where.append(f"a.{column} = ?")
+            where.append(f"lower(a.{column}) = lower(?)")
             params.append(value)
     return cur.sql(
         "SELECT m.date, count(*) FILTER (WHERE m.active_users_28 > 0) AS active_accounts, "

@@ -7,8 +7,24 @@ from fastapi import APIRouter, FastAPI
 from outsidein.store.last_seen import LastSeenKeeper
 from outsidein.web.background import while_serving
 from outsidein.web.deps import CursorDep
-from outsidein.web.params import PageParam, PageSizeParam, SearchParam
-from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
+from outsidein.web.params import (
+    AsOfParam,
+    CsmParam,
+    PageParam,
+    PageSizeParam,
+    RegionParam,
+    SearchParam,
+    SegmentParam,
+    StatusParam,
+)
+from outsidein.web.queries.accounts import (
+    AccountFilters,
+    Order,
+    SortKey,
+    get_account,
+    list_accounts,
+)
+from outsidein.web.routes.metrics import ConfigDep
 from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse
 
@@ -24,14 +40,31 @@ router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=while_serving
 @router.get("", response_model=AccountList, summary="Search, sort and page accounts")
 def accounts_list(
     cur: CursorDep,
+    config: ConfigDep,
     q: SearchParam = "",
     sort: SortKey = "name",
     order: Order = "asc",
     page: PageParam = 1,
     page_size: PageSizeParam = 50,
+    status: StatusParam = None,
+    segment: SegmentParam = None,
+    region: RegionParam = None,
+    csm: CsmParam = None,
+    as_of: AsOfParam = None,
 ) -> AccountList:
-    """``q`` matches account id, name, industry, region and CSM (id or name)."""
-    return list_accounts(cur, q=q, sort=sort, order=order, page=page, page_size=page_size)
+    """``q`` matches account id, name, industry, region and CSM (id or name); filters match
+    any case, and an unknown value is refused with the values the data holds."""
+    return list_accounts(
+        cur,
+        config,
+        q=q,
+        sort=sort,
+        order=order,
+        page=page,
+        page_size=page_size,
+        filters=AccountFilters(status, segment, region, csm),
+        as_of=as_of,
+    )
 
 
 @router.get(
@@ -40,5 +73,7 @@ def accounts_list(
     summary="One account with its records",
     responses={404: {"model": ErrorResponse, "description": "No such account"}},
 )
-def account_detail(cur: CursorDep, account_id: str) -> AccountDetail:
-    return get_account(cur, account_id)
+def account_detail(
+    cur: CursorDep, config: ConfigDep, account_id: str, as_of: AsOfParam = None
+) -> AccountDetail:
+    return get_account(cur, account_id, config, as_of=as_of)

@@ -8,9 +8,28 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from outsidein.analytics import store_sources
+from outsidein.analytics.filters import filter_choices
+from outsidein.analytics.lifecycle import STATUSES
 from outsidein.web.deps import CursorDep
-from outsidein.web.params import PageParam, PageSizeParam, SearchParam
-from outsidein.web.queries.accounts import Order, SortKey, get_account, list_accounts
+from outsidein.web.params import (
+    CsmParam,
+    PageParam,
+    PageSizeParam,
+    RegionParam,
+    SearchParam,
+    SegmentParam,
+    StatusParam,
+)
+from outsidein.web.queries.accounts import (
+    AccountFilters,
+    Order,
+    SortKey,
+    csm_names,
+    get_account,
+    list_accounts,
+)
+from outsidein.web.routes.metrics import ConfigDep
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -18,11 +37,13 @@ router = APIRouter(include_in_schema=False)
 # (sort key, header label, right-aligned number, first click sorts descending)
 _COLUMNS: tuple[tuple[SortKey, str, bool, bool], ...] = (
     ("name", "Account", False, False),
+    ("status", "Status", False, False),
     ("industry", "Industry", False, False),
     ("segment", "Segment", False, False),
     ("region", "Region", False, False),
     ("csm_id", "CSM", False, False),
     ("mrr", "MRR", True, True),
+    ("renewal_date", "Renews", False, False),
     ("open_cases", "Open cases", True, True),
     ("last_seen", "Last seen", False, True),
     ("created_at", "Customer since", False, False),
@@ -66,13 +87,27 @@ def _headers(request: Request, sort: SortKey, order: Order) -> list[HeaderLink]:
 def accounts_page(
     request: Request,
     cur: CursorDep,
+    config: ConfigDep,
     q: SearchParam = "",
     sort: SortKey = "name",
     order: Order = "asc",
     page: PageParam = 1,
     page_size: PageSizeParam = 25,
+    status: StatusParam = None,
+    segment: SegmentParam = None,
+    region: RegionParam = None,
+    csm: CsmParam = None,
 ) -> Response:
-    result = list_accounts(cur, q=q, sort=sort, order=order, page=page, page_size=page_size)
+    result = list_accounts(
+        cur,
+        config,
+        q=q,
+        sort=sort,
+        order=order,
+        page=page,
+        page_size=page_size,
+        filters=AccountFilters(status, segment, region, csm),
+    )
     pages = max(1, math.ceil(result.total / page_size))
     first = (page - 1) * page_size + 1 if result.items else 0
     return templates.TemplateResponse(
@@ -89,11 +124,14 @@ def accounts_page(
             "headers": _headers(request, sort, order),
             "prev_url": url_with(request, page=page - 1) if page > 1 else None,
             "next_url": url_with(request, page=page + 1) if page < pages else None,
+            "choices": filter_choices(store_sources(cur)),
+            "statuses": STATUSES,
+            "csm_names": csm_names(cur),
         },
     )
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse, name="account_page")
-def account_page(request: Request, cur: CursorDep, account_id: str) -> Response:
-    detail = get_account(cur, account_id)
+def account_page(request: Request, cur: CursorDep, config: ConfigDep, account_id: str) -> Response:
+    detail = get_account(cur, account_id, config)
     return templates.TemplateResponse(request, "account.html", {"d": detail})

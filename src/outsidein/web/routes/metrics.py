@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
+from outsidein.analytics.today import report_dates
 from outsidein.web.background import while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.queries import metrics as q
@@ -35,15 +36,22 @@ ConfigDep = Annotated[AnalyticsConfig, Depends(q.analytics_config)]
 
 
 def scope(
+    cur: CursorDep,
     first: Annotated[
         date | None, Query(alias="from", description="First period [11 months before as_of]")
     ] = None,
-    as_of: Annotated[date | None, Query(description="The report's day [today, UTC]")] = None,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="The report's day, not after today [today (UTC) or the data's last "
+            "day, whichever is earlier]"
+        ),
+    ] = None,
     segment: Annotated[str | None, Query(max_length=200)] = None,
     region: Annotated[str | None, Query(max_length=200)] = None,
     csm: Annotated[str | None, Query(max_length=200, description="CSM id")] = None,
 ) -> q.Scope:
-    return q.Scope.of(first, as_of, segment, region, csm)
+    return q.Scope.of(cur, first, as_of, segment, region, csm)
 
 
 ScopeDep = Annotated[q.Scope, Depends(scope)]
@@ -58,23 +66,36 @@ class MetricTable(BaseModel):
     report: str
     first: date
     as_of: date
+    data_last_day: date | None = Field(
+        description="The latest event, touchpoint, case or invoice day in the store."
+    )
+    notice: str | None = Field(
+        description="Set when as_of defaulted to the data's last day instead of today."
+    )
+    filters: dict[str, str] = Field(description="The account filters in effect.")
     currency: str = Field(description="Reporting currency of every money column.")
     columns: list[str]
     rows: list[dict[str, Any]]
 
 
-def _answer(
-    name: str, cur: CursorDep, report: q.Report, where: q.Scope, config: AnalyticsConfig
-) -> MetricTable:
-    table = q.run(cur, report, where, config)
+def _table(name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> MetricTable:
     return MetricTable(
         report=name,
         first=where.first,
         as_of=where.as_of,
+        data_last_day=where.dates.data_last_day,
+        notice=where.dates.notice,
+        filters=where.filters,
         currency=config.reporting_currency,
         columns=table.column_names,
         rows=q.json_rows(table),
     )
+
+
+def _answer(
+    name: str, cur: CursorDep, report: q.Report, where: q.Scope, config: AnalyticsConfig
+) -> MetricTable:
+    return _table(name, q.run(cur, report, where, config), where, config)
 
 
 @router.get("/mrr", response_model=MetricTable, responses=ERRORS, summary="MRR and ARR")
@@ -152,15 +173,7 @@ def usage_trend(
     days: Annotated[int, Query(ge=1, le=3660)] = 90,
 ) -> MetricTable:
     """Company-wide daily usage from the stored daily snapshot."""
-    table = q.usage_trend(cur, days, where)
-    return MetricTable(
-        report="usage_trend",
-        first=where.first,
-        as_of=where.as_of,
-        currency=config.reporting_currency,
-        columns=table.column_names,
-        rows=q.json_rows(table),
-    )
+    return _table("usage_trend", q.usage_trend(cur, days, where), where, config)
 
 
 class SnapshotRun(BaseModel):
@@ -186,5 +199,7 @@ def snapshot(
     While the server runs, a built snapshot is also kept current in the background every
     ``analytics.snapshot_refresh_seconds``; this call and that never run at once.
     """
+    if as_of is not None:
+        report_dates(None, as_of, data_last_day=None)  # refuses a future or ancient day
     refresher: SnapshotRefresher = request.app.state.snapshots
     return SnapshotRun(**asdict(refresher.run(as_of)))

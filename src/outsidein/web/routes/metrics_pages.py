@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from outsidein.analytics import AnalyticsConfig, SnapshotMissingError
+from outsidein.display import money
 from outsidein.web import metrics_view as view
 from outsidein.web.deps import CursorDep
 from outsidein.web.queries import metrics as q
+from outsidein.web.queries.accounts import csm_names
 from outsidein.web.routes.metrics import scope
-from outsidein.web.templating import money, templates
+from outsidein.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,6 +80,7 @@ def metrics_page(
             if trend
             else None,
             "today": date.today(),
+            "csm_names": csm_names(cur),
         },
     )
 

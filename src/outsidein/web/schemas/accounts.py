@@ -1,10 +1,21 @@
-"""Accounts as the API shows them: list rows, and one account with its records."""
+"""Accounts as the API shows them: list rows, and one account with its records.
+
+Money is a ``Decimal`` and leaves as an exact decimal string (``"31969.08"``), like every
+money value of the API; ``mrr``/``arr`` are in the reporting currency (``currency``), and a
+subscription's own-currency amount is ``mrr_original`` beside its ``currency``.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
+
+Status = Field(
+    description="Lifecycle status on as_of: prospect, trial, onboarding, active, renewal or "
+    "churned (docs/metrics.md)."
+)
 
 
 class AccountSummary(BaseModel):
@@ -18,18 +29,35 @@ class AccountSummary(BaseModel):
     csm_id: str | None
     csm_name: str | None
     created_at: datetime
-    mrr: float = Field(description="Sum of MRR of subscriptions active today.")
+    status: str = Status
+    mrr: Decimal = Field(description="MRR on as_of, in the reporting currency.")
+    arr: Decimal = Field(description="ARR on as_of (12 x MRR), in the reporting currency.")
+    renewal_date: date | None = Field(description="Next renewal after as_of.")
     open_cases: int = Field(description="Cases with status open or pending.")
     last_seen: datetime | None = Field(description="Latest product event.")
 
 
 class AccountList(BaseModel):
-    """One page of accounts; ``total`` counts every match, not just this page."""
+    """One page of accounts; ``total`` and ``mrr_total`` cover every match, not just this page."""
 
     items: list[AccountSummary]
     total: int
+    mrr_total: Decimal = Field(description="Sum of MRR of every matching account.")
+    currency: str = Field(description="The reporting currency of every money value.")
+    as_of: date = Field(description="The day the figures are about.")
+    notice: str | None = Field(
+        description="Set when as_of defaulted to the data's last day instead of today."
+    )
+    filters: dict[str, str] = Field(description="The filters in effect.")
     page: int
     page_size: int
+
+
+class CurrencyAmount(BaseModel):
+    """An amount in one currency, as the subscriptions are priced."""
+
+    currency: str
+    mrr: Decimal
 
 
 class Account(BaseModel):
@@ -46,7 +74,11 @@ class Account(BaseModel):
     csm_id: str | None
     csm_name: str | None
     created_at: datetime
-    mrr: float
+    status: str = Status
+    mrr: Decimal = Field(description="MRR on as_of, in the reporting currency.")
+    arr: Decimal = Field(description="ARR on as_of, in the reporting currency.")
+    first_paid_date: date | None
+    renewal_date: date | None = Field(description="Next renewal after as_of.")
     open_cases: int
     source: str
     loaded_at: datetime
@@ -64,8 +96,9 @@ class Contact(BaseModel):
 class Subscription(BaseModel):
     subscription_id: str
     plan: str
-    mrr: float
-    currency: str
+    mrr: Decimal = Field(description="MRR in the reporting currency.")
+    mrr_original: Decimal = Field(description="MRR in the subscription's own currency.")
+    currency: str = Field(description="The subscription's own currency.")
     seats: int | None
     start_date: date
     end_date: date | None
@@ -75,7 +108,7 @@ class Subscription(BaseModel):
 class Invoice(BaseModel):
     invoice_id: str
     subscription_id: str | None
-    amount: float
+    amount: Decimal
     currency: str
     issued_at: datetime
     due_at: datetime | None
@@ -137,6 +170,12 @@ class AccountDetail(BaseModel):
     """One account with its records; long histories are cut to the most recent rows."""
 
     account: Account
+    currency: str = Field(description="The reporting currency of mrr and arr.")
+    as_of: date = Field(description="The day the figures are about.")
+    notice: str | None
+    mrr_by_currency: list[CurrencyAmount] = Field(
+        description="The account's MRR on as_of in the currencies it is priced in."
+    )
     contacts: list[Contact]
     subscriptions: list[Subscription]
     invoices: list[Invoice]

@@ -1,0 +1,21 @@
+"""How people read money: the currency's symbol, thousands separators, cents rounded half up.
+
+One formatter for the pages and the CLI, so "$31,969.08" reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(value: float | Decimal | None, currency: str = "USD", cents: bool = True) -> str:
+    """``$12,400.00``, rounded half up as people round money; other currencies go after."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(value)).quantize(Decimal("0.01" if cents else "1"), ROUND_HALF_UP)
+    sign = "\u2212" if exact < 0 else ""  # a true minus sign
+    amount = f"{abs(exact):,}"
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
