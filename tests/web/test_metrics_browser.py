@@ -84,6 +84,30 @@ def test_metrics_page(
     if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
         page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
 
+    # Filters in plain sight: chosen from the data's values, shown, kept by "Show".
+    page.goto(server.url + "/metrics?from=2024-01-01&as_of=2024-06-15")
+    page.get_by_label("Segment", exact=True).select_option("Enterprise")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("filters")).to_contain_text("segment: Enterprise")
+    expect(page.get_by_test_id("mrr")).to_have_text("$1,500.00")
+    page.get_by_label("As of", exact=True).fill("2024-05-31")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"segment=Enterprise"))
+    expect(page.get_by_label("Segment", exact=True)).to_have_value("Enterprise")
+    page.get_by_role("link", name="Remove the segment filter").click()
+    expect(page.get_by_test_id("filters")).to_have_count(0)
+
+    # Without as_of the page follows the data's last day, and says so; also at 390 px wide.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server.url + "/metrics")
+    expect(page.get_by_test_id("data-notice")).to_contain_text("The data ends on 2024-06-15")
+    expect(page.get_by_test_id("mrr")).to_have_text("$2,205.00")
+    for control in ("From", "As of", "Segment", "Region", "CSM"):
+        box = page.get_by_label(control, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, control
+    page.screenshot(path=str(tmp_path / "metrics-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1360, "height": 900})
+
     # A bad scope is a friendly page, not a traceback.
     page.goto(server.url + "/metrics?from=2024-07-01&as_of=2024-06-15")
     expect(page.get_by_text("must not be after as_of")).to_be_visible()

@@ -43,12 +43,23 @@ def test_accounts_dashboard(
 
     # Searching narrows the list.
     page.get_by_role("searchbox", name="Search accounts").fill("acme")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Show").click()
     expect(total).to_have_text("8 accounts matching “acme”")
     expect(rows).to_have_count(8)
     expect(page.get_by_text("Page 1 of 1")).to_be_visible()
-    page.get_by_role("link", name="Clear").click()
+    page.get_by_role("link", name="Clear search").click()
     expect(total).to_have_text("120 accounts")
+
+    # A filter chosen from the data's values is shown in plain sight and can be removed.
+    page.get_by_label("Segment", exact=True).select_option("Enterprise")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("filters")).to_contain_text("segment: Enterprise")
+    enterprise = page.get_by_test_id("total").inner_text()
+    assert enterprise != "120 accounts"
+    expect(page.get_by_label("Segment", exact=True)).to_have_value("Enterprise")
+    page.get_by_role("link", name="Remove the segment filter").click()
+    expect(total).to_have_text("120 accounts")
+    expect(page.get_by_test_id("filters")).to_have_count(0)
 
     # A column header sorts; the first click on MRR puts the largest first.
     page.get_by_role("columnheader", name="MRR").get_by_role("link").click()
