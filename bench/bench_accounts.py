@@ -25,11 +25,13 @@ from typing import Any
 
 import duckdb
 
+from outsidein.analytics import AnalyticsConfig
 from outsidein.store import connect
 from outsidein.store.last_seen import refresh_last_seen
 from outsidein.web.queries import accounts as queries
 
 LOAD = 10_000_000
+CONFIG = AnalyticsConfig()
 
 
 def build(path: Path, events: int, accounts: int) -> duckdb.DuckDBPyConnection:
@@ -73,7 +75,7 @@ def by_full_scan(con: duckdb.DuckDBPyConnection) -> Callable[..., Any]:
     def page(**kwargs: Any) -> Any:
         queries._FIGURES = old
         try:
-            return queries.list_accounts(con, **kwargs)
+            return queries.list_accounts(con, CONFIG, **kwargs)
         finally:
             queries._FIGURES = figures
 
@@ -99,7 +101,7 @@ def main() -> None:
             peer, expected = median_time(lambda kw=kwargs: full(**kw))  # type: ignore[misc]
             if not rows:
                 refresh, _ = median_time(lambda: refresh_last_seen(con), repeat=1)
-            ours, got = median_time(lambda kw=kwargs: queries.list_accounts(con, **kw))  # type: ignore[misc]
+            ours, got = median_time(lambda kw=kwargs: queries.list_accounts(con, CONFIG, **kw))  # type: ignore[misc]
             assert got == expected, (label, got.items[:2], expected.items[:2])
             rows.append((label, peer, ours))
         con.execute(
@@ -109,7 +111,7 @@ def main() -> None:
             {"accounts": args.accounts},
         )
         peer, expected = median_time(lambda: full())
-        ours, got = median_time(lambda: queries.list_accounts(con))
+        ours, got = median_time(lambda: queries.list_accounts(con, CONFIG))
         assert got == expected
         rows.append(("page with 10,000 events newer than the summary", peer, ours))
         print(f"first refresh of the summary over every event: {refresh:.2f} s")

@@ -23,6 +23,7 @@ from outsidein.analytics.today import report_dates
 from outsidein.errors import InvalidRequestError, NotFoundError
 from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
+from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
@@ -127,7 +128,11 @@ def _figures(
 ) -> Iterator[None]:
     """Register each account's status, MRR and ARR on ``as_of`` (analytics' one definition)
     as :data:`_NOW` on this cursor, for the SQL below to join; unregister afterwards."""
-    figures = account_status(store_sources(cur), config, as_of).to_pyarrow()
+    figures = figures_cache.get(
+        cur,
+        ("status", as_of, config.model_dump_json()),
+        lambda: account_status(store_sources(cur), config, as_of).to_pyarrow(),
+    )
     cur.register(_NOW, figures)
     try:
         yield
@@ -153,7 +158,7 @@ def list_accounts(
     sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
     direction = "DESC" if order == "desc" else "ASC"
     dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
-    chosen = (filters or AccountFilters()).resolve(filter_choices(store_sources(cur)))
+    chosen = (filters or AccountFilters()).resolve(choices(cur))
     params: dict[str, object] = {"q": q.strip().lower(), **asdict(chosen)}
     joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
     where = f"WHERE ({_SEARCH}) {_FILTERS}"
@@ -191,6 +196,11 @@ def list_accounts(
         page=page,
         page_size=page_size,
     )
+
+
+def choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The filter values the data holds (see :func:`filter_choices`), cached per data change."""
+    return figures_cache.get(cur, "choices", lambda: filter_choices(store_sources(cur)))
 
 
 def csm_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:

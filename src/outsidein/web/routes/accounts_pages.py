@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from outsidein.analytics import store_sources
-from outsidein.analytics.filters import filter_choices
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
@@ -25,6 +23,7 @@ from outsidein.web.queries.accounts import (
     AccountFilters,
     Order,
     SortKey,
+    choices,
     csm_names,
     get_account,
     list_accounts,
@@ -124,7 +123,7 @@ def accounts_page(
             "headers": _headers(request, sort, order),
             "prev_url": url_with(request, page=page - 1) if page > 1 else None,
             "next_url": url_with(request, page=page + 1) if page < pages else None,
-            "choices": filter_choices(store_sources(cur)),
+            "choices": choices(cur),
             "statuses": STATUSES,
             "csm_names": csm_names(cur),
         },
