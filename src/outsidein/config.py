@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.errors import ConfigError
+from outsidein.settings.analytics import AnalyticsConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
