@@ -40,6 +40,7 @@ from outsidein.cli.metrics_output import pivot, render, write_output
 from outsidein.config import load_config
 from outsidein.errors import InvalidRequestError, StoreLockedError
 from outsidein.store import connect
+from outsidein.store.config_versions import read_config_file, seed, seed_from_file
 
 metrics_app = typer.Typer(
     name="metrics",
@@ -101,7 +102,6 @@ def _run(
 ) -> Iterator[Run]:
     """Open the data read-only, resolve dates and filters, and close it afterwards."""
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
     last = _date(as_of, "--as-of") or datetime.now(UTC).date()
     first = _date(since, "--from") or add_periods(last.replace(day=1), "month", -11)
     if engine not in ("duckdb", "spark"):
@@ -111,12 +111,14 @@ def _run(
             sources = lake_sources(spark_backend(), lake)
         else:
             sources = duckdb_lake(lake, memory_limit=chosen.memory_limit)
-        yield Run(sources.restrict(**where), analytics, first, last)
+        yield Run(sources.restrict(**where), load_config(chosen.config).analytics, first, last)
         return
     if engine == "spark":
         raise InvalidRequestError("--engine spark needs --lake: Spark reads a Parquet lake")
     con = connect(chosen.db, read_only=True)
     try:
+        # The store's version in force (what the file would seed, unsaved: read-only here).
+        analytics = seed_from_file(con, chosen.config, record=False).config.analytics
         yield Run(store_sources(con).restrict(**where), analytics, first, last)
     finally:
         con.close()
@@ -362,7 +364,7 @@ def snapshot(
 ) -> None:
     """Bring the daily per-account snapshot (account_daily_metrics) up to date."""
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
+    from_file = read_config_file(chosen.config)  # a bad file fails before the store opens
     last = _date(as_of, "--as-of")
     first = _date(since, "--from")
     if first is not None and not rebuild:
@@ -376,6 +378,7 @@ def snapshot(
             **exc.details,
         ) from exc
     try:
+        analytics = seed(con, from_file).config.analytics
         with console.status("computing the daily snapshot..."):
             if rebuild:
                 day = last or datetime.now(UTC).date()

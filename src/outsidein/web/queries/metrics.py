@@ -31,13 +31,7 @@ from outsidein.analytics import (
     store_sources,
 )
 from outsidein.analytics.periods import add_periods, check_grain
-from outsidein.config import Settings, load_config
 from outsidein.errors import InvalidRequestError
-
-
-def analytics_config() -> AnalyticsConfig:
-    """The ``[analytics]`` section of the server's outsidein.toml (read per request)."""
-    return load_config(Settings().config).analytics
 
 
 @dataclass(frozen=True)

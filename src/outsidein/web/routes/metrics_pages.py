@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from outsidein.analytics import AnalyticsConfig, SnapshotMissingError
+from outsidein.analytics import SnapshotMissingError
 from outsidein.web import metrics_view as view
-from outsidein.web.deps import CursorDep
+from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.routes.metrics import scope
 from outsidein.web.templating import money, templates
@@ -26,7 +26,7 @@ def metrics_page(
     request: Request,
     cur: CursorDep,
     where: Annotated[q.Scope, Depends(scope)],
-    config: Annotated[AnalyticsConfig, Depends(q.analytics_config)],
+    config: AnalyticsConfigDep,
     measure: Annotated[str, Query(pattern="^(logo_retention|nrr|grr)$")] = "logo_retention",
 ) -> Response:
     currency = config.reporting_currency
