@@ -6,13 +6,16 @@ Shipped defaults work without any file; a TOML file only overrides what it names
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from outsidein.analytics.settings import AnalyticsConfig
-from outsidein.errors import ConfigError
+from outsidein.errors import ConfigError, InvalidConfigError
+from outsidein.settings.analytics import AnalyticsConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
@@ -63,10 +66,22 @@ def load_config(path: Path | None) -> OutsideInConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(raw, str(path))
+
+
+def parse_config(raw: Mapping[str, Any], origin: str) -> OutsideInConfig:
+    """Validate a configuration (TOML as read, or a JSON body); errors name each field."""
     try:
         return OutsideInConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from exc
+        fields = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "(root)", "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        problems = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        raise InvalidConfigError(f"{origin}: {problems}", fields=fields) from exc
+
+
+def config_toml(config: OutsideInConfig) -> str:
+    """``config`` as outsidein.toml text: every value that differs from the shipped defaults."""
+    return tomli_w.dumps(config.model_dump(exclude_defaults=True, exclude_none=True))

@@ -31,6 +31,12 @@ class ConfigError(OutsideInError):
     exit_code = 2
 
 
+class InvalidConfigError(ConfigError):
+    """A configuration is well-formed but a value is invalid; ``details["fields"]`` names each."""
+
+    http_status = 422
+
+
 class StoreError(OutsideInError):
     """The DuckDB store cannot be opened or used."""
 
@@ -64,6 +70,13 @@ class NotFoundError(OutsideInError):
 
     code = "not_found"
     http_status = 404
+
+
+class ForbiddenError(OutsideInError):
+    """The request is not allowed from where it came (e.g. editing from another machine)."""
+
+    code = "forbidden"
+    http_status = 403
 
 
 class InvalidRequestError(OutsideInError):

@@ -1,10 +1,13 @@
 """A 2xx means durable, and retries never duplicate: SIGKILL mid-stream proves both.
 
 Senders post batches with their own retry loop (the Segment library hides which requests
-were acknowledged, so a raw client keeps that record), the server is killed with SIGKILL
-the moment a response arrives while other requests are in flight, restarted, and the
-senders retry whatever was not acknowledged. Afterwards every acknowledged messageId is
-stored exactly once, and nothing else is stored twice.
+were acknowledged, so a raw client keeps that record). The server is killed with SIGKILL
+the moment its store's write-ahead log grows, that is just as a group commit is written and
+before its requests can be answered, then restarted, and the senders retry whatever was not
+acknowledged. While the server is down the test reads the store: a batch a sender is still
+waiting on whose events are already there is a committed response the kill swallowed. At
+least one kill must swallow one, and its retry must be absorbed. Afterwards every
+acknowledged messageId is stored exactly once, and nothing else is stored twice.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 SENDERS = 4
 BATCHES = 120  # long enough that every kill lands mid-stream
 BATCH_SIZE = 250
-KILLS = 2
+KILLS = 4
+STORED = (
+    "SELECT message_id FROM segment_inbox UNION ALL SELECT message_id FROM segment_pending "
+    "UNION ALL SELECT message_id FROM events"
+)
 
 
 class Sender(threading.Thread):
@@ -34,6 +41,7 @@ class Sender(threading.Thread):
         super().__init__(daemon=True)
         self.number, self.server, self.acked_event = number, server, acked_event
         self.acked: list[str] = []
+        self.sending: list[str] = []  # the batch being sent until it is acknowledged
         self.attempts = 0
         self.failures = 0
 
@@ -53,6 +61,7 @@ class Sender(threading.Thread):
                         for message_id in ids
                     ]
                 }
+                self.sending = ids
                 while True:
                     self.attempts += 1
                     try:
@@ -61,11 +70,41 @@ class Sender(threading.Thread):
                         response = None
                     if response is not None and response.status_code == 200:
                         self.acked.extend(ids)
+                        self.sending = []
                         self.acked_event.set()
                         break
                     assert response is None or response.status_code >= 500, response.text
                     self.failures += 1
                     time.sleep(0.05)
+
+
+def kill_as_it_commits(server: SegmentServer) -> None:
+    """SIGKILL the moment the store's write-ahead log changes: a commit is being written."""
+    wal = Path(f"{server.db}.wal")
+
+    def size() -> int:
+        try:
+            return wal.stat().st_size
+        except FileNotFoundError:
+            return -1
+
+    start, deadline = size(), time.monotonic() + 30
+    while size() == start:
+        assert time.monotonic() < deadline, "nothing was committed"
+        time.sleep(0.0005)
+    server.kill()
+
+
+def swallowed(server: SegmentServer, senders: list[Sender]) -> list[str]:
+    """Events of batches still unacknowledged that the dead server had already committed."""
+    waiting = {sender.number: list(sender.sending) for sender in senders}
+    stored = {message_id for (message_id,) in server.query(STORED)}
+    found = []
+    for ids in waiting.values():
+        kept = [message_id for message_id in ids if message_id in stored]
+        assert kept in ([], ids), "a batch was stored in part"  # one commit holds it whole
+        found.extend(kept)
+    return found
 
 
 def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
@@ -81,6 +120,7 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
         for sender in senders:
             sender.start()
         acked_before_kill = []
+        lost_answers: list[str] = []
         for _ in range(KILLS):
             time.sleep(0.5)
             acked_event.clear()
@@ -88,13 +128,16 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
             while not acked_event.wait(0.2):
                 streaming = any(sender.is_alive() for sender in senders)
                 assert streaming and time.monotonic() < deadline, "no request was acknowledged"
-            server.kill()  # right after a response, with other requests in flight
+            kill_as_it_commits(server)  # with requests in flight, one of them committing
+            time.sleep(0.3)  # any answer already on its way has arrived by now
             acked_before_kill.append(sum(len(s.acked) for s in senders))
-            time.sleep(0.3)
+            lost_answers.extend(swallowed(server, senders))
             server.start()
         # Every kill landed while the senders still had batches to send.
         assert len(acked_before_kill) == KILLS
         assert all(n < SENDERS * BATCHES * BATCH_SIZE for n in acked_before_kill)
+        # At least one kill came after a commit and before its answer reached the client.
+        assert lost_answers, "no kill swallowed a committed response"
         for sender in senders:
             sender.join(timeout=180)
             assert not sender.is_alive()
@@ -108,12 +151,7 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
     assert 0 < acked_before_kill[0] < len(acked)
     assert sum(sender.failures for sender in senders) > 0
 
-    stored = Counter(
-        message_id
-        for (message_id,) in server.query(
-            "SELECT message_id FROM events UNION ALL SELECT message_id FROM segment_pending"
-        )
-    )
+    stored = Counter(message_id for (message_id,) in server.query(STORED))
     missing = set(acked) - set(stored)
     assert not missing, f"{len(missing)} acknowledged events were lost, e.g. {sorted(missing)[:3]}"
     twice = [message_id for message_id, count in stored.items() if count > 1]
@@ -127,3 +165,7 @@ def test_sigkill_mid_stream_loses_nothing_acknowledged_and_stores_it_once(
     )
     # Each commit whose response the kill swallowed was resent and skipped as a duplicate.
     assert duplicates == accepted - SENDERS - len(acked)
+    # The swallowed batches were retried until acknowledged, and are stored once.
+    assert set(lost_answers) <= set(acked)
+    assert all(stored[message_id] == 1 for message_id in lost_answers)
+    assert duplicates >= len(lost_answers)

@@ -113,5 +113,28 @@ def test_broken_hand_offs_are_planted(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_some_customers_change_plans_and_come_back(con: duckdb.DuckDBPyConnection) -> None:
     assert scalar(con, "SELECT count(*) FROM subscriptions WHERE status = 'ended'") > 0
-    assert scalar(con, "SELECT count(*) FROM gt_accounts WHERE reactivated") >= 0
-    assert scalar(con, "SELECT count(*) FROM accounts WHERE parent_account_id IS NOT NULL") >= 0
+    # Each comeback the ground truth plants shows in the subscriptions a user loads: a churned
+    # contract ending before the return, and a new one starting on the day of the return.
+    comebacks = con.execute(
+        """
+        SELECT g.account_id,
+               bool_or(s.status = 'churned' AND s.end_date <= g.reactivated_at),
+               bool_or(s.start_date = g.reactivated_at)
+        FROM gt_accounts g JOIN subscriptions s USING (account_id)
+        WHERE g.reactivated GROUP BY ALL
+        """
+    ).fetchall()
+    assert comebacks, "no churned customer came back"
+    assert all(left and returned for _, left, returned in comebacks), comebacks
+
+
+def test_subsidiaries_belong_to_older_enterprise_accounts(con: duckdb.DuckDBPyConnection) -> None:
+    pairs = con.execute(
+        """
+        SELECT a.account_id, p.segment, p.created_at < a.created_at
+        FROM accounts a LEFT JOIN accounts p ON p.account_id = a.parent_account_id
+        WHERE a.parent_account_id IS NOT NULL
+        """
+    ).fetchall()
+    assert pairs, "no subsidiaries"
+    assert all(segment == "enterprise" and older for _, segment, older in pairs), pairs

@@ -30,7 +30,6 @@ from outsidein.analytics.revenue import (
     mrr_bridge,
     mrr_series,
 )
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.snapshot import (
     SnapshotResult,
     build_snapshot,
@@ -39,6 +38,7 @@ from outsidein.analytics.snapshot import (
 )
 from outsidein.analytics.usage import SNAPSHOT_WINDOWS, Activity, daily_usage, roll_up
 from outsidein.analytics.usage_report import account_usage, daily_snapshot, feature_counts
+from outsidein.settings.analytics import AnalyticsConfig
 
 __all__ = [
     "GRAINS",

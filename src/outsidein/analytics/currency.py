@@ -15,7 +15,7 @@ import pyarrow as pa
 from outsidein.analytics.backend import MONEY, Sources
 from outsidein.analytics.errors import CurrencyError
 from outsidein.analytics.periods import day_of
-from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.settings.analytics import AnalyticsConfig
 
 RATE = dt.Decimal(18, 8)
 

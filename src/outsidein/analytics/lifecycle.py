@@ -24,7 +24,7 @@ from outsidein.analytics.backend import Sources
 from outsidein.analytics.periods import day_number, day_of
 from outsidein.analytics.renewals import next_renewals
 from outsidein.analytics.revenue import ZERO, account_mrr, first_paid, money, priced
-from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.settings.analytics import AnalyticsConfig
 
 STATUSES = ("prospect", "trial", "onboarding", "active", "renewal", "churned")
 

@@ -14,8 +14,8 @@ from outsidein.analytics.backend import Sources
 from outsidein.analytics.renewals import renewals
 from outsidein.analytics.retention import churn_rates, cohort_retention, revenue_retention
 from outsidein.analytics.revenue import account_movements, mrr_bridge, mrr_series
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.usage_report import account_usage, daily_snapshot, feature_counts
+from outsidein.settings.analytics import AnalyticsConfig
 
 OUTPUTS = (
     "mrr_daily",

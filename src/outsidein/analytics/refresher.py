@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.snapshot import SnapshotResult, snapshot_staleness, update_snapshot
+from outsidein.settings.analytics import AnalyticsConfig
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from outsidein.analytics.backend import Sources
 from outsidein.analytics.errors import AnalyticsError
 from outsidein.analytics.periods import day_number
 from outsidein.analytics.revenue import money, priced
-from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.settings.analytics import AnalyticsConfig
 
 
 def renewals(

@@ -32,7 +32,7 @@ from outsidein.analytics.periods import (
     periods_table,
 )
 from outsidein.analytics.revenue import ZERO, first_paid, money, paying_on, priced
-from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.settings.analytics import AnalyticsConfig
 
 
 def ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:

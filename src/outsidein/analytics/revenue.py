@@ -31,7 +31,7 @@ from outsidein.analytics.periods import (
     periods,
     periods_table,
 )
-from outsidein.analytics.settings import AnalyticsConfig
+from outsidein.settings.analytics import AnalyticsConfig
 
 MOVEMENTS = ("new", "expansion", "contraction", "churned", "reactivated")
 

@@ -32,7 +32,6 @@ from outsidein.analytics.backend import Sources, store_sources
 from outsidein.analytics.errors import AnalyticsError, SnapshotMissingError
 from outsidein.analytics.periods import day_number, day_of, from_day_number
 from outsidein.analytics.revenue import priced
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.usage import (
     SNAPSHOT_WINDOWS,
     Activity,
@@ -41,6 +40,7 @@ from outsidein.analytics.usage import (
     split_user_days,
     user_day_counts,
 )
+from outsidein.settings.analytics import AnalyticsConfig
 
 TABLE = "account_daily_metrics"
 TARGETS = "_oi_snapshot_targets"

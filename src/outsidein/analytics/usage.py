@@ -19,8 +19,8 @@ import ibis.expr.types as ir
 from outsidein.analytics.periods import day_of
 from outsidein.analytics.retention import ratio
 from outsidein.analytics.revenue import money
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.usage_grid import dense_grid, folded_grid
+from outsidein.settings.analytics import AnalyticsConfig
 
 SNAPSHOT_WINDOWS = (7, 28, 90)
 MONTH_WINDOW = 28  # seats used and stickiness (DAU/MAU) are measured over 28 days

@@ -13,8 +13,8 @@ from outsidein.analytics.backend import Sources
 from outsidein.analytics.errors import AnalyticsError
 from outsidein.analytics.periods import day_number, day_of
 from outsidein.analytics.revenue import priced
-from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.analytics.usage import SNAPSHOT_WINDOWS, account_targets, daily_usage, roll_up
+from outsidein.settings.analytics import AnalyticsConfig
 
 
 def daily_snapshot(

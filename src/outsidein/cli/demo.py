@@ -18,13 +18,13 @@ from rich.progress import (
 )
 
 from outsidein.analytics import update_snapshot
-from outsidein.cli.app import DbOption, app, console, settings
+from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
-from outsidein.config import OutsideInConfig, load_config
 from outsidein.ingest import load_directory
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
+from outsidein.store.config_versions import seed_from_file
 
 
 def _progress() -> Progress:
@@ -45,7 +45,7 @@ def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> b
     return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
 
 
-def _demo_config(data: Path, config_path: Path) -> OutsideInConfig:
+def _demo_config(data: Path, config_path: Path) -> None:
     """The demo company's settings: put beside the user's data unless they have their own."""
     company_settings = data / CONFIG_FILE
     if not company_settings.is_file():
@@ -59,7 +59,6 @@ def _demo_config(data: Path, config_path: Path) -> OutsideInConfig:
             f"wrote {config_path}: the demo company's currency rates, value event and key features",
             highlight=False,
         )
-    return load_config(config_path)
 
 
 @app.command()
@@ -75,9 +74,10 @@ def demo(
     host: HostOption = None,
     port: PortOption = None,
     serve: Annotated[bool, typer.Option(help="Start the dashboard when loaded")] = True,
+    config: ConfigOption = None,
 ) -> None:
     """Simulate a B2B SaaS company, load it into the store and open the dashboard."""
-    cfg = settings(db)
+    cfg = settings(db, config)
     if _simulated_already(data, accounts, months, seed):
         console.print(f"[dim]simulated company already in {data} (seed {seed})[/]")
     else:
@@ -94,9 +94,10 @@ def demo(
                 data, accounts=accounts, months=months, seed=seed, as_of=today, progress=on_step
             )
 
-    config = _demo_config(data, cfg.config)
+    _demo_config(data, cfg.config)
     con = connect(cfg.db, memory_limit=cfg.memory_limit)
     try:
+        in_force = seed_from_file(con, cfg.config)  # the store's version, seeded by the file
         with _progress() as bar:
             task = bar.add_task("loading into the store", total=None)
 
@@ -114,7 +115,7 @@ def demo(
         )
         with _progress() as bar:
             task = bar.add_task("computing the daily account snapshot", total=1)
-            snapshot = update_snapshot(con, config.analytics)
+            snapshot = update_snapshot(con, in_force.config.analytics)
             bar.update(task, completed=1)
         console.print(
             f"daily snapshot ({snapshot.mode}): {snapshot.rows:,} account-days, "
@@ -137,4 +138,11 @@ def demo(
                 highlight=False,
             )
 
-        run_server(cfg.db, address, port_number, memory_limit=cfg.memory_limit, on_open=announce)
+        run_server(
+            cfg.db,
+            address,
+            port_number,
+            memory_limit=cfg.memory_limit,
+            on_open=announce,
+            config_path=cfg.config,
+        )

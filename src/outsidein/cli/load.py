@@ -10,10 +10,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
-from outsidein.config import load_config
 from outsidein.ingest import LoadResult, load_file, parse_mapping
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.store import TABLES, connect
+from outsidein.store.config_versions import read_config_file, seed
 
 SHOWN_REJECTS = 10
 
@@ -44,11 +44,13 @@ def load(
 ) -> None:
     """Load files of one KIND; bad rows go to the rejects table and are listed here."""
     cfg_settings = settings(db, config)
-    cfg = load_config(cfg_settings.config)
-    mapping = merge_mappings(cfg.mapping.get(kind, {}), parse_mapping(map_ or []))
+    from_file = read_config_file(cfg_settings.config)  # a bad file fails before the store opens
+    extra = parse_mapping(map_ or [])
     con = connect(cfg_settings.db, memory_limit=cfg_settings.memory_limit)
     rejected = 0
     try:
+        cfg = seed(con, from_file).config  # the store's version in force
+        mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
         for path in files:
             result = _load_one(con, kind, path, mapping, id_system, strict, cfg.store)
             _print_summary(result)

@@ -41,6 +41,7 @@ from outsidein.cli.metrics_output import pivot, render, write_output
 from outsidein.config import load_config
 from outsidein.errors import InvalidRequestError, StoreLockedError
 from outsidein.store import connect
+from outsidein.store.config_versions import read_config_file, seed, seed_from_file
 from outsidein.store.freshness import data_last_day
 
 metrics_app = typer.Typer(
@@ -112,7 +113,6 @@ def _run(
     older than today, said on stderr; filters match any case, unknown values are refused.
     """
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
     first_day, last_day = _date(since, "--from"), _date(as_of, "--as-of")
     if engine not in ("duckdb", "spark"):
         raise InvalidRequestError(f"--engine must be duckdb or spark, not {engine!r}")
@@ -121,6 +121,7 @@ def _run(
             sources = lake_sources(spark_backend(), lake)
         else:
             sources = duckdb_lake(lake, memory_limit=chosen.memory_limit)
+        analytics = load_config(chosen.config).analytics
         dates = report_dates(first_day, last_day, data_last_day=lake_last_day(sources))
         yield _scoped(sources, analytics, dates, where)
         return
@@ -128,6 +129,8 @@ def _run(
         raise InvalidRequestError("--engine spark needs --lake: Spark reads a Parquet lake")
     con = connect(chosen.db, read_only=True)
     try:
+        # The store's version in force (what the file would seed, unsaved: read-only here).
+        analytics = seed_from_file(con, chosen.config, record=False).config.analytics
         dates = report_dates(first_day, last_day, data_last_day=data_last_day(con))
         yield _scoped(store_sources(con), analytics, dates, where)
     finally:
@@ -383,7 +386,7 @@ def snapshot(
 ) -> None:
     """Bring the daily per-account snapshot (account_daily_metrics) up to date."""
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
+    from_file = read_config_file(chosen.config)  # a bad file fails before the store opens
     last = _date(as_of, "--as-of")
     first = _date(since, "--from")
     report_dates(first, last, data_last_day=None)  # refuses a future or ancient day
@@ -398,6 +401,7 @@ def snapshot(
             **exc.details,
         ) from exc
     try:
+        analytics = seed(con, from_file).config.analytics
         with console.status("computing the daily snapshot..."):
             if rebuild:
                 day = last or utc_today()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from outsidein.cli.app import DbOption, app, console, settings
+from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 
 HostOption = Annotated[
     str | None,
@@ -19,11 +19,16 @@ PortOption = Annotated[
 
 
 @app.command()
-def serve(db: DbOption = None, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    db: DbOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Serve the dashboard and the REST API; this process owns the store while it runs."""
     from outsidein.web import serve as serve_web  # FastAPI loads only for this command
 
-    s = settings(db=db)
+    s = settings(db=db, config=config)
     host = host or s.host
     port = port or s.port
 
@@ -35,4 +40,4 @@ def serve(db: DbOption = None, host: HostOption = None, port: PortOption = None)
             highlight=False,
         )
 
-    serve_web(s.db, host, port, memory_limit=s.memory_limit, on_open=announce)
+    serve_web(s.db, host, port, memory_limit=s.memory_limit, on_open=announce, config_path=s.config)

@@ -13,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
+from outsidein.config import Settings
 from outsidein.store import connect
-from outsidein.web.deps import ServerStore
+from outsidein.web.deps import ServerConfig, ServerStore
 from outsidein.web.errors import install_error_handlers
 from outsidein.web.openapi import install_openapi
 from outsidein.web.sections import SECTIONS
@@ -28,19 +29,24 @@ def create_app(
     *,
     connection: duckdb.DuckDBPyConnection | None = None,
     memory_limit: str | None = None,
+    config_path: Path | None = None,
 ) -> FastAPI:
     """The web app over the store at ``db_path``.
 
     The store is opened read-write (and migrated) when the server starts and closed when it
     stops: while it runs, this process is the store's one writer. Pass ``connection`` when
     the caller already opened the store, e.g. to fail fast on a lock before serving.
+    ``config_path`` (default: ``OUTSIDEIN_CONFIG``, read here once) seeds the configuration
+    the app keeps in ``app.state.config`` (docs/configuration.md).
     """
+    server_config = ServerConfig(Settings().config if config_path is None else config_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         con = connection if connection is not None else connect(db_path, memory_limit=memory_limit)
         app.state.store = ServerStore(con)
         try:
+            server_config.open(con)
             yield
         finally:
             app.state.store.close()
@@ -53,6 +59,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db_path = Path(db_path)
+    app.state.config = server_config
     app.state.nav = [s.nav for s in SECTIONS if s.nav is not None]
     for section in SECTIONS:
         if section.api is not None:

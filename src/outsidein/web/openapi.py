@@ -1,7 +1,8 @@
 """Make the OpenAPI document describe the errors the API really returns.
 
 FastAPI documents a 422 with its own body for every endpoint that takes parameters; ours
-answers 400 in the one error shape, so the document says that instead.
+answers 400 in the one error shape, so the document says that instead. A 422 an endpoint
+declares itself in the error shape (invalid settings in ``PUT /api/v1/config``) stays.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def install_openapi(app: FastAPI) -> None:
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                if responses.pop("422", None) is not None:
+                if _generated(responses.get("422")) and responses.pop("422"):
                     responses["400"] = _error("Invalid parameters")
                 responses.setdefault("500", _error("Unexpected server error"))
         app.openapi_schema = schema
@@ -47,3 +48,11 @@ def install_openapi(app: FastAPI) -> None:
 
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _generated(response: dict[str, Any] | None) -> bool:
+    """FastAPI's own 422 (which we answer as 400), not one an endpoint declares in our shape."""
+    if response is None:
+        return False
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    return bool(schema != _ERROR_REF)

@@ -15,6 +15,7 @@ from outsidein.web.nav import NavItem
 from outsidein.web.routes import (
     accounts,
     accounts_pages,
+    config,
     ingestion_pages,
     metrics,
     metrics_pages,
@@ -47,6 +48,7 @@ SECTIONS: tuple[Section, ...] = (
         nav=NavItem("Metrics", "/metrics"),
     ),
     Section("status", api=status.router),
+    Section("config", api=config.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

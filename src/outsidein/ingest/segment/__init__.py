@@ -30,7 +30,7 @@ from outsidein.ingest.segment.keys import (
 )
 from outsidein.ingest.segment.messages import TYPES
 from outsidein.ingest.segment.service import CheckedRequest, SegmentService
-from outsidein.ingest.segment.settings import SegmentSettings
+from outsidein.settings.segment import SegmentSettings
 
 __all__ = [
     "MAX_BATCH_BYTES",

@@ -34,9 +34,9 @@ from outsidein.ingest.segment.errors import (
 )
 from outsidein.ingest.segment.keys import CreatedKey, KeyRing, WriteKey
 from outsidein.ingest.segment.messages import Problem, Row, check_messages
-from outsidein.ingest.segment.settings import SegmentSettings
 from outsidein.ingest.segment.timestamps import utc_now
 from outsidein.ingest.segment.writer import Backlog, Done, GroupCommitWriter, Submission
+from outsidein.settings.segment import SegmentSettings
 
 log = logging.getLogger(__name__)
 

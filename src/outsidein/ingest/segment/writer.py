@@ -29,8 +29,8 @@ import pydantic_core
 
 from outsidein.ingest.segment.errors import IngestUnavailableError, SaturatedError
 from outsidein.ingest.segment.messages import Problem, Row
-from outsidein.ingest.segment.settings import SegmentSettings
 from outsidein.ingest.segment.timestamps import to_micros
+from outsidein.settings.segment import SegmentSettings
 
 log = logging.getLogger(__name__)
 

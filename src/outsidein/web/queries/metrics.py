@@ -33,13 +33,7 @@ from outsidein.analytics import (
 from outsidein.analytics.filters import check_filters, filter_choices
 from outsidein.analytics.periods import check_grain
 from outsidein.analytics.today import ReportDates, report_dates
-from outsidein.config import Settings, load_config
 from outsidein.store.freshness import data_last_day
-
-
-def analytics_config() -> AnalyticsConfig:
-    """The ``[analytics]`` section of the server's outsidein.toml (read per request)."""
-    return load_config(Settings().config).analytics
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from outsidein.store.last_seen import LastSeenKeeper
 from outsidein.web.background import while_serving
+from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
     AsOfParam,
@@ -24,7 +25,6 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
-from outsidein.web.routes.metrics import ConfigDep
 from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse
 

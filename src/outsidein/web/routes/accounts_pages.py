@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from outsidein.analytics.lifecycle import STATUSES
+from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
     CsmParam,
@@ -28,7 +29,6 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
-from outsidein.web.routes.metrics import ConfigDep
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)

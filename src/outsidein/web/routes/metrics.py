@@ -17,14 +17,16 @@ from pydantic import BaseModel, Field
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.today import report_dates
 from outsidein.web.background import while_serving
-from outsidein.web.deps import CursorDep
+from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.schemas.errors import ErrorResponse
 
 
 def _refresher(app: FastAPI) -> SnapshotRefresher:
     """Keeps a built daily snapshot current while the server runs (docs/metrics.md)."""
-    return SnapshotRefresher(app.state.store.cursor, q.analytics_config)
+    return SnapshotRefresher(
+        app.state.store.cursor, lambda: app.state.config.current.config.analytics
+    )
 
 
 router = APIRouter(
@@ -32,7 +34,7 @@ router = APIRouter(
 )
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
-ConfigDep = Annotated[AnalyticsConfig, Depends(q.analytics_config)]
+ConfigDep = AnalyticsConfigDep
 
 
 def scope(

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from outsidein.analytics import AnalyticsConfig, SnapshotMissingError
+from outsidein.analytics import SnapshotMissingError
 from outsidein.display import money
 from outsidein.web import metrics_view as view
-from outsidein.web.deps import CursorDep
+from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.queries.accounts import csm_names
 from outsidein.web.routes.metrics import scope
@@ -28,7 +28,7 @@ def metrics_page(
     request: Request,
     cur: CursorDep,
     where: Annotated[q.Scope, Depends(scope)],
-    config: Annotated[AnalyticsConfig, Depends(q.analytics_config)],
+    config: AnalyticsConfigDep,
     measure: Annotated[str, Query(pattern="^(logo_retention|nrr|grr)$")] = "logo_retention",
 ) -> Response:
     currency = config.reporting_currency

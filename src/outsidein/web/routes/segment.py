@@ -22,7 +22,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from outsidein.config import Settings, load_config
 from outsidein.errors import OutsideInError
 from outsidein.ingest.segment import (
     TYPES,
@@ -50,7 +49,7 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body 
 
 def _ingestion(app: FastAPI) -> SegmentService:
     """The ingestion service of this server; closing it commits and applies the rest."""
-    tolerance = load_config(Settings().config).store.future_tolerance_hours
+    tolerance = app.state.config.current.config.store.future_tolerance_hours
     return SegmentService(
         app.state.store.cursor, SegmentSettings(), future_tolerance_hours=tolerance
     )

@@ -1,6 +1,7 @@
 """The ``[analytics]`` section of ``outsidein.toml``: currencies, the value event, features.
 
-Kept free of heavy imports so that ``outsidein.config`` can include it cheaply.
+A leaf module (pydantic and the stdlib only): ``outsidein.config`` includes it, and the
+analytics package imports it from here, so reading configuration never loads Ibis.
 """
 
 from __future__ import annotations

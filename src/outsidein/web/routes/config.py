@@ -1,0 +1,93 @@
+"""``/api/v1/config``: the configuration in force, and edits to it (each a new version).
+
+The server never rewrites outsidein.toml: an edit is stored in the store as a new version
+and used from the next request on (``[store]`` settings of the Segment API from the next
+start). ``outsidein config export`` writes the current version back to a file when wanted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from outsidein.config import config_toml, parse_config
+from outsidein.errors import ForbiddenError, InvalidRequestError
+from outsidein.store.config_versions import ConfigVersion
+from outsidein.web.deps import CursorDep, ServerConfig
+from outsidein.web.schemas.config import ConfigVersionOut
+from outsidein.web.schemas.errors import ErrorResponse
+
+router = APIRouter(prefix="/config", tags=["config"])
+
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost", "testclient")
+MAX_BODY = 1024 * 1024
+
+_PUT_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The whole configuration, shaped like outsidein.toml (omitted keys take "
+        "their shipped defaults).",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/OutsideInConfig"}}
+        },
+    }
+}
+
+
+def _out(version: ConfigVersion) -> ConfigVersionOut:
+    assert version.version is not None and version.created_at is not None  # stored versions
+    return ConfigVersionOut(
+        version=version.version,
+        created_at=version.created_at.replace(tzinfo=UTC),
+        source=version.source,
+        origin=version.origin,
+        config=version.config,
+        toml=version.toml or config_toml(version.config),
+    )
+
+
+def _server_config(request: Request) -> ServerConfig:
+    config: ServerConfig = request.app.state.config
+    return config
+
+
+@router.get("", response_model=ConfigVersionOut, summary="The configuration in force")
+def get_config(request: Request) -> ConfigVersionOut:
+    return _out(_server_config(request).current)
+
+
+@router.put(
+    "",
+    response_model=ConfigVersionOut,
+    summary="Replace the configuration (stored as a new version)",
+    openapi_extra=_PUT_DOC,
+    responses={
+        400: {"model": ErrorResponse, "description": "The body is not a JSON object"},
+        403: {"model": ErrorResponse, "description": "Sent from another machine"},
+        422: {"model": ErrorResponse, "description": "Invalid settings; details.fields names each"},
+    },
+)
+async def put_config(request: Request, cur: CursorDep) -> ConfigVersionOut:
+    """Validate with the same models as outsidein.toml; an unchanged body adds no version."""
+    host = request.client.host if request.client else ""
+    if host not in LOCAL_HOSTS:
+        raise ForbiddenError(
+            "the configuration is edited only from the server's own machine "
+            "(or in outsidein.toml, read at the next start)"
+        )
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InvalidRequestError(f"the body is over {MAX_BODY:,} bytes")
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequestError(f"the body is not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise InvalidRequestError("the body must be a JSON object shaped like outsidein.toml")
+    config = parse_config(raw, "configuration")
+    stored = await asyncio.to_thread(_server_config(request).replace, cur, config, host)
+    return _out(stored)
