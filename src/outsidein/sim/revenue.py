@@ -47,6 +47,25 @@ def subscriptions_table(world: World) -> pa.Table:
             "start_date": pa.array(s["start"].astype(np.int32)).view(pa.date32()),
             "end_date": _dates(s["end"].astype(np.int64)),
             "status": pa.array(SUB_STATUSES).take(pa.array(s["status"].astype(np.int64))),
+            "contract_id": subscription_ids(len(acc)),
+        }
+    )
+
+
+def contracts_table(world: World) -> pa.Table:
+    """One evergreen monthly contract per subscription row."""
+    s = world.subs
+    acc = s["account"].astype(np.int64)
+    n = len(acc)
+    return pa.table(
+        {
+            "contract_id": subscription_ids(n),
+            "account_id": world.company.account_ids.take(pa.array(acc)),
+            "term_start": pa.array(s["start"].astype(np.int32)).view(pa.date32()),
+            "term_months": pa.array(np.ones(n, np.int32)),
+            "billing_period": pa.array(["monthly"] * n, pa.string()),
+            "auto_renew": pa.array(np.ones(n, np.bool_)),
+            "cancellation_reason": pa.nulls(n, pa.string()),
         }
     )
 
