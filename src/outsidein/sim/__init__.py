@@ -114,7 +114,7 @@ def simulate(
     for kind, table in surveys.catalog_tables().items():
         counts[kind] = write_table(paths[kind], kind, _cols(table))
     counts["contracts"] = write_table(
-        paths["contracts"], "contracts", _cols(revenue.contracts_table(world))
+        paths["contracts"], "contracts", _cols(revenue.contracts_table(seed, world))
     )
     counts["subscriptions"] = write_table(
         paths["subscriptions"], "subscriptions", _cols(revenue.subscriptions_table(world))
