@@ -78,6 +78,7 @@ def test_retention_cohorts_renewals_usage(invoke: Invoke) -> None:
     assert renewals.exit_code == 0, renewals.output
     assert "Steady plc" in renewals.output and "6,000.00" in renewals.output
     assert "multi_year" in renewals.output and "Blink" not in renewals.output
+    assert "│ no " in renewals.output  # C9 does not renew by itself
     assert "ARR at stake: 9,780.00 USD in 3 contracts" in renewals.output
     monthly = invoke("renewals", "--include-monthly", "--as-of", "2024-06-15")
     assert monthly.exit_code == 0, monthly.output

@@ -37,6 +37,8 @@ def cell(column: str, value: Any, percent: bool = False) -> str:
     """One value as a person reads it."""
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     if isinstance(value, float):
