@@ -315,7 +315,8 @@ def phase_store(
         f"FROM read_parquet('{lake}/accounts.parquet')"
     )
     con.execute(
-        "INSERT INTO subscriptions SELECT *, 'bench', now()::TIMESTAMP "
+        "INSERT INTO subscriptions BY NAME "
+        "SELECT *, 'bench' AS source, now()::TIMESTAMP AS loaded_at "
         f"FROM read_parquet('{lake}/subscriptions.parquet')"
     )
     con.execute(

@@ -21,12 +21,25 @@ S6a    A6      0.00    USD  2023-09-01  2024-03-01  zero-MRR (free) plan, then p
 S6b    A6     40.00    USD  2024-03-01  -
 S7     A7    300.00    USD  2024-05-06  -           its only events predate the subscription
 S8     A8     60.00    USD  2024-02-05  2024-02-25  starts and ends inside one month
-S9     A9    400.00    GBP  2022-01-01  2024-08-01  = 500.00 USD; renews in 47 days on 06-15
+S9     A9    400.00    GBP  2022-08-01  2024-08-01  = 500.00 USD; renews in 47 days on 06-15
 S10a   A10    10.00    USD  2023-09-14  2024-09-13  ends exactly 90 days after 2024-06-15
 S10b   A10     5.00    USD  2023-09-14  2024-09-14  ends 91 days after 2024-06-15
 =====  ====  ========  ===  ==========  ==========  ============================================
 
 Segments: A5 and A9 are "Enterprise", the others "SMB".
+
+Contracts (A2, A3, A4, A6 and A8 have none: each of their subscriptions is its own evergreen
+monthly contract). Next renewal after 2024-06-15:
+
+========  ====  ==========  ======  ==========  ==========  ================================
+contract  acct  term start  months  billing     renews      edge case
+========  ====  ==========  ======  ==========  ==========  ================================
+C1        A1    2023-11-01  12      annual      2024-11-01  mid-term upgrade and downgrade
+C5        A5    2023-06-01  24      annual      2025-06-01  renewal date far off
+C7        A7    2024-05-06  3       quarterly   2024-08-06  52 days left
+C9        A9    2022-08-01  24      multi_year  2024-08-01  47 days; no auto-renew, cancelled
+C10       A10   2023-09-13  12      annual      2024-09-13  exactly 90 days; two subscriptions
+========  ====  ==========  ======  ==========  ==========  ================================
 """
 
 from __future__ import annotations
@@ -63,26 +76,35 @@ ACCOUNTS = [
 ]
 
 SUBSCRIPTION_HEADER = ["subscription_id", "account_id", "plan", "mrr", "currency", "seats"]
-SUBSCRIPTION_HEADER += ["start_date", "end_date", "status"]
+SUBSCRIPTION_HEADER += ["start_date", "end_date", "status", "contract_id"]
 SUBSCRIPTIONS = [
-    ("S1a", "A1", "Starter", "100.00", "USD", "", "2023-11-01", "2024-02-10", "ended"),
-    ("S1b", "A1", "Business", "300.00", "USD", "", "2024-02-10", "2024-02-20", "ended"),
-    ("S1c", "A1", "Growth", "150.00", "USD", "5", "2024-02-20", "", "active"),
-    ("S2a", "A2", "Growth", "200.00", "USD", "", "2023-12-01", "2024-03-05", "ended"),
-    ("S2b", "A2", "Business", "500.00", "USD", "", "2024-03-05", "2024-03-20", "ended"),
-    ("S2c", "A2", "Starter", "120.00", "USD", "", "2024-03-20", "", "active"),
-    ("S3a", "A3", "Starter", "50.15", "EUR", "", "2023-10-15", "2024-02-01", "churned"),
-    ("S3b", "A3", "Starter", "80.00", "USD", "", "2024-04-10", "", "active"),
-    ("S4", "A4", "Starter", "75.50", "USD", "", "2024-01-17", "2024-05-13", "churned"),
-    ("S5a", "A5", "Enterprise", "1000.00", "USD", "50", "2023-06-01", "", "active"),
-    ("S5b", "A5", "Add-on", "250.00", "USD", "", "2024-03-15", "2024-04-20", "ended"),
-    ("S6a", "A6", "Free", "0.00", "USD", "", "2023-09-01", "2024-03-01", "ended"),
-    ("S6b", "A6", "Starter", "40.00", "USD", "", "2024-03-01", "", "active"),
-    ("S7", "A7", "Business", "300.00", "USD", "", "2024-05-06", "", "active"),
-    ("S8", "A8", "Starter", "60.00", "USD", "", "2024-02-05", "2024-02-25", "churned"),
-    ("S9", "A9", "Enterprise", "400.00", "GBP", "", "2022-01-01", "2024-08-01", "active"),
-    ("S10a", "A10", "Starter", "10.00", "USD", "", "2023-09-14", "2024-09-13", "active"),
-    ("S10b", "A10", "Add-on", "5.00", "USD", "", "2023-09-14", "2024-09-14", "active"),
+    ("S1a", "A1", "Starter", "100.00", "USD", "", "2023-11-01", "2024-02-10", "ended", "C1"),
+    ("S1b", "A1", "Business", "300.00", "USD", "", "2024-02-10", "2024-02-20", "ended", "C1"),
+    ("S1c", "A1", "Growth", "150.00", "USD", "5", "2024-02-20", "", "active", "C1"),
+    ("S2a", "A2", "Growth", "200.00", "USD", "", "2023-12-01", "2024-03-05", "ended", ""),
+    ("S2b", "A2", "Business", "500.00", "USD", "", "2024-03-05", "2024-03-20", "ended", ""),
+    ("S2c", "A2", "Starter", "120.00", "USD", "", "2024-03-20", "", "active", ""),
+    ("S3a", "A3", "Starter", "50.15", "EUR", "", "2023-10-15", "2024-02-01", "churned", ""),
+    ("S3b", "A3", "Starter", "80.00", "USD", "", "2024-04-10", "", "active", ""),
+    ("S4", "A4", "Starter", "75.50", "USD", "", "2024-01-17", "2024-05-13", "churned", ""),
+    ("S5a", "A5", "Enterprise", "1000.00", "USD", "50", "2023-06-01", "", "active", "C5"),
+    ("S5b", "A5", "Add-on", "250.00", "USD", "", "2024-03-15", "2024-04-20", "ended", "C5"),
+    ("S6a", "A6", "Free", "0.00", "USD", "", "2023-09-01", "2024-03-01", "ended", ""),
+    ("S6b", "A6", "Starter", "40.00", "USD", "", "2024-03-01", "", "active", ""),
+    ("S7", "A7", "Business", "300.00", "USD", "", "2024-05-06", "", "active", "C7"),
+    ("S8", "A8", "Starter", "60.00", "USD", "", "2024-02-05", "2024-02-25", "churned", ""),
+    ("S9", "A9", "Enterprise", "400.00", "GBP", "", "2022-08-01", "2024-08-01", "active", "C9"),
+    ("S10a", "A10", "Starter", "10.00", "USD", "", "2023-09-14", "2024-09-13", "active", "C10"),
+    ("S10b", "A10", "Add-on", "5.00", "USD", "", "2023-09-14", "2024-09-14", "active", "C10"),
+]
+CONTRACT_HEADER = ["contract_id", "account_id", "term_start", "term_months", "billing_period"]
+CONTRACT_HEADER += ["auto_renew", "cancellation_reason"]
+CONTRACTS = [
+    ("C1", "A1", "2023-11-01", "12", "annual", "true", ""),
+    ("C5", "A5", "2023-06-01", "24", "annual", "true", ""),
+    ("C7", "A7", "2024-05-06", "3", "quarterly", "true", ""),
+    ("C9", "A9", "2022-08-01", "24", "multi_year", "false", "Moving to an in-house tool"),
+    ("C10", "A10", "2023-09-13", "12", "annual", "true", ""),
 ]
 
 # (account, user, event, timestamp). A1's events sit on the edges of the windows ending
@@ -123,6 +145,7 @@ def load_company(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         "accounts": write_csv(
             folder / "accounts.csv", ["account_id", "name", "segment", "created_at"], ACCOUNTS
         ),
+        "contracts": write_csv(folder / "contracts.csv", CONTRACT_HEADER, CONTRACTS),
         "subscriptions": write_csv(
             folder / "subscriptions.csv",
             SUBSCRIPTION_HEADER,

@@ -75,7 +75,15 @@ def test_retention_cohorts_renewals_usage(invoke: Invoke) -> None:
     assert cohorts.exit_code == 0, cohorts.output
     assert "145.0%" in cohorts.output  # A3 back at 80 against 55.17
     renewals = invoke("renewals", "--days", "90", "--as-of", "2024-06-15")
+    assert renewals.exit_code == 0, renewals.output
     assert "Steady plc" in renewals.output and "6,000.00" in renewals.output
+    assert "multi_year" in renewals.output and "Blink" not in renewals.output
+    assert "│ no " in renewals.output  # C9 does not renew by itself
+    assert "ARR at stake: 9,780.00 USD in 3 contracts" in renewals.output
+    monthly = invoke("renewals", "--include-monthly", "--as-of", "2024-06-15")
+    assert monthly.exit_code == 0, monthly.output
+    assert "ARR at stake: 12,660.00 USD in 6 contracts" in monthly.output
+    assert "Comeback GmbH" in monthly.output  # A3: month-to-month
     usage = invoke("usage", "--account", "A1", "--as-of", "2024-06-15")
     assert usage.exit_code == 0, usage.output
     assert "Upgrade Downgrade Ltd" in usage.output and "dashboard.shared" in usage.output

@@ -31,13 +31,14 @@ def test_statuses_by_hand(company_store: Path) -> None:
         "A4": "churned",  # ended 2024-05-13
         "A5": "active",
         "A6": "active",  # free plan first; first paid 2024-03-01, 106 days before
-        "A7": "onboarding",  # first paid 2024-05-06, 40 days before
+        "A7": "renewal",  # onboarding (first paid 40 days before), but C7 renews in 52 days
         "A8": "churned",  # in and out in February
         "A9": "renewal",  # renews 2024-08-01, in 47 days
         "A10": "renewal",  # S10a ends 2024-09-13, exactly 90 days after
     }
     early = dict(zip(rows["account_id"].to_pylist(), rows["renewal_date"].to_pylist(), strict=True))
-    assert early["A10"] == date(2024, 9, 13) and early["A5"] is None
+    assert early["A10"] == date(2024, 9, 13) and early["A5"] == date(2025, 6, 1)
+    assert early["A6"] is None  # month-to-month: renews every month, no renewal date shown
 
 
 def test_prospect_and_trial(company_store: Path) -> None:

@@ -59,7 +59,7 @@ def store_and_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     load_directory(con, root / "sim")
     lake = root / "lake"
     lake.mkdir()
-    for kind in ("accounts", "subscriptions", "events"):
+    for kind in ("accounts", "subscriptions", "events", "contracts"):
         con.execute(f"COPY {kind} TO '{lake / kind}.parquet' (FORMAT parquet)")
     con.close()
     yield root / "outsidein.duckdb", lake

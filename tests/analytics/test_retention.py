@@ -1,4 +1,4 @@
-"""NRR/GRR, churn rates, cohorts and renewals on the hand-checked company."""
+"""NRR/GRR, churn rates and cohorts on the hand-checked company (renewals: test_contracts.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ from outsidein.analytics import (
     churn_rates,
     cohort_retention,
     mrr_bridge,
-    renewals,
     revenue_retention,
 )
-from outsidein.analytics.errors import AnalyticsError
 from tests.analytics.company import AS_OF, CONFIG
 
 D = Decimal
@@ -91,19 +89,3 @@ def test_cohort_matrix(sources: Sources) -> None:
     assert blink["start_mrr"] == D("0.00") and blink["nrr"] is None
     assert cells[date(2024, 1, 1), 4]["logo_retention"] == 0.0  # A4 ended 05-13
     assert (date(2024, 4, 1), 0) not in cells
-
-
-def test_renewals_calendar(sources: Sources) -> None:
-    due = rows(renewals(sources, CONFIG, AS_OF, 90))
-    assert [(r["subscription_id"], r["days_left"]) for r in due] == [("S9", 47), ("S10a", 90)]
-    s9 = due[0]
-    assert (s9["renewal_date"], s9["account_name"], s9["currency"]) == (
-        date(2024, 8, 1),
-        "Steady plc",
-        "GBP",
-    )
-    assert (s9["mrr_original"], s9["mrr"], s9["arr"]) == (D("400.00"), D("500.00"), D("6000.00"))
-    # A subscription ending on the as-of day is no longer a renewal.
-    assert rows(renewals(sources, CONFIG, date(2024, 8, 1), 30)) == []
-    with pytest.raises(AnalyticsError, match="days must be 1 or more"):
-        renewals(sources, CONFIG, AS_OF, 0)

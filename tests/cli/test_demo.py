@@ -51,6 +51,9 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert page is not None and page.status_code == 200
         assert "2,000 accounts" in page.text
+        # The demo's contracts were loaded: term contracts renew in the next 90 days.
+        due = httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics/renewals", timeout=60)
+        assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
@@ -59,10 +62,10 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
     con = duckdb.connect(str(store), read_only=True)
     counts = con.execute(
         "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM rejects), "
-        "(SELECT count(*) FROM events) > 1000000"
+        "(SELECT count(*) FROM events) > 1000000, (SELECT count(*) FROM contracts) > 1500"
     ).fetchall()
     con.close()
-    assert counts == [(2000, 0, True)]
+    assert counts == [(2000, 0, True, True)]
     again = subprocess.run(
         [sys.executable, "-m", "outsidein", "demo", "--no-serve"],
         cwd=tmp_path,

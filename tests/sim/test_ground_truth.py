@@ -14,40 +14,61 @@ from outsidein.sim.world import DRIVERS
 from .conftest import ACCOUNTS, AS_OF, MONTHS, SEED
 
 
-def add_years(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February renews on 28 February
-        return d.replace(year=d.year + years, day=28)
+def add_months(d: date, months: int) -> date:
+    """``d`` moved by whole months; a day missing from the target month is its last day."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    raise AssertionError(d)
 
 
-def is_anniversary(start: date, day: date) -> bool:
-    return any(add_years(start, k) == day for k in range(1, 12))
+def is_renewal(term_start: date, term_months: int, day: date) -> bool:
+    """Whether ``day`` is ``term_start + k * term_months`` months for some k >= 1."""
+    return any(add_months(term_start, k * term_months) == day for k in range(1, 200))
 
 
 def test_churn_happens_only_at_renewal_dates(con: duckdb.DuckDBPyConnection) -> None:
+    """Reconciled from the written files: every churned subscription ends on a renewal date
+    of its contract (term contracts at a term's end, month-to-month at a monthly anniversary),
+    mid-term changes stay on their contract, and a win-back signs a new one."""
+    contracts = {
+        c: (account, start, months)
+        for c, account, start, months in con.execute(
+            "SELECT contract_id, account_id, term_start, term_months FROM contracts"
+        ).fetchall()
+    }
     rows = con.execute(
-        "SELECT account_id, start_date, end_date, status FROM subscriptions "
+        "SELECT account_id, start_date, end_date, status, contract_id FROM subscriptions "
         "ORDER BY account_id, start_date"
     ).fetchall()
-    by_account: dict[str, list[tuple[date, date | None, str]]] = defaultdict(list)
-    for account, start, end, status in rows:
-        by_account[account].append((start, end, status))
-    churn_events = 0
+    by_account: dict[str, list[tuple[date, date | None, str, str | None]]] = defaultdict(list)
+    for account, start, end, status, contract in rows:
+        by_account[account].append((start, end, status, contract))
+    churns = {"term": 0, "month_to_month": 0}
     for account, subs in by_account.items():
-        contract_start = subs[0][0]
-        for i, (start, end, status) in enumerate(subs):
+        for i, (start, end, status, contract) in enumerate(subs):
+            if status == "trialing":  # not under contract yet: its own evergreen one
+                assert contract is None and i == len(subs) - 1, account
+                continue
+            owner, term_start, months = contracts[contract]
+            assert owner == account and term_start <= start, account
+            if i == 0 or subs[i - 1][2] == "churned":
+                assert term_start == start, account  # a contract starts with its first row
             if i and subs[i - 1][2] == "churned":
-                contract_start = start  # a win-back starts a new contract
+                assert contract != subs[i - 1][3], account  # a win-back: a new contract
                 assert start > subs[i - 1][1], account
-            if status == "ended":  # a mid-term change: the next row starts the same day
-                assert subs[i + 1][0] == end, account
+            if status == "ended":  # a mid-term change: same contract, next row the same day
+                assert subs[i + 1][0] == end and subs[i + 1][3] == contract, account
             if status == "churned":
-                churn_events += 1
-                assert end is not None and is_anniversary(contract_start, end), account
-            if status in ("active", "trialing"):
+                churns["month_to_month" if months == 1 else "term"] += 1
+                assert end is not None and is_renewal(term_start, months, end), account
+            if status == "active":
                 assert end is None and i == len(subs) - 1, account
-    assert churn_events > 0
+    assert churns["term"] > 0 and churns["month_to_month"] > 0, churns
 
 
 def test_ground_truth_churn_matches_subscriptions(con: duckdb.DuckDBPyConnection) -> None:
@@ -118,6 +139,9 @@ def test_treated_accounts_got_the_success_plan(
     assert effect["health_logit_delta"] > 0
     assert effect["mean_health_delta_treated"] > 0
     assert effect["churn_probability_delta_first_renewal"] < 0
+    assert effect["churn_probability_delta_first_renewal_month_to_month"] < 0
+    assert effect["churn_probability_delta_first_renewal_term"] <= 0
+    assert "renewal dates" in effect["on_churn"]
 
 
 def test_needs_segments_and_outcome_answers(

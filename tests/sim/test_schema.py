@@ -19,6 +19,7 @@ TYPES = {
     "double": "double",
     "date": "date32[day]",
     "timestamp": "timestamp[us]",
+    "bool": "bool",
 }
 
 

@@ -22,6 +22,7 @@ DUCKDB_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
     "json": "JSON",
+    "bool": "BOOLEAN",
 }
 
 

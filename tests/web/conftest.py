@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from outsidein.store import connect
+from outsidein.store.tables import TABLES
 from outsidein.web import create_app
 
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -34,10 +35,15 @@ def ago(n: float) -> datetime:
 
 
 def insert(con: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
-    """Plain INSERTs; every row ends with source and loaded_at."""
+    """Plain INSERTs of the table's first canonical columns; source and loaded_at are added."""
     if rows:
-        marks = ", ".join("?" * (len(rows[0]) + 2))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", [(*r, SRC, NOW) for r in rows])
+        columns = [*TABLES[table].column_names[: len(rows[0])], "source", "loaded_at"]
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(columns))
+        con.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",
+            [(*r, SRC, NOW) for r in rows],
+        )
 
 
 def seed_small(path: Path) -> Path:

@@ -67,8 +67,13 @@ def test_other_reports(api: httpx.Client) -> None:
     cohorts = api.get("/cohorts", params={"from": "2023-10-01", "as_of": "2024-06-15"}).json()
     assert len(cohorts["rows"]) == 41
     renewals = api.get("/renewals", params={"as_of": "2024-06-15"}).json()["rows"]
-    assert [(r["subscription_id"], r["arr"]) for r in renewals] == [
-        ("S9", "6000.00"), ("S10a", "120.00")]  # fmt: skip
+    assert [(r["contract_id"], r["renewal_date"], r["arr"]) for r in renewals] == [
+        ("C9", "2024-08-01", "6000.00"), ("C7", "2024-08-06", "3600.00"),
+        ("C10", "2024-09-13", "180.00")]  # fmt: skip
+    assert (renewals[0]["billing_period"], renewals[0]["auto_renew"]) == ("multi_year", False)
+    monthly = api.get("/renewals", params={"as_of": "2024-06-15", "include_monthly": "true"})
+    assert [r["contract_id"] for r in monthly.json()["rows"]] == [
+        "S2c", "S6b", "S3b", "C9", "C7", "C10"]  # fmt: skip
     usage = api.get("/usage", params={"as_of": "2024-06-15", "account": "A1"}).json()["rows"]
     assert (usage[0]["active_users_7"], usage[0]["breadth_28"]) == (3, 0.75)
     features = api.get("/features", params={"as_of": "2024-06-15", "account": "A1"}).json()

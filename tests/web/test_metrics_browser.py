@@ -64,12 +64,21 @@ def test_metrics_page(
     expect(page.get_by_test_id("active-users")).to_have_text("5")
     expect(page.get_by_role("img", name="Active users per day")).to_be_visible()
 
-    # Renewals in the next 90 days.
+    # Term contracts renewing in the next 90 days, with the ARR at stake.
     renewals = page.get_by_role("table", name="Renewals")
-    expect(renewals.get_by_role("row")).to_have_count(3)
+    expect(renewals.locator("tbody tr")).to_have_count(3)
     expect(renewals).to_contain_text("Steady plc")
+    expect(renewals).to_contain_text("multi-year")
     expect(renewals).to_contain_text("$6,000.00")
     expect(renewals).to_contain_text("£400.00")
+    expect(page.get_by_test_id("arr-at-stake")).to_have_text("$9,780.00")
+    page.get_by_role("link", name="Include month-to-month").click()
+    expect(renewals.locator("tbody tr")).to_have_count(6)
+    expect(renewals).to_contain_text("Comeback GmbH")
+    expect(page.get_by_test_id("arr-at-stake")).to_have_text("$12,660.00")
+    # The scope form keeps the choice.
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_test_id("arr-at-stake")).to_have_text("$12,660.00")
 
     # The cohort heatmap switches measure: A3 came back at 80 against 55.17 (145%).
     page.goto(server.url + "/metrics?from=2023-10-01&as_of=2024-06-15")

@@ -78,7 +78,7 @@ def test_filters_match_any_case(client: httpx.Client) -> None:
     assert lower["rows"][-1]["mrr"] == "1500.00"  # A5 1000 + A9 GBP 400 = USD 500
     accounts = client.get("/api/v1/accounts", params={"segment": "smb", "status": "Renewal"})
     body = accounts.json()
-    assert [i["account_id"] for i in body["items"]] == ["A10"]
+    assert [i["account_id"] for i in body["items"]] == ["A10", "A7"]  # by name
     assert body["filters"] == {"status": "renewal", "segment": "SMB"}
 
 

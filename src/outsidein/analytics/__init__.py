@@ -13,6 +13,7 @@ from outsidein.analytics.backend import (
     spark_backend,
     store_sources,
 )
+from outsidein.analytics.contracts import contract_terms, next_renewals
 from outsidein.analytics.errors import (
     AnalyticsError,
     BackendUnavailableError,
@@ -21,7 +22,7 @@ from outsidein.analytics.errors import (
 )
 from outsidein.analytics.periods import GRAINS, Grain, Period, periods
 from outsidein.analytics.refresher import SnapshotRefresher
-from outsidein.analytics.renewals import renewals
+from outsidein.analytics.renewals import arr_at_stake, renewals
 from outsidein.analytics.retention import churn_rates, cohort_retention, revenue_retention
 from outsidein.analytics.revenue import (
     MOVEMENTS,
@@ -58,9 +59,11 @@ __all__ = [
     "account_movements",
     "account_mrr",
     "account_usage",
+    "arr_at_stake",
     "build_snapshot",
     "churn_rates",
     "cohort_retention",
+    "contract_terms",
     "daily_snapshot",
     "daily_usage",
     "duckdb_lake",
@@ -69,6 +72,7 @@ __all__ = [
     "local_spark",
     "mrr_bridge",
     "mrr_series",
+    "next_renewals",
     "periods",
     "renewals",
     "revenue_retention",

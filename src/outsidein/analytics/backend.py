@@ -1,7 +1,7 @@
 """Where the data comes from: the DuckDB store, or a Parquet lake on DuckDB or PySpark.
 
-Every metric takes a :class:`Sources` — the three canonical tables as Ibis expressions on
-one backend — so the same code runs wherever the tables live. Columns are normalised to
+Every metric takes a :class:`Sources` — the canonical tables as Ibis expressions on one
+backend — so the same code runs wherever the tables live. Columns are normalised to
 the canonical types here, once, so the metrics never see engine-specific types.
 """
 
@@ -15,6 +15,7 @@ import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from outsidein.analytics.errors import AnalyticsError, BackendUnavailableError
@@ -44,6 +45,16 @@ COLUMNS: dict[str, dict[str, dt.DataType]] = {
         "start_date": dt.date,
         "end_date": dt.date,
         "status": dt.string,
+        "contract_id": dt.string,
+    },
+    "contracts": {
+        "contract_id": dt.string,
+        "account_id": dt.string,
+        "term_start": dt.date,
+        "term_months": dt.int64,
+        "billing_period": dt.string,
+        "auto_renew": dt.boolean,
+        "cancellation_reason": dt.string,
     },
     "events": {
         "account_id": dt.string,
@@ -52,7 +63,14 @@ COLUMNS: dict[str, dict[str, dt.DataType]] = {
         "timestamp": dt.timestamp,
     },
 }
-OPTIONAL = {"segment", "region", "industry", "csm_id", "name", "seats", "status", "created_at"}
+OPTIONAL = {
+    "accounts": {"segment", "region", "industry", "csm_id", "name", "created_at"},
+    "subscriptions": {"seats", "status", "contract_id"},
+    "contracts": {"auto_renew", "cancellation_reason"},
+    "events": set(),
+}
+# Kinds a lake may lack: without contracts every subscription is its own (docs/data-model.md).
+OPTIONAL_KINDS = {"contracts"}
 FILTERABLE = ("segment", "region", "industry", "csm_id")
 
 
@@ -64,6 +82,7 @@ class Sources:
     accounts: ir.Table
     subscriptions: ir.Table
     events: ir.Table
+    contracts: ir.Table
 
     @property
     def engine(self) -> str:
@@ -91,6 +110,7 @@ class Sources:
             accounts=accounts,
             subscriptions=self.subscriptions.semi_join(ids, "account_id"),
             events=self.events.semi_join(ids, "account_id"),
+            contracts=self.contracts.semi_join(ids, "account_id"),
         )
 
 
@@ -101,7 +121,7 @@ def canonical(table: ir.Table, kind: str, where: str) -> ir.Table:
     for name, dtype in COLUMNS[kind].items():
         if name in present:
             columns[name] = table[name].cast(dtype)
-        elif name in OPTIONAL:
+        elif name in OPTIONAL[kind]:
             columns[name] = ibis.null(dtype)
         else:
             raise AnalyticsError(
@@ -117,26 +137,55 @@ def store_sources(con: duckdb.DuckDBPyConnection) -> Sources:
     """The canonical tables of an open store connection (the default backend)."""
     backend = ibis.duckdb.from_connection(con)
     tables = {kind: canonical(backend.table(kind), kind, "the store") for kind in COLUMNS}
-    return Sources(backend, tables["accounts"], tables["subscriptions"], tables["events"])
+    return _sources(backend, tables)
+
+
+def _sources(backend: BaseBackend, tables: dict[str, ir.Table]) -> Sources:
+    return Sources(
+        backend,
+        tables["accounts"],
+        tables["subscriptions"],
+        tables["events"],
+        tables["contracts"],
+    )
+
+
+def _empty(kind: str) -> ir.Table:
+    """A kind with no rows, in its canonical types."""
+    return ibis.memtable(pa.Table.from_pylist([], schema=ibis.schema(COLUMNS[kind]).to_pyarrow()))
 
 
 def lake_sources(backend: BaseBackend, lake: str | Path) -> Sources:
     """The canonical tables read from a Parquet lake on any backend with ``read_parquet``.
 
-    A lake holds ``accounts``, ``subscriptions`` and ``events``, each either a
-    ``KIND.parquet`` file or a ``KIND/`` folder of Parquet parts (``outsidein simulate``
-    writes this layout). Remote lakes (``s3a://``, ``hdfs://``, ``abfss://``) must use
-    folders; the engine lists them.
+    A lake holds ``accounts``, ``subscriptions``, ``events`` and optionally ``contracts``,
+    each either a ``KIND.parquet`` file or a ``KIND/`` folder of Parquet parts (``outsidein
+    simulate`` writes this layout). Remote lakes (``s3a://``, ``hdfs://``, ``abfss://``) must
+    use folders; the engine lists them, and a remote lake's contracts must be there.
     """
     tables = {}
     for kind in COLUMNS:
+        if kind in OPTIONAL_KINDS and not _in_lake(lake, kind):
+            tables[kind] = _empty(kind)
+            continue
         location = _lake_location(lake, kind, backend.name)
         try:
             raw = backend.read_parquet(location, table_name=f"lake_{kind}")
         except Exception as exc:  # engines raise their own types for unreadable files
             raise AnalyticsError(f"{location}: cannot read the {kind} Parquet: {exc}") from exc
         tables[kind] = canonical(raw, kind, location)
-    return Sources(backend, tables["accounts"], tables["subscriptions"], tables["events"])
+    return _sources(backend, tables)
+
+
+def _in_lake(lake: str | Path, kind: str) -> bool:
+    """Whether a local lake has ``kind`` (remote lakes are assumed to have every kind)."""
+    if "://" in str(lake):
+        return True
+    folder = Path(lake)
+    parts = folder / kind
+    return (folder / f"{kind}.parquet").is_file() or (
+        parts.is_dir() and any(parts.glob("*.parquet"))
+    )
 
 
 def _lake_location(lake: str | Path, kind: str, engine: str) -> str:

@@ -75,6 +75,7 @@ def priced_subscriptions(sources: Sources, config: AnalyticsConfig) -> ir.Table:
         "seats",
         "start_date",
         "end_date",
+        "contract_id",
         mrr_original=joined.mrr,
         mrr=converted,
         start_day=day_of(joined.start_date),

@@ -5,7 +5,8 @@ Statuses, checked in this order (docs/metrics.md):
 * ``prospect`` — no subscription has started by the day;
 * ``churned`` — it paid before, and no paid subscription is active on the day;
 * ``trial`` — only unpaid (zero-MRR or trialing) subscriptions are active, and it never paid;
-* ``renewal`` — paying, and its next renewal falls within ``renewal_days`` after the day;
+* ``renewal`` — paying, and the next renewal of one of its term contracts (longer than a
+  month; month-to-month contracts renew every month) falls within ``renewal_days``;
 * ``onboarding`` — paying, and its first payment was under ``onboarding_days`` ago;
 * ``active`` — paying otherwise.
 
@@ -21,8 +22,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from outsidein.analytics.backend import Sources
+from outsidein.analytics.contracts import next_renewals
 from outsidein.analytics.periods import day_number, day_of
-from outsidein.analytics.renewals import next_renewals
 from outsidein.analytics.revenue import ZERO, account_mrr, first_paid, money, priced
 from outsidein.settings.analytics import AnalyticsConfig
 
@@ -40,7 +41,11 @@ def account_status(sources: Sources, config: AnalyticsConfig, as_of: date) -> ir
     paid = paid.filter(paid.first_paid_day <= today)
     mrr = account_mrr(sources, config, as_of)
     renewal = next_renewals(sources, config, as_of)
-    renewal = renewal.group_by("account_id").agg(renewal_date=renewal.renewal_date.min())
+    renewal = (
+        renewal.filter(~renewal.month_to_month)
+        .group_by("account_id")
+        .agg(renewal_date=renewal.renewal_date.min())
+    )
     accounts = sources.accounts.select("account_id")
     joined = (
         accounts.left_join(started, "account_id")

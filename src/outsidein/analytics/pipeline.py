@@ -11,6 +11,7 @@ from datetime import date
 import ibis.expr.types as ir
 
 from outsidein.analytics.backend import Sources
+from outsidein.analytics.contracts import next_renewals
 from outsidein.analytics.renewals import renewals
 from outsidein.analytics.retention import churn_rates, cohort_retention, revenue_retention
 from outsidein.analytics.revenue import account_movements, mrr_bridge, mrr_series
@@ -28,6 +29,7 @@ OUTPUTS = (
     "revenue_retention",
     "cohorts",
     "renewals",
+    "contracts",
     "usage",
     "feature_counts",
     "account_daily_metrics",
@@ -58,6 +60,7 @@ def all_metrics(
         "revenue_retention": revenue_retention(sources, config, first, last),
         "cohorts": cohort_retention(sources, config, first, last),
         "renewals": renewals(sources, config, last),
+        "contracts": next_renewals(sources, config, last),
         "usage": account_usage(sources, config, last),
         "feature_counts": feature_counts(sources, last),
         "account_daily_metrics": daily_snapshot(sources, config, snapshot_first or first, last),

@@ -20,6 +20,7 @@ from outsidein.analytics import (
     AnalyticsConfig,
     Sources,
     account_usage,
+    arr_at_stake,
     build_snapshot,
     churn_rates,
     cohort_retention,
@@ -298,6 +299,12 @@ def renewals_(
     days: Annotated[
         int | None, typer.Option("--days", help="Look ahead N days [default: renewal_days]")
     ] = None,
+    include_monthly: Annotated[
+        bool,
+        typer.Option(
+            "--include-monthly", help="Also list month-to-month (evergreen monthly) contracts"
+        ),
+    ] = False,
     as_of: AsOf = None,
     segment: Segment = None,
     region: Region = None,
@@ -308,22 +315,32 @@ def renewals_(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Subscriptions that end in the next N days, with their ARR."""
+    """Term contracts renewing in the next N days, with the ARR at stake."""
     with _run(
         db, config, as_of, None, lake, engine, segment=segment, region=region, csm_id=csm
     ) as run:
-        table = renewals(run.sources, run.config, run.as_of, days).to_pyarrow()
+        args = (run.sources, run.config, run.as_of, days, include_monthly)
+        table = renewals(*args).to_pyarrow()
+        total = arr_at_stake(*args).to_pyarrow().to_pylist()[0]
     columns = [
         "renewal_date",
         "days_left",
         "account_name",
-        "plan",
-        "currency",
-        "mrr_original",
+        "csm_id",
+        "billing_period",
+        "term_months",
+        "auto_renew",
         "arr",
     ]
     horizon = days or run.config.renewal_days
-    _show(table, f"Renewals in the next {horizon} days after {run.as_of}", out, columns)
+    kind = "Contracts" if include_monthly else "Term contracts"
+    _show(table, f"{kind} renewing in the next {horizon} days after {run.as_of}", out, columns)
+    if out is None:
+        console.print(
+            f"ARR at stake: {total['arr']:,.2f} {run.config.reporting_currency} "
+            f"in {total['contracts']:,} contracts",
+            highlight=False,
+        )
 
 
 @metrics_app.command("usage")

@@ -23,6 +23,7 @@ SQL_TYPES = {
     "date": "DATE",
     "timestamp": "TIMESTAMP",
     "json": "JSON",
+    "bool": "BOOLEAN",
 }
 
 _TYPE_HINTS = {
@@ -32,6 +33,7 @@ _TYPE_HINTS = {
     "date": "a date (YYYY-MM-DD)",
     "timestamp": "a timestamp (ISO 8601, e.g. 2024-05-01T09:30:00Z)",
     "json": "valid JSON",
+    "bool": "true or false (yes/no, 1/0)",
 }
 
 

@@ -113,6 +113,9 @@ def simulate(
     counts["contacts"] = write_table(paths["contacts"], "contacts", _cols(people.table))
     for kind, table in surveys.catalog_tables().items():
         counts[kind] = write_table(paths[kind], kind, _cols(table))
+    counts["contracts"] = write_table(
+        paths["contracts"], "contracts", _cols(revenue.contracts_table(seed, world))
+    )
     counts["subscriptions"] = write_table(
         paths["subscriptions"], "subscriptions", _cols(revenue.subscriptions_table(world))
     )

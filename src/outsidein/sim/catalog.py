@@ -18,6 +18,25 @@ FX = (1.0, 0.92, 0.79)  # list price in each currency per USD
 TRIAL_DAYS = 14
 TRIAL_SEATS = 5
 
+# Contracts sold: (term in months, billing period). A term of 1 is month-to-month.
+CONTRACT_KINDS: tuple[tuple[int, str], ...] = (
+    (1, "monthly"),
+    (12, "monthly"),
+    (12, "quarterly"),
+    (12, "annual"),
+    (24, "annual"),
+    (36, "annual"),
+    (36, "multi_year"),  # the whole term invoiced up front
+)
+# Share of each contract kind by segment (smb, mid_market, enterprise): small customers mostly
+# month-to-month, mid-market mostly annual, enterprise annual or multi-year.
+CONTRACT_MIX = (
+    (0.80, 0.08, 0.0, 0.12, 0.0, 0.0, 0.0),
+    (0.12, 0.15, 0.20, 0.43, 0.10, 0.0, 0.0),
+    (0.0, 0.0, 0.10, 0.40, 0.25, 0.15, 0.10),
+)
+BILLING_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}  # multi_year: the whole term
+
 # feature events: name, share of activity once adopted, adoption delay in months (-1 = core)
 FEATURES: tuple[tuple[str, float, float], ...] = (
     ("Login", 0.20, -1),

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from outsidein.sim import names as nm
 from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR, Window
-from outsidein.sim.catalog import SEGMENTS, TRIAL_DAYS
+from outsidein.sim.catalog import CONTRACT_KINDS, CONTRACT_MIX, SEGMENTS, TRIAL_DAYS
 from outsidein.sim.needs import Needs
 from outsidein.sim.streams import stream
 
@@ -27,7 +27,6 @@ SEGMENT_SHARES = (0.55, 0.33, 0.12)
 EMPLOYEES = ((10, 200), (200, 2_000), (2_000, 50_000))
 SEATS = ((3, 25), (15, 150), (60, 800))
 PLAN_MIX = ((0.75, 0.25, 0.0), (0.1, 0.8, 0.1), (0.0, 0.15, 0.85))
-ANNUAL_SHARE = (0.15, 0.4, 0.7)
 HEALTH_BY_SEGMENT = (-0.25, 0.0, 0.25)
 
 
@@ -51,7 +50,7 @@ class Company:
     csm_overloaded: B
     plan0: I64
     seats0: I64
-    annual: B
+    contract_kind: I64  # index into catalog.CONTRACT_KINDS, kept on a win-back
     needs_segment: I64
     mu: F64  # long-run latent health (logit) the account reverts to
     csm_ids: pa.StringArray
@@ -61,6 +60,11 @@ class Company:
     @property
     def n(self) -> int:
         return len(self.segment)
+
+    @property
+    def term_months(self) -> I64:
+        """Each account's contract term (1: month-to-month)."""
+        return np.array([t for t, _ in CONTRACT_KINDS], dtype=np.int64)[self.contract_kind]
 
     def accounts_table(self) -> pa.Table:
         parent = pc.take(self.account_ids, pa.array(np.where(self.parent < 0, 0, self.parent)))
@@ -162,7 +166,9 @@ def make_company(seed: int, n: int, window: Window, needs: Needs) -> Company:
     mix = np.cumsum(np.array(PLAN_MIX), axis=1)[segment]
     plan0 = (plan_draw[:, None] > mix).sum(axis=1).astype(np.int64)
     seats0 = _log_uniform(rng, np.array(SEATS), segment)
-    annual = rng.random(n) < np.array(ANNUAL_SHARE)[segment]
+    kind_mix = np.cumsum(np.array(CONTRACT_MIX), axis=1)[segment]
+    contract_kind = (rng.random(n)[:, None] > kind_mix).sum(axis=1).astype(np.int64)
+    contract_kind = np.minimum(contract_kind, len(CONTRACT_KINDS) - 1)
     needs_segment = rng.choice(needs.count, size=n, p=needs.shares)
 
     # Subsidiaries: a few mid-market/enterprise accounts belong to an older enterprise.
@@ -213,7 +219,7 @@ def make_company(seed: int, n: int, window: Window, needs: Needs) -> Company:
         csm_overloaded=overloaded,
         plan0=plan0,
         seats0=seats0,
-        annual=annual,
+        contract_kind=contract_kind,
         needs_segment=needs_segment,
         mu=mu,
         csm_ids=pa.array([f"CSM-{i + 1:03d}" for i in range(n_csms)], pa.string()),

@@ -58,8 +58,9 @@ def write_accounts(path: Path, world: World, broken_handoffs: I64) -> None:
     """One row per account.
 
     ``churned`` means churned and not back at the end (``churn_date`` is then the end date
-    of its last subscription, a contract anniversary); ``reactivated`` accounts came back
-    once, on a new contract whose anniversaries later renewals follow. ``broken_handoffs``
+    of its last subscription, a renewal date of its contract: the end of a term, or any
+    monthly anniversary of a month-to-month contract); ``reactivated`` accounts came back
+    once, on a new contract whose renewal dates later churn follows. ``broken_handoffs``
     counts hand-offs (``handed_to`` set) the receiving function never followed up, among
     those made at least 7 days before ``as_of``.
     """
@@ -135,6 +136,12 @@ def write_interventions(path: Path, world: World) -> None:
             "on_health": (
                 f"+{TREATMENT_DELTA} on latent health (logit scale) in every month after the "
                 "treatment month"
+            ),
+            "on_churn": (
+                "churn is decided only on a contract's renewal dates; the deltas compare the "
+                "churn probability at each treated account's first renewal date after the "
+                "treatment month with and without the plan: the next monthly anniversary for "
+                "a month-to-month contract, the end of the running term for a term contract"
             ),
             **effect,
         },

@@ -5,6 +5,11 @@ Health is an AR(1) process in logit space around the account's own level, hit by
 and churn, expansions and contractions, reactivation. A randomized "success plan" is planted
 half-way through the window, and because the health shocks are shared with a counterfactual
 path, its true causal effect is known exactly.
+
+Each customer is on a contract (``catalog.CONTRACT_KINDS``) and churns only on one of its
+renewal dates, ``term start + k * term`` months: a month-to-month customer may leave at any
+monthly anniversary (a monthly hazard), a term customer only at the end of a term. Mid-term
+changes are new subscription rows on the same contract; a win-back signs a new contract.
 """
 
 from __future__ import annotations
@@ -41,12 +46,14 @@ TREATMENT_DELTA = 0.8  # logit health added every month after the plan starts
 TREATMENT_THRESHOLD = 0.45  # at risk: health below this the month before
 TREATMENT_SHARE = 0.5
 
-CHURN_BASE = -2.2
+CHURN_BASE = -2.2  # at the end of a term
+CHURN_BASE_MONTHLY = -4.7  # each month of a month-to-month contract
+CHURN_EARLY = 1.5  # added in a month-to-month contract's first three months
 CHURN_BY_SEGMENT = (0.45, 0.0, -0.5)
 CHURN_HEALTH = 1.4  # churn logit falls by this per unit of latent health logit
 DRIVERS = ("low_health", "champion_left", "support_incidents", "budget_cut", "unmet_needs")
 DRIVER_WEIGHTS = (0.0, 1.1, 0.7, 2.2, 0.0)  # low health and unmet needs act through health
-BUDGET_CUT_P = 0.05
+BUDGET_CUT_P = 0.05  # at a term's end; a twelfth of it each month of a monthly contract
 REACTIVATION_P = 0.012  # monthly chance a churned customer comes back (from 90 days)
 
 
@@ -90,7 +97,11 @@ class World:
     incidents: B  # (accounts, months)
     life: I64  # (accounts, 4): start, end of first life, start, end of second (NEVER = open)
     subs: dict[str, NDArray[np.generic]]  # subscription rows, sorted by account and start
-    renewals: dict[str, NDArray[np.generic]]  # account, day, churned
+    # contract, start, kind, churn_day (-1), churn_flags (-1); "contract" of a subscription row
+    # is its index here (-1 for a trial, which has none); sorted by account and start
+    contracts: dict[str, NDArray[np.generic]]
+    renewals: dict[str, NDArray[np.generic]]  # account, day, churned (every term end; monthly:
+    # churns only)
     changes: dict[str, NDArray[np.generic]]  # account, day, kind
     reactivation_day: I64  # -1 when never reactivated
     churn_day: I64  # day of the last churn, -1 when none
@@ -127,6 +138,11 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
     cur_plan = company.plan0.copy()
     cur_seats = np.where(is_new, TRIAL_SEATS, company.seats0).astype(np.int64)
     cur_mrr = np.where(is_new, 0.0, price(cur_plan, cur_seats, company.currency))
+    term = company.term_months
+    monthly = term == 1
+    cur_contract = np.full(n, -1, dtype=np.int64)
+    contracts, ended = Rows(), Rows()
+    opened = [0]
     life = np.full((n, 4), NEVER, dtype=np.int64)
     life[:, 0] = np.where(is_new, company.created_day, company.paid_start)
     champion_left = np.full(n, -1, dtype=np.int64)
@@ -152,7 +168,17 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
             seats=cur_seats[idx],
             mrr=cur_mrr[idx],
             status=np.full(len(idx), code),
+            contract=cur_contract[idx],
         )
+
+    def sign(mask: B, start: I64) -> None:
+        """New contracts from ``start`` (a first paid day or a win-back)."""
+        idx = np.flatnonzero(mask)
+        cur_contract[idx] = opened[0] + np.arange(len(idx))
+        opened[0] += len(idx)
+        contracts.add(account=idx, start=start[idx])
+
+    sign(~is_new, company.paid_start)
 
     for m in range(months):
         ms, me = int(window.bounds[m]), int(window.bounds[m + 1])
@@ -182,22 +208,25 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         # trials convert on their paid start
         conv = (status == TRIAL) & (company.paid_start < me)
         status[conv] = ACTIVE
+        sign(conv, company.paid_start)
         anchor[conv] = company.paid_start[conv]
         cur_start[conv] = company.paid_start[conv]
         cur_seats[conv] = company.seats0[conv]
         cur_mrr[conv] = price(cur_plan, cur_seats, company.currency)[conv]
 
-        # renewals on the anniversary of the current contract; churn happens only here
+        # renewal dates of the current contract (every month for month-to-month ones);
+        # churn happens only here
         k = months_between(anchor, np.full(n, ms))
         r = add_months(anchor, k)
-        renew = (status == ACTIVE) & (k > 0) & (k % 12 == 0) & (r < me)
+        renew = (status == ACTIVE) & (k > 0) & (k % term == 0) & (r < me)
         recent_champ = (champion_left >= 0) & (champion_left <= r) & (r - champion_left <= 365)
         recent_inc = incidents[:, max(0, m - 5) : m + 1].any(axis=1)
-        budget = rng.random(n) < BUDGET_CUT_P
+        budget = rng.random(n) < np.where(monthly, BUDGET_CUT_P / 12, BUDGET_CUT_P)
         low = h < 0.4
         unmet = company.needs_segment == needs.underserved
         driver = np.stack([low, recent_champ, recent_inc, budget, unmet], axis=1)
-        logit = CHURN_BASE + np.array(CHURN_BY_SEGMENT)[seg] - CHURN_HEALTH * z
+        base = np.where(monthly, CHURN_BASE_MONTHLY + CHURN_EARLY * (k <= 3), CHURN_BASE)
+        logit = base + np.array(CHURN_BY_SEGMENT)[seg] - CHURN_HEALTH * z
         logit = logit + driver.astype(np.float64) @ np.array(DRIVER_WEIGHTS)
         u = rng.random(n)
         churn = renew & (u < sigmoid(logit))
@@ -206,11 +235,13 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         p_first_cf[first] = sigmoid(logit + CHURN_HEALTH * boost)[first]
         churn_first[first] = churn[first]
         churn_first_cf[first] = (u < p_first_cf)[first]
-        renewals.add(account=np.flatnonzero(renew), day=r[renew], churned=churn[renew])
+        told = renew & (~monthly | churn)
+        renewals.add(account=np.flatnonzero(told), day=r[told], churned=churn[told])
         close(churn, r, SUB_CHURNED)
         status[churn] = CHURNED
         churn_day[churn] = r[churn]
         flags[churn] = (driver[churn] * (1 << np.arange(len(DRIVERS)))).sum(axis=1)
+        ended.add(contract=cur_contract[churn], day=r[churn], flags=flags[churn])
         second = churn & (react_day >= 0)
         life[churn & ~second, 1] = r[churn & ~second]
         life[second, 3] = r[second]
@@ -251,6 +282,7 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         )
         rday = rng.integers(ms, me, n)
         status[back] = ACTIVE
+        sign(back, rday)
         react_day[back] = rday[back]
         anchor[back] = rday[back]
         cur_start[back] = rday[back]
@@ -273,10 +305,23 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
     cur_start[trial] = company.created_day[trial]
     close(trial, np.full(n, NEVER), SUB_TRIALING)
 
-    rows = {k: subs.get(k) for k in ("account", "start", "end", "plan", "seats", "mrr", "status")}
+    columns = ("account", "start", "end", "plan", "seats", "mrr", "status", "contract")
+    rows = {k: subs.get(k) for k in columns}
     order = np.lexsort((rows["start"], rows["account"]))
+    signed = _contracts(contracts, ended, company.contract_kind)
+    # number contracts by account and start; subscription rows follow
+    renumber = np.empty(len(signed["account"]), dtype=np.int64)
+    by_account = np.lexsort((signed["start"], signed["account"]))
+    renumber[by_account] = np.arange(len(by_account))
+    signed = {k: v[by_account] for k, v in signed.items()}
+    of_row = rows["contract"].astype(np.int64)
+    rows["contract"] = np.where(of_row >= 0, renumber[np.maximum(of_row, 0)], -1)
     after = (np.arange(months) > t_month)[None, :] & treated[:, None] & ~np.isnan(health)
     has_renewal = ~np.isnan(p_first)
+
+    def mean_delta(mask: B) -> float:
+        return float(np.mean((p_first - p_first_cf)[mask])) if mask.any() else 0.0
+
     effect: dict[str, float | int] = {
         "health_logit_delta": TREATMENT_DELTA,
         "mean_health_delta_treated": float(np.mean((health - health_cf)[after]))
@@ -285,6 +330,10 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         "churn_probability_delta_first_renewal": float(np.mean((p_first - p_first_cf)[has_renewal]))
         if has_renewal.any()
         else 0.0,
+        # the first renewal date after the treatment month: the next monthly anniversary of
+        # a month-to-month contract, the end of the running term of a term contract
+        "churn_probability_delta_first_renewal_month_to_month": mean_delta(has_renewal & monthly),
+        "churn_probability_delta_first_renewal_term": mean_delta(has_renewal & ~monthly),
         "treated_with_renewal_after_treatment": int(has_renewal.sum()),
         "churned_at_first_renewal_treated": int(churn_first[has_renewal].sum()),
         "churned_at_first_renewal_counterfactual": int(churn_first_cf[has_renewal].sum()),
@@ -300,6 +349,7 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         incidents=incidents,
         life=life,
         subs={k: v[order] for k, v in rows.items()},
+        contracts=signed,
         renewals={k: renewals.get(k) for k in ("account", "day", "churned")},
         changes={k: changes.get(k) for k in ("account", "day", "kind")},
         reactivation_day=react_day,
@@ -313,3 +363,21 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         treatment_month=t_month,
         effect=effect,
     )
+
+
+def _contracts(opened: Rows, ended: Rows, kind: I64) -> dict[str, NDArray[np.generic]]:
+    """Every signed contract, in signing order: account, start, kind, churn day and flags."""
+    account = opened.get("account").astype(np.int64)
+    count = len(account)
+    churn_day = np.full(count, -1, dtype=np.int64)
+    churn_flags = np.full(count, -1, dtype=np.int64)
+    which = ended.get("contract").astype(np.int64)
+    churn_day[which] = ended.get("day")
+    churn_flags[which] = ended.get("flags")
+    return {
+        "account": account,
+        "start": opened.get("start").astype(np.int64),
+        "kind": kind[account],
+        "churn_day": churn_day,
+        "churn_flags": churn_flags,
+    }

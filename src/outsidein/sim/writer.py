@@ -28,6 +28,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "double": pa.float64(),
     "date": pa.date32(),
     "timestamp": pa.timestamp("us"),
+    "bool": pa.bool_(),
 }
 NULL_DAY = 2**30  # day numbers at or above this (or below 0) are written as null
 Columns = Mapping[str, Any]

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnType = Literal["text", "int", "decimal", "double", "date", "timestamp", "json"]
+ColumnType = Literal["text", "int", "decimal", "double", "date", "timestamp", "json", "bool"]
 
 FUNCTIONS = ("sales", "marketing", "onboarding", "support", "success", "billing", "product")
 CONTACT_ROLES = ("champion", "executive_sponsor", "admin", "user")
+# How often a contract is invoiced; its term (term_months) is how long it runs before renewal.
+BILLING_PERIODS = ("monthly", "quarterly", "annual", "multi_year")
+MAX_TERM_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,29 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "contracts",
+            "contract_id",
+            (
+                Column("contract_id", required=True),
+                _account_ref(),
+                Column("term_start", "date", required=True),
+                Column("term_months", "int", required=True, min_value=1, max_value=MAX_TERM_MONTHS),
+                Column("billing_period", required=True, allowed=BILLING_PERIODS),
+                Column("auto_renew", "bool", default="true"),
+                Column("cancellation_reason"),
+            ),
+            (
+                RowRule(
+                    "term_months",
+                    "(billing_period = 'quarterly' AND term_months < 3)"
+                    " OR (billing_period = 'annual' AND term_months < 12)"
+                    " OR (billing_period = 'multi_year' AND term_months < 24)",
+                    "the term is shorter than one billing period "
+                    "(quarterly: 3 months, annual: 12, multi_year: 24)",
+                ),
+            ),
+        ),
+        Table(
             "subscriptions",
             "subscription_id",
             (
@@ -123,6 +149,8 @@ TABLES: dict[str, Table] = {
                     required=True,
                     allowed=("trialing", "active", "ended", "churned"),
                 ),
+                # Optional: a subscription without one is its own evergreen monthly contract.
+                Column("contract_id", references="contracts.contract_id"),
             ),
             (
                 RowRule(
@@ -278,6 +306,7 @@ LOAD_ORDER: tuple[str, ...] = (
     "csms",
     "accounts",
     "contacts",
+    "contracts",
     "subscriptions",
     "invoices",
     "jobs",

@@ -20,6 +20,7 @@ from outsidein.analytics import (
     AnalyticsConfig,
     Sources,
     account_usage,
+    arr_at_stake,
     churn_rates,
     cohort_retention,
     feature_counts,
@@ -120,8 +121,13 @@ def cohorts(sources: Sources, config: AnalyticsConfig, scope: Scope) -> pa.Table
     return cohort_retention(sources, config, scope.first, scope.as_of).to_pyarrow()
 
 
-def upcoming(days: int | None) -> Report:
-    return lambda s, c, q: renewals(s, c, q.as_of, days).to_pyarrow()
+def upcoming(days: int | None, include_monthly: bool = False) -> Report:
+    return lambda s, c, q: renewals(s, c, q.as_of, days, include_monthly).to_pyarrow()
+
+
+def at_stake(days: int | None, include_monthly: bool = False) -> Report:
+    """The renewals' count and ARR total: one row, ``contracts, arr``."""
+    return lambda s, c, q: arr_at_stake(s, c, q.as_of, days, include_monthly).to_pyarrow()
 
 
 def usage(account: str | None) -> Report:

@@ -134,9 +134,13 @@ def renewals(
     where: ScopeDep,
     config: ConfigDep,
     days: Annotated[int | None, Query(ge=1, le=3660, description="[renewal_days]")] = None,
+    include_monthly: Annotated[
+        bool, Query(description="Also list month-to-month (evergreen monthly) contracts")
+    ] = False,
 ) -> MetricTable:
-    """Subscriptions ending in the next ``days`` days after ``as_of``, with ARR."""
-    return _answer("renewals", cur, q.upcoming(days), where, config)
+    """Term contracts renewing in the next ``days`` days after ``as_of``, one row per contract
+    with its renewal date (from the contract) and ARR at stake."""
+    return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config)
 
 
 @router.get("/usage", response_model=MetricTable, responses=ERRORS, summary="Usage per account")

@@ -30,6 +30,7 @@ def metrics_page(
     where: Annotated[q.Scope, Depends(scope)],
     config: AnalyticsConfigDep,
     measure: Annotated[str, Query(pattern="^(logo_retention|nrr|grr)$")] = "logo_retention",
+    include_monthly: bool = False,
 ) -> Response:
     currency = config.reporting_currency
 
@@ -39,7 +40,8 @@ def metrics_page(
     bridge = q.json_rows(q.run(cur, q.bridge("month"), where, config))
     retention = q.json_rows(q.run(cur, q.retention, where, config))
     cells = q.json_rows(q.run(cur, q.cohorts, where, config))
-    renewals = q.json_rows(q.run(cur, q.upcoming(None), where, config))
+    renewals = q.json_rows(q.run(cur, q.upcoming(None, include_monthly), where, config))
+    at_stake = q.json_rows(q.run(cur, q.at_stake(None, include_monthly), where, config))[0]
     try:
         trend = q.json_rows(q.usage_trend(cur, 90, where))
         trend_missing = None
@@ -68,6 +70,8 @@ def metrics_page(
             "measures": MEASURES,
             "renewals": renewals,
             "renewal_days": config.renewal_days,
+            "at_stake": at_stake,
+            "include_monthly": include_monthly,
             "trend": trend,
             "trend_missing": trend_missing,
             "trend_chart": view.line_chart(
