@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outsidein.analytics.settings import AnalyticsConfig
 from outsidein.errors import ConfigError
+from outsidein.precedence import IngestConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
@@ -51,6 +52,7 @@ class OutsideInConfig(BaseModel):
     )
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

@@ -34,10 +34,14 @@ def ago(n: float) -> datetime:
 
 
 def insert(con: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
-    """Plain INSERTs; every row ends with source and loaded_at."""
+    """Plain INSERTs; every row ends with source and loaded_at (field sources: the row's)."""
     if rows:
+        names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        columns = ", ".join(f'"{name}"' for name in names[: len(rows[0]) + 2])
         marks = ", ".join("?" * (len(rows[0]) + 2))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", [(*r, SRC, NOW) for r in rows])
+        con.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", [(*r, SRC, NOW) for r in rows]
+        )
 
 
 def seed_small(path: Path) -> Path:
