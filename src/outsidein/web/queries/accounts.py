@@ -13,6 +13,7 @@ import duckdb
 
 from outsidein.errors import NotFoundError
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
+from outsidein.web.queries.provenance import field_sources
 from outsidein.web.queries.rows import fetch_dicts, fetch_value, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
@@ -175,6 +176,7 @@ def get_account(
             for r in records("survey_responses", "answered_at DESC, response_id")
         ],
         usage=usage_summary(cur, account_id, now=now),
+        field_sources=field_sources(cur, "accounts", account_id),
     )
 
 

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from outsidein.web.schemas.provenance import FieldSource
+
 
 class AccountSummary(BaseModel):
     """One row of the accounts list, with the figures people sort by."""
@@ -144,3 +146,7 @@ class AccountDetail(BaseModel):
     cases: list[Case]
     survey_responses: list[SurveyResponse]
     usage: UsageSummary
+    field_sources: dict[str, FieldSource] = Field(
+        default_factory=dict,
+        description="Per profile field holding a value: the source that set it, and when.",
+    )
