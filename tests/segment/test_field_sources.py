@@ -158,7 +158,7 @@ def test_precedence_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="each source kind at most once"):
         load_config(toml)
     toml.write_text('[ingest.precedence]\ndefault = ["crm"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="ingest.precedence.default"):
+    with pytest.raises(ConfigError, match=r"ingest\.precedence\.default"):
         load_config(toml)
     toml.write_text('[ingest.precedence]\ncontacts.title = ["segment"]\n', encoding="utf-8")
     precedence = load_config(toml).ingest.precedence
