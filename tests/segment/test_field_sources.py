@@ -165,3 +165,12 @@ def test_precedence_settings_are_checked(tmp_path: Path) -> None:
     assert precedence.ranking("contacts", "title") == ("segment", "file")
     assert precedence.overwritable("segment", "contacts", "title") == ("segment", "file")
     assert precedence.overwritable("segment", "contacts", "name") == ("segment",)
+
+
+def test_every_precedence_setting_is_documented() -> None:
+    root = Path(__file__).resolve().parents[2] / "docs"
+    config = (root / "configuration.md").read_text(encoding="utf-8")
+    for name in PrecedenceConfig.model_fields:
+        assert f"`ingest.precedence.{name}" in config, name
+    assert "## Field sources" in (root / "data-model.md").read_text(encoding="utf-8")
+    assert "[ingest.precedence]" in (root / "segment.md").read_text(encoding="utf-8")
