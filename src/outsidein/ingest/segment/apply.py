@@ -83,7 +83,11 @@ def apply_cycle(
         merged = identity.merge_aliases(cur)
         identity.map_anonymous_ids(cur)
         identity.canonicalize(cur)
-        rejected_traits = traits.check_traits(cur, cutoff)
+        groups, identifies = cur.execute(
+            "SELECT count(*) FILTER (WHERE type = 'group'), "
+            "count(*) FILTER (WHERE type = 'identify') FROM _seg_m"
+        ).fetchall()[0]
+        rejected_traits = traits.check_traits(cur, cutoff, groups=groups, identifies=identifies)
         entities.resolve_groups(
             cur,
             "SELECT group_id AS gid FROM _seg_m WHERE type = 'group' "
@@ -91,21 +95,26 @@ def apply_cycle(
             "_seg_gid",
         )
         entities.create_group_accounts(cur)
-        entities.store_traits(
-            cur,
-            "group",
-            "SELECT g.account_id AS entity_id, m.timestamp, m.seq, m.key_id, m.payload "
-            "FROM _seg_m m JOIN _seg_gid g ON g.gid = m.group_id WHERE m.type = 'group'",
-        )
-        entities.refresh_accounts(cur, rules.precedence)
+        # Traits and the rows they fill only when the cycle has calls that carry them: a
+        # cycle of track calls skips these statements (their planning alone costs ms).
+        if groups:
+            entities.store_traits(
+                cur,
+                "group",
+                "SELECT g.account_id AS entity_id, m.timestamp, m.seq, m.key_id, m.payload "
+                "FROM _seg_m m JOIN _seg_gid g ON g.gid = m.group_id WHERE m.type = 'group'",
+            )
+            entities.refresh_accounts(cur, rules.precedence)
         identity.link_users(cur)
-        entities.store_traits(
-            cur,
-            "user",
-            "SELECT uid AS entity_id, timestamp, seq, key_id, payload FROM _seg_m "
-            "WHERE type = 'identify'",
-        )
-        entities.refresh_contacts(cur, rules.precedence)
+        if identifies:
+            entities.store_traits(
+                cur,
+                "user",
+                "SELECT uid AS entity_id, timestamp, seq, key_id, payload FROM _seg_m "
+                "WHERE type = 'identify'",
+            )
+        if identifies or cur.execute("SELECT count(*) FROM _seg_dirty").fetchall()[0][0]:
+            entities.refresh_contacts(cur, rules.precedence)
         counts = events.place_events(cur, recheck_all_pending)
         events.record_duplicates(cur)
         cur.execute("DELETE FROM segment_inbox WHERE seq <= getvariable('seg_hi')")

@@ -54,17 +54,17 @@ def _checked_columns(table: str, traits: dict[str, str]) -> Table:
     return Table(spec.name, spec.key, columns)
 
 
-def check_traits(cur: duckdb.DuckDBPyConnection, future_cutoff: datetime) -> int:
+def check_traits(
+    cur: duckdb.DuckDBPyConnection, future_cutoff: datetime, *, groups: int, identifies: int
+) -> int:
     """Reject this cycle's bad traits; ``_seg_bad_traits`` (seq, trait) lists them.
 
-    Needs ``_seg_m`` (the cycle's messages). Returns how many traits were rejected.
+    Needs ``_seg_m`` (the cycle's messages, of which ``groups`` group and ``identifies``
+    identify calls). Returns how many traits were rejected.
     """
     cur.execute("CREATE OR REPLACE TEMP TABLE _seg_bad_traits (seq BIGINT, trait VARCHAR)")
     for call, table, traits in _CALLS:
-        found = cur.execute(
-            "SELECT count(*) FROM _seg_m WHERE type = ? AND payload IS NOT NULL", [call]
-        ).fetchall()
-        if not found or not found[0][0]:
+        if not (groups if call == "group" else identifies):
             continue
         raws = ", ".join(
             f"payload ->> {literal('$.' + trait)} AS {col}" for trait, col in traits.items()
@@ -101,5 +101,7 @@ def check_traits(cur: duckdb.DuckDBPyConnection, future_cutoff: datetime) -> int
             FROM _seg_trait_errs e JOIN _seg_m m ON m.seq = e.seq
             """
         )
+    if not (groups or identifies):
+        return 0
     rejected = cur.execute("SELECT count(*) FROM _seg_bad_traits").fetchall()
     return int(rejected[0][0]) if rejected else 0
