@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import duckdb
 
-from outsidein.ingest.provenance import Write, new_sources_sql, update_assignments
+from outsidein.ingest.provenance import (
+    Write,
+    new_sources_sql,
+    old_sources_sql,
+    update_assignments,
+)
 from outsidein.precedence import PrecedenceConfig
 from outsidein.store.tables import CONTACT_ROLES, TABLES
 
@@ -156,10 +161,13 @@ def refresh_accounts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfi
     )
     writes = _writes("a", "name", "industry", "segment", "region", "employees", "created_at")
     accounts = TABLES["accounts"]
+    assignments = update_assignments(accounts, "accounts", writes, precedence, "a._old_fs")
     cur.execute(
-        f"UPDATE accounts SET {update_assignments(accounts, 'accounts', writes, precedence)}, "
-        "source = a.source, loaded_at = getvariable('seg_now') "
-        "FROM _seg_acct a WHERE accounts.account_id = a.account_id"
+        f"UPDATE accounts SET {assignments}, source = a.source, "
+        "loaded_at = getvariable('seg_now') "
+        f"FROM (SELECT a.*, {old_sources_sql(accounts, 'x')} AS _old_fs FROM _seg_acct a "
+        "JOIN accounts x ON x.account_id = a.account_id) a "
+        "WHERE accounts.account_id = a.account_id"
     )
     # A new account is named by its group id and dated by its first call, failing traits.
     writes["name"] = Write(
@@ -222,10 +230,13 @@ def refresh_contacts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfi
     )
     writes = _writes("p", "account_id", "name", "email", "role", "title", "created_at")
     contacts = TABLES["contacts"]
+    assignments = update_assignments(contacts, "contacts", writes, precedence, "p._old_fs")
     cur.execute(
-        f"UPDATE contacts SET {update_assignments(contacts, 'contacts', writes, precedence)}, "
-        "source = p.source, loaded_at = getvariable('seg_now') "
-        "FROM _seg_people p WHERE contacts.contact_id = p.contact_id"
+        f"UPDATE contacts SET {assignments}, source = p.source, "
+        "loaded_at = getvariable('seg_now') "
+        f"FROM (SELECT p.*, {old_sources_sql(contacts, 'x')} AS _old_fs FROM _seg_people p "
+        "JOIN contacts x ON x.contact_id = p.contact_id) p "
+        "WHERE contacts.contact_id = p.contact_id"
     )
     columns = ", ".join(writes)
     values = ", ".join(w.value for w in writes.values())
