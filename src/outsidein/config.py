@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outsidein.errors import ConfigError, InvalidConfigError
+from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -54,6 +55,7 @@ class OutsideInConfig(BaseModel):
     )
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

@@ -18,6 +18,7 @@ import pytest
 
 from outsidein.ingest import load_file
 from outsidein.ingest.segment import SegmentService, SegmentSettings, create_key
+from outsidein.precedence import PrecedenceConfig
 from outsidein.store import connect
 from tests.ingest.helpers import write_csv
 
@@ -30,9 +31,12 @@ class Harness:
         self.con = connect(path)
         self.secret = create_key(self.con, "t").secret
         self.service: SegmentService | None = None
+        self.precedence = PrecedenceConfig()
 
     def start(self) -> Harness:
-        self.service = SegmentService(self.con.cursor, SegmentSettings(apply_interval=30))
+        self.service = SegmentService(
+            self.con.cursor, SegmentSettings(apply_interval=30), precedence=self.precedence
+        )
         self.service.start()
         assert self.service.applier is not None
         while not self.service.applier.cycles:  # its first cycle runs at start; let it pass
@@ -53,9 +57,9 @@ class Harness:
 
     def apply(self) -> None:
         """Apply now (the tests' own cycle; the service's applier sleeps for 30 s)."""
-        from outsidein.ingest.segment import apply_cycle
+        from outsidein.ingest.segment.apply import ApplyRules, apply_cycle
 
-        apply_cycle(self.con.cursor(), max_messages=10_000)
+        apply_cycle(self.con.cursor(), max_messages=10_000, rules=ApplyRules(self.precedence))
 
     def stop(self) -> None:
         if self.service is not None:

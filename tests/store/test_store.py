@@ -11,6 +11,7 @@ import pytest
 
 from outsidein.errors import SchemaVersionError, StoreLockedError
 from outsidein.ingest import load_file
+from outsidein.precedence import TRACKED_TABLES
 from outsidein.store import LATEST_VERSION, TABLES, connect, current_version, migrate
 from tests.ingest.helpers import ACCOUNT_HEADER, ACCOUNTS, write_csv
 
@@ -63,7 +64,9 @@ def test_table_specs_match_the_migrated_schema(store: duckdb.DuckDBPyConnection)
     for table in TABLES.values():
         described = store.execute(f'DESCRIBE "{table.name}"').fetchall()
         db_columns = {name: kind for name, kind, *_ in described}
-        assert set(db_columns) == {*table.column_names, "source", "loaded_at"}, table.name
+        provenance = {"field_sources"} if table.name in TRACKED_TABLES else set()
+        expected = {*table.column_names, "source", "loaded_at", *provenance}
+        assert set(db_columns) == expected, table.name
         for col in table.columns:
             assert db_columns[col.name] == DUCKDB_TYPES[col.type], (table.name, col.name)
 

@@ -52,7 +52,7 @@ def load(
         cfg = seed(con, from_file).config  # the store's version in force
         mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
         for path in files:
-            result = _load_one(con, kind, path, mapping, id_system, strict, cfg.store)
+            result = _load_one(con, kind, path, mapping, id_system, strict, cfg)
             _print_summary(result)
             rejected += result.rows_rejected if not result.already_loaded else 0
     finally:
@@ -61,7 +61,7 @@ def load(
         raise typer.Exit(code=1)
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, store_config) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  # type: ignore[no-untyped-def]
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -78,7 +78,8 @@ def _load_one(con, kind, path, mapping, id_system, strict, store_config) -> Load
             mapping=mapping,
             id_system=id_system,
             strict=strict,
-            config=store_config,
+            config=cfg.store,
+            precedence=cfg.ingest.precedence,
             progress=lambda rows: bar.update(task, completed=rows),
         )
 

@@ -9,6 +9,7 @@ import duckdb
 
 from outsidein.config import StoreConfig
 from outsidein.ingest.loader import LoadResult, load_file
+from outsidein.precedence import PrecedenceConfig
 from outsidein.store.tables import LOAD_ORDER
 
 FILE_SUFFIXES = (".parquet", ".csv", ".jsonl")
@@ -33,6 +34,7 @@ def load_directory(
     folder: Path,
     *,
     config: StoreConfig | None = None,
+    precedence: PrecedenceConfig | None = None,
     on_file: Callable[[str, Path, int, int], None] | None = None,
 ) -> list[LoadResult]:
     """Load every file of a company folder; ``on_file(kind, path, index, total)`` reports."""
@@ -41,5 +43,5 @@ def load_directory(
     for index, (kind, path) in enumerate(files):
         if on_file:
             on_file(kind, path, index, len(files))
-        results.append(load_file(con, kind, path, config=config))
+        results.append(load_file(con, kind, path, config=config, precedence=precedence))
     return results

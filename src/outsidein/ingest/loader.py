@@ -30,6 +30,7 @@ from outsidein.ingest.resolve import map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
 from outsidein.ingest.validate import validation_sql
+from outsidein.precedence import PrecedenceConfig
 from outsidein.store.tables import TABLES, Table
 
 __all__ = ["LoadResult", "RejectRow", "file_fingerprint", "load_file"]
@@ -59,6 +60,7 @@ def load_file(
     id_system: str | None = None,
     strict: bool = False,
     config: StoreConfig | None = None,
+    precedence: PrecedenceConfig | None = None,
     progress: Progress | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
@@ -66,6 +68,7 @@ def load_file(
     With ``strict`` any reject refuses the whole file (nothing is written) by raising
     :class:`LoadError` that lists the first problems. The file's fingerprint is computed in
     a thread while the first rows are read; a file loaded before stops the load there.
+    ``precedence`` says which stored account and contact values the file may replace.
     """
     started = time.perf_counter()
     table = _table(kind)
@@ -78,7 +81,10 @@ def load_file(
     result = LoadResult(uuid.uuid4().hex, kind, str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
         digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system)
-        load = _Load(con, table, path, fmt, mapping, id_system, strict, config, progress, digest)
+        load = _Load(
+            con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
+            precedence or PrecedenceConfig(),
+        )  # fmt: skip
         try:
             try:
                 load.run(result, append=table.append_only)
@@ -113,6 +119,7 @@ class _Load:
     config: StoreConfig
     progress: Progress | None
     digest: Future[str]
+    precedence: PrecedenceConfig
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -140,7 +147,7 @@ class _Load:
         stage: Stage = (
             AppendLoad(self.con, table, result.file, self.id_system)
             if append
-            else StagedLoad(self.con, table)
+            else StagedLoad(self.con, table, self.precedence)
         )
         try:
             unreadable: list[UnreadableRow] = []

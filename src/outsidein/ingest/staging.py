@@ -21,8 +21,10 @@ import duckdb
 from outsidein.errors import LoadError
 from outsidein.ingest.formats import UnreadableRow
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
+from outsidein.ingest.provenance import file_write_sql
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.validate import ident, literal
+from outsidein.precedence import TRACKED_TABLES, PrecedenceConfig
 from outsidein.store.tables import Column, Table
 
 BAD = "_oi_bad"
@@ -103,8 +105,14 @@ class Stage(Protocol):
 class StagedLoad:
     """Temporary staging tables of one load; nothing here is visible until :meth:`commit`."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: Table,
+        precedence: PrecedenceConfig | None = None,
+    ) -> None:
         self.con, self.table = con, table
+        self.precedence = precedence or PrecedenceConfig()
         self.checked = "_oi_checked"
         self.good = "_oi_good"
         self.bad = BAD
@@ -205,14 +213,19 @@ class StagedLoad:
                 f"WHERE _line NOT IN (SELECT line FROM {self.bad} WHERE line IS NOT NULL)"
             )
             con.execute("SET VARIABLE oi_loaded_at = now()::TIMESTAMP")
-            changed = " OR ".join(
-                f"t.{ident(c)} IS DISTINCT FROM r.{ident(c)}" for c in table.column_names
-            )
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _oi_write AS SELECT r.*, t.{key} IS NULL "
-                f"AS is_new FROM _oi_ready r LEFT JOIN {name} t ON t.{key} = r.{key} "
-                f"WHERE t.{key} IS NULL OR {changed}"
-            )
+            tracked = table.name in TRACKED_TABLES
+            if tracked:  # precedence decides each value; field_sources records who set it
+                con.execute(file_write_sql(table, self.precedence, "_oi_ready", "_oi_write"))
+                cols += ", field_sources"
+            else:
+                changed = " OR ".join(
+                    f"t.{ident(c)} IS DISTINCT FROM r.{ident(c)}" for c in table.column_names
+                )
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _oi_write AS SELECT r.*, t.{key} IS NULL "
+                    f"AS is_new FROM _oi_ready r LEFT JOIN {name} t ON t.{key} = r.{key} "
+                    f"WHERE t.{key} IS NULL OR {changed}"
+                )
             if table.append_only:  # a fallback from the append path: never update a fact
                 con.execute("DELETE FROM _oi_write WHERE NOT is_new")
             write = (
@@ -220,10 +233,10 @@ class StagedLoad:
                 f"getvariable('oi_loaded_at') FROM _oi_write"
             )
             if not table.append_only:
+                updated = [c for c in table.column_names if c != table.key]
                 updates = ", ".join(
                     f"{ident(c)} = excluded.{ident(c)}"
-                    for c in table.column_names
-                    if c != table.key
+                    for c in [*updated, *(["field_sources"] if tracked else [])]
                 )
                 write += (
                     f" ON CONFLICT ({key}) DO UPDATE SET {updates}, "

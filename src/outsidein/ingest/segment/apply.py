@@ -14,17 +14,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from outsidein.ingest.segment import entities, events, identity
+from outsidein.ingest.segment import entities, events, identity, traits
 from outsidein.ingest.segment.events import EventCounts
 from outsidein.ingest.segment.writer import Backlog
+from outsidein.precedence import PrecedenceConfig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Applier", "CycleResult", "apply_cycle", "prepare"]
+__all__ = ["Applier", "ApplyRules", "CycleResult", "apply_cycle", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,15 @@ class CycleResult:
     events: EventCounts
     merged_aliases: int
     seconds: float
+    rejected_traits: int = 0
+
+
+@dataclass(frozen=True)
+class ApplyRules:
+    """What the applier takes from ``outsidein.toml``: source precedence, the future cutoff."""
+
+    precedence: PrecedenceConfig = field(default_factory=PrecedenceConfig)
+    future_tolerance: timedelta = timedelta(hours=24)
 
 
 def prepare(cur: duckdb.DuckDBPyConnection) -> int:
@@ -50,9 +61,14 @@ def prepare(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def apply_cycle(
-    cur: duckdb.DuckDBPyConnection, *, max_messages: int, recheck_all_pending: bool = False
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    max_messages: int,
+    recheck_all_pending: bool = False,
+    rules: ApplyRules | None = None,
 ) -> CycleResult:
     """Apply up to ``max_messages`` inbox rows (oldest first) in one transaction."""
+    rules = rules or ApplyRules()
     started = time.perf_counter()
     cur.execute("BEGIN TRANSACTION")
     try:
@@ -61,10 +77,17 @@ def apply_cycle(
             cur.execute("COMMIT")
             return CycleResult(0, EventCounts(), 0, time.perf_counter() - started)
         cur.execute("SET VARIABLE seg_now = now()::TIMESTAMP")
+        cutoff = datetime.now(UTC).replace(tzinfo=None) + rules.future_tolerance
+        cur.execute("SET VARIABLE seg_cutoff = ?::TIMESTAMP", [cutoff])
         cur.execute("CREATE OR REPLACE TEMP TABLE _seg_dirty (uid VARCHAR)")
         merged = identity.merge_aliases(cur)
         identity.map_anonymous_ids(cur)
         identity.canonicalize(cur)
+        groups, identifies = cur.execute(
+            "SELECT count(*) FILTER (WHERE type = 'group'), "
+            "count(*) FILTER (WHERE type = 'identify') FROM _seg_m"
+        ).fetchall()[0]
+        rejected_traits = traits.check_traits(cur, cutoff, groups=groups, identifies=identifies)
         entities.resolve_groups(
             cur,
             "SELECT group_id AS gid FROM _seg_m WHERE type = 'group' "
@@ -72,21 +95,26 @@ def apply_cycle(
             "_seg_gid",
         )
         entities.create_group_accounts(cur)
-        entities.store_traits(
-            cur,
-            "group",
-            "SELECT g.account_id AS entity_id, m.timestamp, m.seq, m.key_id, m.payload "
-            "FROM _seg_m m JOIN _seg_gid g ON g.gid = m.group_id WHERE m.type = 'group'",
-        )
-        entities.refresh_accounts(cur)
+        # Traits and the rows they fill only when the cycle has calls that carry them: a
+        # cycle of track calls skips these statements (their planning alone costs ms).
+        if groups:
+            entities.store_traits(
+                cur,
+                "group",
+                "SELECT g.account_id AS entity_id, m.timestamp, m.seq, m.key_id, m.payload "
+                "FROM _seg_m m JOIN _seg_gid g ON g.gid = m.group_id WHERE m.type = 'group'",
+            )
+            entities.refresh_accounts(cur, rules.precedence)
         identity.link_users(cur)
-        entities.store_traits(
-            cur,
-            "user",
-            "SELECT uid AS entity_id, timestamp, seq, key_id, payload FROM _seg_m "
-            "WHERE type = 'identify'",
-        )
-        entities.refresh_contacts(cur)
+        if identifies:
+            entities.store_traits(
+                cur,
+                "user",
+                "SELECT uid AS entity_id, timestamp, seq, key_id, payload FROM _seg_m "
+                "WHERE type = 'identify'",
+            )
+        if identifies or cur.execute("SELECT count(*) FROM _seg_dirty").fetchall()[0][0]:
+            entities.refresh_contacts(cur, rules.precedence)
         counts = events.place_events(cur, recheck_all_pending)
         events.record_duplicates(cur)
         cur.execute("DELETE FROM segment_inbox WHERE seq <= getvariable('seg_hi')")
@@ -94,7 +122,7 @@ def apply_cycle(
     except BaseException:
         cur.execute("ROLLBACK")
         raise
-    return CycleResult(taken, counts, merged, time.perf_counter() - started)
+    return CycleResult(taken, counts, merged, time.perf_counter() - started, rejected_traits)
 
 
 def _take(cur: duckdb.DuckDBPyConnection, limit: int) -> int:
@@ -127,11 +155,13 @@ class Applier:
         *,
         interval: float,
         max_messages: int,
+        rules: ApplyRules | None = None,
     ) -> None:
         self._cur = cursor
         self._backlog = backlog
         self._interval = interval
         self._max = max_messages
+        self._rules = rules or ApplyRules()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="segment-applier", daemon=True)
@@ -155,7 +185,12 @@ class Applier:
 
     def _cycle(self, recheck_all: bool) -> CycleResult | None:
         try:
-            result = apply_cycle(self._cur, max_messages=self._max, recheck_all_pending=recheck_all)
+            result = apply_cycle(
+                self._cur,
+                max_messages=self._max,
+                recheck_all_pending=recheck_all,
+                rules=self._rules,
+            )
         except Exception as exc:
             # Nothing is lost: the inbox rows stay and the next cycle tries again.
             log.exception("apply cycle failed; the inbox keeps the messages")

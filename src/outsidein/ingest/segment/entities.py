@@ -9,13 +9,25 @@ A ``groupId`` is resolved like the file loader resolves account ids: first as a 
 recorded in ``external_ids`` (system ``segment``), then as a canonical ``account_id``, then
 as any system's external id when that is unambiguous. A group call for an id nothing knows
 creates the account (``account_id`` = ``groupId``) and records the id as Segment's.
+
+A trait fills a column only where source precedence lets Segment replace the stored value
+(by default not a value a file set; :mod:`outsidein.precedence`), and the column's
+``field_sources`` entry then names the write key and the call's time. Traits that fail the
+checks of a file row never get here (:mod:`.traits` rejects them).
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from outsidein.store.tables import CONTACT_ROLES
+from outsidein.ingest.provenance import (
+    Write,
+    new_sources_sql,
+    old_sources_sql,
+    update_assignments,
+)
+from outsidein.precedence import PrecedenceConfig
+from outsidein.store.tables import CONTACT_ROLES, TABLES
 
 __all__ = [
     "create_group_accounts",
@@ -32,10 +44,23 @@ def _text(trait: str) -> str:
     return f"max(value ->> '$') FILTER (WHERE trait = '{trait}')"
 
 
+def _meta(name: str, *traits: str) -> str:
+    """``NAME_src`` and ``NAME_at``: the key and time of the latest of ``traits``."""
+    among = ", ".join(f"'{t}'" for t in traits)
+    return (
+        f"arg_max(source, timestamp) FILTER (WHERE trait IN ({among})) AS {name}_src, "
+        f"max(timestamp) FILTER (WHERE trait IN ({among})) AS {name}_at"
+    )
+
+
+def _writes(alias: str, *fields: str) -> dict[str, Write]:
+    return {f: Write(f"{alias}.{f}", f"{alias}.{f}_src", f"{alias}.{f}_at") for f in fields}
+
+
 def _timestamp(expr: str) -> str:
-    """A trait as a timestamp, or NULL when it is not one or lies in the future."""
+    """A trait as a timestamp, or NULL when it is not one or lies beyond the future cutoff."""
     ts = f"TRY_CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    return f"CASE WHEN {ts} <= getvariable('seg_now') THEN {ts} END"
+    return f"CASE WHEN {ts} <= getvariable('seg_cutoff') THEN {ts} END"
 
 
 def resolve_groups(cur: duckdb.DuckDBPyConnection, gids_sql: str, into: str) -> None:
@@ -81,7 +106,10 @@ def create_group_accounts(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def store_traits(cur: duckdb.DuckDBPyConnection, kind: str, entities_sql: str) -> None:
-    """Upsert the traits of ``entities_sql`` (entity_id, timestamp, seq, key_id, payload)."""
+    """Upsert the traits of ``entities_sql`` (entity_id, timestamp, seq, key_id, payload).
+
+    Traits listed in ``_seg_bad_traits`` (rejected by :func:`.traits.check_traits`) are left out.
+    """
     cur.execute(
         f"""
         INSERT INTO segment_traits
@@ -90,6 +118,7 @@ def store_traits(cur: duckdb.DuckDBPyConnection, kind: str, entities_sql: str) -
                'segment:' || arg_max(e.key_id, (e.timestamp, e.seq)), getvariable('seg_now')
         FROM ({entities_sql}) e, json_each(e.payload) j
         WHERE e.entity_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM _seg_bad_traits b WHERE b.seq = e.seq AND b.trait = j.key)
         GROUP BY e.entity_id, j.key
         ON CONFLICT (kind, entity_id, trait) DO UPDATE SET value = excluded.value,
             timestamp = excluded.timestamp, source = excluded.source,
@@ -99,10 +128,11 @@ def store_traits(cur: duckdb.DuckDBPyConnection, kind: str, entities_sql: str) -
     )
 
 
-def refresh_accounts(cur: duckdb.DuckDBPyConnection) -> None:
+def refresh_accounts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig) -> None:
     """Write the accounts of this cycle's group calls from their traits.
 
-    Existing accounts (from a CRM file, say) keep every column no trait speaks about.
+    Existing accounts (from a CRM file, say) keep every column no trait speaks about, and
+    every column whose value precedence protects from Segment.
     """
     cur.execute(
         f"""
@@ -115,46 +145,57 @@ def refresh_accounts(cur: duckdb.DuckDBPyConnection) -> None:
         traits AS (
             SELECT entity_id, {_text("name")} AS name, {_text("industry")} AS industry,
                    {_text("segment")} AS segment, {_text("region")} AS region,
-                   {_text("employees")} AS employees, {_text("createdAt")} AS created
+                   {_text("employees")} AS employees, {_text("createdAt")} AS created,
+                   {_meta("name", "name")}, {_meta("industry", "industry")},
+                   {_meta("segment", "segment")}, {_meta("region", "region")},
+                   {_meta("employees", "employees")}, {_meta("created_at", "createdAt")}
             FROM segment_traits
             WHERE kind = 'group' AND entity_id IN (SELECT account_id FROM touched)
             GROUP BY entity_id)
-        SELECT t.account_id, t.first_seen, t.source, r.name, r.industry, r.segment, r.region,
+        SELECT t.account_id, t.first_seen, t.source, r.* EXCLUDE (entity_id, employees, created),
                CASE WHEN TRY_CAST(TRY_CAST(r.employees AS DOUBLE) AS INTEGER) >= 0
                     THEN TRY_CAST(TRY_CAST(r.employees AS DOUBLE) AS INTEGER) END AS employees,
                {_timestamp("r.created")} AS created_at
         FROM touched t LEFT JOIN traits r ON r.entity_id = t.account_id
         """
     )
+    writes = _writes("a", "name", "industry", "segment", "region", "employees", "created_at")
+    accounts = TABLES["accounts"]
+    assignments = update_assignments(accounts, "accounts", writes, precedence, "a._old_fs")
     cur.execute(
-        """
-        UPDATE accounts SET name = coalesce(a.name, accounts.name),
-            industry = coalesce(a.industry, accounts.industry),
-            segment = coalesce(a.segment, accounts.segment),
-            region = coalesce(a.region, accounts.region),
-            employees = coalesce(a.employees, accounts.employees),
-            created_at = coalesce(a.created_at, accounts.created_at),
-            source = a.source, loaded_at = getvariable('seg_now')
-        FROM _seg_acct a WHERE accounts.account_id = a.account_id
-        """
+        f"UPDATE accounts SET {assignments}, source = a.source, "
+        "loaded_at = getvariable('seg_now') "
+        f"FROM (SELECT a.*, {old_sources_sql(accounts, 'x')} AS _old_fs FROM _seg_acct a "
+        "JOIN accounts x ON x.account_id = a.account_id) a "
+        "WHERE accounts.account_id = a.account_id"
     )
+    # A new account is named by its group id and dated by its first call, failing traits.
+    writes["name"] = Write(
+        "coalesce(a.name, a.account_id)", "coalesce(a.name_src, a.source)",
+        "coalesce(a.name_at, a.first_seen)",
+    )  # fmt: skip
+    writes["created_at"] = Write(
+        "coalesce(a.created_at, a.first_seen)", "coalesce(a.created_at_src, a.source)",
+        "coalesce(a.created_at_at, a.first_seen)",
+    )  # fmt: skip
+    columns = ", ".join(writes)
+    values = ", ".join(w.value for w in writes.values())
     cur.execute(
-        """
-        INSERT INTO accounts (account_id, name, industry, segment, region, employees,
-                              created_at, source, loaded_at)
-        SELECT a.account_id, coalesce(a.name, a.account_id), a.industry, a.segment, a.region,
-               a.employees, coalesce(a.created_at, a.first_seen), a.source,
-               getvariable('seg_now')
+        f"""
+        INSERT INTO accounts (account_id, {columns}, source, loaded_at, field_sources)
+        SELECT a.account_id, {values}, a.source, getvariable('seg_now'),
+               {new_sources_sql(writes)}
         FROM _seg_acct a ANTI JOIN accounts x ON x.account_id = a.account_id
         """
     )
 
 
-def refresh_contacts(cur: duckdb.DuckDBPyConnection) -> None:
+def refresh_contacts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig) -> None:
     """Write the contacts of identified users whose traits or account changed this cycle.
 
     A user becomes a contact once both are known: traits (an identify call) and an account
-    (a group call or ``context.groupId``), in whichever order they arrive.
+    (a group call or ``context.groupId``), in whichever order they arrive. An existing
+    contact keeps what precedence protects from Segment, its account included.
     """
     cur.execute(
         f"""
@@ -165,33 +206,45 @@ def refresh_contacts(cur: duckdb.DuckDBPyConnection) -> None:
             SELECT entity_id AS uid, {_text("name")} AS name, {_text("firstName")} AS first,
                    {_text("lastName")} AS last, {_text("email")} AS email,
                    {_text("title")} AS title, {_text("role")} AS role,
-                   {_text("createdAt")} AS created, arg_max(source, timestamp) AS source
+                   {_text("createdAt")} AS created, arg_max(source, timestamp) AS source,
+                   {_meta("full", "name")}, {_meta("parts", "firstName", "lastName")},
+                   {_meta("email", "email")}, {_meta("title", "title")},
+                   {_meta("role", "role")}, {_meta("created_at", "createdAt")}
             FROM segment_traits
             WHERE kind = 'user' AND entity_id IN (SELECT uid FROM touched)
             GROUP BY entity_id)
-        SELECT t.uid AS contact_id, l.account_id,
+        SELECT t.uid AS contact_id, l.account_id, l.source AS account_id_src,
+               l.timestamp AS account_id_at,
                coalesce(t.name, nullif(concat_ws(' ', t.first, t.last), '')) AS name,
-               t.email, t.title,
+               CASE WHEN t.name IS NOT NULL THEN t.full_src ELSE t.parts_src END AS name_src,
+               CASE WHEN t.name IS NOT NULL THEN t.full_at ELSE t.parts_at END AS name_at,
+               t.email, t.email_src, t.email_at, t.title, t.title_src, t.title_at,
                CASE WHEN lower(replace(replace(trim(t.role), ' ', '_'), '-', '_'))
                          IN ({_ROLES})
                     THEN lower(replace(replace(trim(t.role), ' ', '_'), '-', '_')) END AS role,
-               {_timestamp("t.created")} AS created_at, t.source
+               t.role_src, t.role_at,
+               {_timestamp("t.created")} AS created_at, t.created_at_src, t.created_at_at,
+               t.source
         FROM traits t JOIN segment_user_accounts l ON l.user_id = t.uid
         """
     )
+    writes = _writes("p", "account_id", "name", "email", "role", "title", "created_at")
+    contacts = TABLES["contacts"]
+    assignments = update_assignments(contacts, "contacts", writes, precedence, "p._old_fs")
     cur.execute(
-        """
-        INSERT INTO contacts (contact_id, account_id, name, email, role, title, created_at,
-                              source, loaded_at)
-        SELECT contact_id, account_id, name, email, role, title, created_at, source,
-               getvariable('seg_now')
-        FROM _seg_people
-        ON CONFLICT (contact_id) DO UPDATE SET account_id = excluded.account_id,
-            name = coalesce(excluded.name, contacts.name),
-            email = coalesce(excluded.email, contacts.email),
-            role = coalesce(excluded.role, contacts.role),
-            title = coalesce(excluded.title, contacts.title),
-            created_at = coalesce(excluded.created_at, contacts.created_at),
-            source = excluded.source, loaded_at = excluded.loaded_at
+        f"UPDATE contacts SET {assignments}, source = p.source, "
+        "loaded_at = getvariable('seg_now') "
+        f"FROM (SELECT p.*, {old_sources_sql(contacts, 'x')} AS _old_fs FROM _seg_people p "
+        "JOIN contacts x ON x.contact_id = p.contact_id) p "
+        "WHERE contacts.contact_id = p.contact_id"
+    )
+    columns = ", ".join(writes)
+    values = ", ".join(w.value for w in writes.values())
+    cur.execute(
+        f"""
+        INSERT INTO contacts (contact_id, {columns}, source, loaded_at, field_sources)
+        SELECT p.contact_id, {values}, p.source, getvariable('seg_now'),
+               {new_sources_sql(writes)}
+        FROM _seg_people p ANTI JOIN contacts x ON x.contact_id = p.contact_id
         """
     )

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from outsidein.ingest.segment import keys as keyring
-from outsidein.ingest.segment.apply import Applier, prepare
+from outsidein.ingest.segment.apply import Applier, ApplyRules, prepare
 from outsidein.ingest.segment.body import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -36,6 +36,7 @@ from outsidein.ingest.segment.keys import CreatedKey, KeyRing, WriteKey
 from outsidein.ingest.segment.messages import Problem, Row, check_messages
 from outsidein.ingest.segment.timestamps import utc_now
 from outsidein.ingest.segment.writer import Backlog, Done, GroupCommitWriter, Submission
+from outsidein.precedence import PrecedenceConfig
 from outsidein.settings.segment import SegmentSettings
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,11 @@ class SegmentService:
         settings: SegmentSettings | None = None,
         *,
         future_tolerance_hours: float = 24.0,
+        precedence: PrecedenceConfig | None = None,
     ) -> None:
         self.settings = settings or SegmentSettings()
         self.future_tolerance = timedelta(hours=future_tolerance_hours)
+        self.rules = ApplyRules(precedence or PrecedenceConfig(), self.future_tolerance)
         self.keys = KeyRing()
         self._cursors = cursors
         self._admin = self._cursor()
@@ -132,6 +135,7 @@ class SegmentService:
             self.backlog,
             interval=settings.apply_interval,
             max_messages=settings.max_apply_events,
+            rules=self.rules,
         )
         self.writer = GroupCommitWriter(
             self._cursor(),

@@ -24,6 +24,7 @@ from outsidein.errors import InvalidRequestError, NotFoundError
 from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
 from outsidein.web.queries.figures_cache import figures_cache
+from outsidein.web.queries.provenance import field_sources
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
@@ -285,6 +286,7 @@ def get_account(
             for r in records("survey_responses", "answered_at DESC, response_id")
         ],
         usage=usage_summary(cur, account_id, now=now),
+        field_sources=field_sources(cur, "accounts", account_id),
     )
 
 

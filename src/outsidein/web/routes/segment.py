@@ -49,9 +49,12 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body 
 
 def _ingestion(app: FastAPI) -> SegmentService:
     """The ingestion service of this server; closing it commits and applies the rest."""
-    tolerance = app.state.config.current.config.store.future_tolerance_hours
+    config = app.state.config.current.config
     return SegmentService(
-        app.state.store.cursor, SegmentSettings(), future_tolerance_hours=tolerance
+        app.state.store.cursor,
+        SegmentSettings(),
+        future_tolerance_hours=config.store.future_tolerance_hours,
+        precedence=config.ingest.precedence,
     )
 
 

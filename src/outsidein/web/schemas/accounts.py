@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from outsidein.web.schemas.provenance import FieldSource
+
 Status = Field(
     description="Lifecycle status on as_of: prospect, trial, onboarding, active, renewal or "
     "churned (docs/metrics.md)."
@@ -183,3 +185,7 @@ class AccountDetail(BaseModel):
     cases: list[Case]
     survey_responses: list[SurveyResponse]
     usage: UsageSummary
+    field_sources: dict[str, FieldSource] = Field(
+        default_factory=dict,
+        description="Per profile field holding a value: the source that set it, and when.",
+    )
