@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
+from outsidein.pipeline import Scheduler
 from outsidein.store import connect
 from outsidein.web.deps import ServerStore
 from outsidein.web.errors import install_error_handlers
@@ -34,15 +36,20 @@ def create_app(
     The store is opened read-write (and migrated) when the server starts and closed when it
     stops: while it runs, this process is the store's one writer. Pass ``connection`` when
     the caller already opened the store, e.g. to fail fast on a lock before serving.
+    Background work is one pipeline (docs/pipeline.md): its scheduler starts here, the
+    sections' lifespans register their steps, and it stops after them (draining).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         con = connection if connection is not None else connect(db_path, memory_limit=memory_limit)
         app.state.store = ServerStore(con)
+        app.state.pipeline = Scheduler(app.state.store.cursor)
+        app.state.pipeline.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(app.state.pipeline.close)
             app.state.store.close()
 
     # Swagger UI and ReDoc served from files inside fastapi-offline: /docs works offline.

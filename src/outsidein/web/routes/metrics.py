@@ -15,20 +15,22 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
-from outsidein.web.background import while_serving
+from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
+from outsidein.pipeline import Step
+from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.schemas.errors import ErrorResponse
 
 
-def _refresher(app: FastAPI) -> SnapshotRefresher:
+def _steps(app: FastAPI) -> list[Step]:
     """Keeps a built daily snapshot current while the server runs (docs/metrics.md)."""
-    return SnapshotRefresher(app.state.store.cursor, q.analytics_config)
+    refresher = SnapshotRefresher(app.state.store.cursor, q.analytics_config)
+    app.state.snapshots = refresher
+    return [refresher.step(q.analytics_config().snapshot_refresh_seconds)]
 
 
-router = APIRouter(
-    prefix="/metrics", tags=["metrics"], lifespan=while_serving(_refresher, "snapshots")
-)
+router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=with_steps(_steps))
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = Annotated[AnalyticsConfig, Depends(q.analytics_config)]
@@ -187,4 +189,6 @@ def snapshot(
     ``analytics.snapshot_refresh_seconds``; this call and that never run at once.
     """
     refresher: SnapshotRefresher = request.app.state.snapshots
-    return SnapshotRun(**asdict(refresher.run(as_of)))
+    result = refresher.run(as_of)
+    pipeline_of(request.app).mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
+    return SnapshotRun(**asdict(result))
