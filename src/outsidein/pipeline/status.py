@@ -118,6 +118,7 @@ class StepState:
         self.errors += 1
         self.consecutive_errors += 1
         self.last_seconds = now - (self.last_start or now)
+        self.last_rows, self.last_detail = 0, "failed"
         message = f"{type(error).__name__}: {error}"
         self.last_error, self.last_error_at = message, datetime.now(UTC)
         base = max(self.step.min_gap, self.step.period or 0.0, retry_base)

@@ -123,6 +123,10 @@ def _take(cur: duckdb.DuckDBPyConnection, limit: int) -> int:
     return int(cur.execute("SELECT count(*) FROM _seg_b").fetchall()[0][0])
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 class Applier:
     """The pipeline step ``segment_apply``: runs :func:`apply_cycle` when the inbox grew.
 
@@ -166,5 +170,5 @@ class Applier:
         return Outcome.wrote(
             result.messages,
             more=result.messages >= limit,
-            detail=f"{result.messages:,} messages, {result.events.stored:,} events",
+            detail=f"{_n(result.messages, 'message')}, {_n(result.events.stored, 'event')} stored",
         )
