@@ -201,3 +201,29 @@ def test_a_repeated_failure_is_logged_once_with_its_count(
     status = scheduler.status("flaky")
     assert (status.runs, status.errors, status.consecutive_errors) == (failures + 1, failures, 0)
     assert status.last_error is not None and status.lag_seconds == 0
+
+
+def test_a_change_announced_during_a_run_runs_the_step_again(
+    con: duckdb.DuckDBPyConnection, scheduler: Scheduler
+) -> None:
+    """The run may have read its input before the change: it must not be lost."""
+    inside, release = threading.Event(), threading.Event()
+    con.execute("CREATE TABLE inbox (i INTEGER)")
+
+    def apply(ctx: StepContext) -> Outcome:
+        taken = ctx.cursor.execute("DELETE FROM inbox RETURNING i").fetchall()
+        inside.set()
+        assert release.wait(30)
+        return Outcome.wrote(len(taken)) if taken else Outcome.nothing()
+
+    scheduler.register(Step("apply", apply, inputs=("inbox",), outputs=("events",)))
+    scheduler.start()
+    assert inside.wait(30)  # the first run has read the (empty) inbox
+    con.execute("INSERT INTO inbox VALUES (1)")
+    scheduler.mark("inbox")  # ... and only now is there something to apply
+    release.set()
+    deadline = time.monotonic() + 10
+    while con.execute("SELECT count(*) FROM inbox").fetchall() != [(0,)]:
+        assert time.monotonic() < deadline, scheduler.status("apply")
+        time.sleep(0.01)
+    assert scheduler.status("apply").runs >= 2

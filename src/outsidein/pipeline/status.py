@@ -51,6 +51,7 @@ class StepState:
 
     step: Step
     dirty_since: float | None = None  # monotonic time of the oldest unprocessed change
+    changed_while_running: float | None = None
     urgent: bool = False
     running: bool = False
     last_start: float | None = None  # monotonic
@@ -67,7 +68,9 @@ class StepState:
     _logged_error: str | None = field(default=None, repr=False)
 
     def mark(self, since: float, *, urgent: bool = False) -> None:
-        if self.dirty_since is None:
+        if self.running:  # the run under way may have read before this change: run again
+            self.changed_while_running = self.changed_while_running or since
+        elif self.dirty_since is None:
             self.dirty_since = since
         self.urgent = self.urgent or urgent
 
@@ -90,8 +93,14 @@ class StepState:
         self.last_start = now
         self.last_started_at = datetime.now(UTC)
 
-    def succeeded(self, now: float, rows: int, detail: str, more: bool) -> None:
+    def _ended(self) -> None:
+        """A change announced during the run keeps the step dirty from that moment."""
         self.running = False
+        if self.changed_while_running is not None and self.dirty_since is None:
+            self.dirty_since = self.changed_while_running
+        self.changed_while_running = None
+
+    def succeeded(self, now: float, rows: int, detail: str, more: bool) -> None:
         self.runs += 1
         self.last_seconds = now - (self.last_start or now)
         self.last_rows, self.last_detail = rows, detail
@@ -106,6 +115,7 @@ class StepState:
             self.urgent = True  # behind: run again without waiting for the gap
         else:
             self.dirty_since = None
+        self._ended()
 
     def failed(self, now: float, error: BaseException, retry_base: float) -> None:
         """Record a failure; log it only when it starts or its message changes.
@@ -113,7 +123,6 @@ class StepState:
         The step stays dirty and is retried after ``retry_base`` (at least its gap or
         period) doubled per failure in a row, up to a minute.
         """
-        self.running = False
         self.runs += 1
         self.errors += 1
         self.consecutive_errors += 1
@@ -126,6 +135,7 @@ class StepState:
         self.retry_at = now + delay
         if self.dirty_since is None:
             self.dirty_since = self.last_start or now
+        self._ended()
         if message != self._logged_error:
             self._logged_error = message
             log.error(
@@ -136,9 +146,9 @@ class StepState:
 
     def cancelled(self, now: float) -> None:
         """Interrupted at shutdown: not an error; the change stays to process next start."""
-        self.running = False
         self.last_seconds = now - (self.last_start or now)
         self.last_detail = "cancelled at shutdown"
+        self._ended()
 
     def closing(self) -> None:
         """At shutdown, say once how many times a still-failing step failed."""
