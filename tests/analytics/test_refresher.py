@@ -11,6 +11,7 @@ import duckdb
 from outsidein.analytics import SnapshotRefresher, build_snapshot, snapshot_range
 from outsidein.analytics.snapshot import read_state
 from outsidein.ingest import load_file
+from outsidein.pipeline import Scheduler
 from tests.analytics.company import AS_OF, CONFIG, write_events
 from tests.analytics.test_snapshot import SINCE, stored
 
@@ -57,21 +58,25 @@ def test_stale_snapshots_are_updated_and_current_ones_left_alone(
     assert rebuilt is not None and rebuilt.mode == "full"
 
 
-def test_the_thread_refreshes_on_its_own(
+def test_the_pipeline_step_refreshes_on_its_own(
     writable: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
     build_snapshot(writable, CONFIG, AS_OF, since=SINCE)
     often = CONFIG.model_copy(update={"snapshot_refresh_seconds": 0.1})
     refresher = SnapshotRefresher(writable.cursor, lambda: often, today=lambda: AS_OF)
-    refresher.start()
+    pipeline = Scheduler(writable.cursor)
+    pipeline.register(refresher.step(often.snapshot_refresh_seconds))
+    pipeline.start()
     try:
-        late_events(tmp_path, writable, "bg-")
+        late_events(tmp_path, writable, "bg-")  # not announced: the period finds it
         newest = writable.execute("SELECT max(loaded_at)::VARCHAR FROM events").fetchall()[0][0]
         deadline = time.monotonic() + 30
         while read_state(writable)["loaded_events"] != newest:
-            assert time.monotonic() < deadline, refresher.last_error
+            assert time.monotonic() < deadline, pipeline.status("snapshot").last_error
             time.sleep(0.05)
     finally:
-        refresher.close()
+        pipeline.close()
     assert refresher.last is not None and refresher.last.new_events == 2
-    assert refresher.last_error is None
+    status = pipeline.status("snapshot")
+    assert status.last_error is None and status.runs >= 1
+    assert status.inputs == ("events", "subscriptions", "accounts")

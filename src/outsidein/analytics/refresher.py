@@ -1,10 +1,11 @@
-"""Keeps the daily snapshot current while the server runs.
+"""Keeps the daily snapshot current while the server runs: the pipeline step ``snapshot``.
 
 Events arrive all day (the Segment API applies them every few seconds) and the pages and
-scores that read ``account_daily_metrics`` should see them without anyone asking. A thread
-checks every ``snapshot_refresh_seconds`` whether the snapshot is stale (new data, a new
-day, new settings) and runs :func:`update_snapshot` if so. Asked-for runs (the API's POST)
-go through the same lock, so two updates never race on the same rows.
+scores that read ``account_daily_metrics`` should see them without anyone asking. The step
+runs when the tables it reads changed, at most every ``snapshot_refresh_seconds``, and that
+often anyway (a new day, new settings); it updates the snapshot only if
+:func:`snapshot_staleness` says it is out of date. Asked-for runs (the API's POST) go
+through the same lock, so two updates never race on the same rows.
 """
 
 from __future__ import annotations
@@ -16,12 +17,22 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from outsidein.analytics.snapshot import SnapshotResult, snapshot_staleness, update_snapshot
+from outsidein.analytics.snapshot import (
+    TABLE,
+    WATERMARKS,
+    SnapshotResult,
+    snapshot_staleness,
+    update_snapshot,
+)
+from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.settings.analytics import AnalyticsConfig
 
 log = logging.getLogger(__name__)
 
+STEP = "snapshot"
+OUTPUTS = (TABLE, "usage_user_days", "usage_feature_days")
 IDLE_SECONDS = 5.0  # how often to look at the settings again while refreshing is off
+STALE_AFTER = 300.0  # pages that read the snapshot warn when it is this far behind
 
 
 def utc_today() -> date:
@@ -29,7 +40,7 @@ def utc_today() -> date:
 
 
 class SnapshotRefresher:
-    """Runs snapshot updates: in the background when stale, or when asked (:meth:`run`)."""
+    """Runs snapshot updates: as a pipeline step when stale, or when asked (:meth:`run`)."""
 
     def __init__(
         self,
@@ -42,19 +53,22 @@ class SnapshotRefresher:
         self._config = config
         self._today = today
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="snapshot-refresher", daemon=True)
         self.last: SnapshotResult | None = None
-        self.last_error: str | None = None
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def close(self, timeout: float = 120.0) -> None:
-        """Stop; an update under way finishes (it is one transaction) before this returns."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+    def step(self, every: float) -> Step:
+        """The pipeline step, run at most (and at least) every ``every`` seconds."""
+        every = every or IDLE_SECONDS
+        return Step(
+            STEP,
+            self._step,
+            inputs=WATERMARKS,
+            outputs=OUTPUTS,
+            period=every,
+            min_gap=every,
+            budget_seconds=max(60.0, every),
+            stale_after=max(STALE_AFTER, 4 * every),
+            description="brings the daily per-account snapshot up to date with new data",
+        )
 
     def run(self, as_of: date | None = None) -> SnapshotResult:
         """Bring the snapshot up to date now (the first run builds it)."""
@@ -68,19 +82,25 @@ class SnapshotRefresher:
             self.last = result
             return result
 
-    def refresh_if_stale(self) -> SnapshotResult | None:
-        """One background step: update if the built snapshot is out of date."""
-        config = self._config()
+    def refresh_if_stale(
+        self,
+        cur: duckdb.DuckDBPyConnection | None = None,
+        config: AnalyticsConfig | None = None,
+    ) -> SnapshotResult | None:
+        """Update if the built snapshot is out of date (on ``cur``, or a cursor of its own)."""
+        config = config or self._config()
         today = self._today()
         with self._lock:
-            cur = self._cursor()
+            own = cur is None
+            cur = self._cursor() if cur is None else cur
             try:
                 reason = snapshot_staleness(cur, config, today)
                 if reason is None:
                     return None
                 result = update_snapshot(cur, config, today)
             finally:
-                cur.close()
+                if own:
+                    cur.close()
             self.last = result
         log.info(
             "daily snapshot %s (%s): %d accounts, %d rows in %.1f s",
@@ -88,22 +108,13 @@ class SnapshotRefresher:
         )  # fmt: skip
         return result
 
-    def _loop(self) -> None:
-        while True:
-            try:
-                interval = self._config().snapshot_refresh_seconds
-            except Exception as exc:  # a broken outsidein.toml: say so, keep serving
-                self.last_error = f"cannot read the analytics settings: {exc}"
-                interval = 0.0
-            if self._stop.wait(interval or IDLE_SECONDS):
-                return
-            if not interval:
-                continue
-            try:
-                self.refresh_if_stale()
-            except Exception as exc:
-                # The previous snapshot stays (each update is one transaction); try again.
-                log.exception("daily snapshot refresh failed")
-                self.last_error = str(exc)
-            else:
-                self.last_error = None
+    def _step(self, ctx: StepContext) -> Outcome:
+        config = self._config()  # a broken outsidein.toml fails the step: the status says so
+        if not config.snapshot_refresh_seconds:
+            return Outcome.nothing("off (analytics.snapshot_refresh_seconds = 0)")
+        result = self.refresh_if_stale(ctx.cursor, config)
+        if result is None:
+            return Outcome.nothing("current")
+        return Outcome.wrote(
+            result.rows, detail=f"{result.mode} ({result.reason}), {result.accounts:,} accounts"
+        )

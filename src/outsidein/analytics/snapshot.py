@@ -130,24 +130,24 @@ def _append_rollups(
     backend = sources.backend
     con.execute(f"DROP TABLE IF EXISTS {ROLLUP}")
     backend.create_table(ROLLUP, user_day_counts(events, config), temp=True)
-    try:
-        activity = split_user_days(backend.table(ROLLUP), config)
-        as_date = ibis.date("1970-01-01")
-        for table, rows, key in (
-            ("usage_user_days", activity.user_days, "user_id"),
-            ("usage_feature_days", activity.feature_days, "feature"),
-        ):
-            backend.insert(
-                table,
-                rows.select(
-                    "account_id",
-                    key,
-                    activity_date=as_date + rows.day.as_interval("D"),
-                    events="events",
-                ),
-            )
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {ROLLUP}")
+    # No try/finally around the inserts: after a failed statement the transaction refuses
+    # even a DROP, which would hide the real error; the caller's ROLLBACK drops the table.
+    activity = split_user_days(backend.table(ROLLUP), config)
+    as_date = ibis.date("1970-01-01")
+    for table, rows, key in (
+        ("usage_user_days", activity.user_days, "user_id"),
+        ("usage_feature_days", activity.feature_days, "feature"),
+    ):
+        backend.insert(
+            table,
+            rows.select(
+                "account_id",
+                key,
+                activity_date=as_date + rows.day.as_interval("D"),
+                events="events",
+            ),
+        )
+    con.execute(f"DROP TABLE IF EXISTS {ROLLUP}")
 
 
 def build_snapshot(

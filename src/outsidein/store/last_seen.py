@@ -1,31 +1,29 @@
 """When each account was last seen (its latest event), without scanning every event.
 
-``account_last_seen`` summarises the events loaded up to a mark; the events loaded since
-are few and sit at the end of the table, where DuckDB's per-row-group ``loaded_at`` ranges
-skip everything older. Events are append-only (a stored event never changes), so
+``account_last_seen`` summarises the events loaded up to a mark; the events loaded since are
+few and sit at the end of the table, where DuckDB's per-row-group ``loaded_at`` ranges skip
+everything older. Events are append-only (a stored event never changes), so
 ``greatest(summary, latest event loaded after the mark)`` is exact at any moment, however
-long ago the summary was refreshed. The server refreshes it every few seconds
-(:class:`LastSeenKeeper`); a store that no server refreshed is still exact, only slower.
+long ago the summary was refreshed. The server refreshes it after new events, at most every
+few seconds (the pipeline step :func:`last_seen_step`); a store that no server refreshed is
+still exact, only slower.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from datetime import datetime
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from outsidein.pipeline import Outcome, Step, StepContext
 
 BEFORE_ANY_LOAD = datetime(1, 1, 1)
 
 __all__ = [
     "BEFORE_ANY_LOAD",
-    "LastSeenKeeper",
     "last_seen_mark",
     "last_seen_sql",
+    "last_seen_step",
     "refresh_last_seen",
 ]
 
@@ -83,36 +81,24 @@ def refresh_last_seen(con: duckdb.DuckDBPyConnection) -> int:
     return int(touched)
 
 
-class LastSeenKeeper:
-    """A thread that runs :func:`refresh_last_seen` at start and every ``interval`` seconds."""
+def last_seen_step(every: float = 10.0) -> Step:
+    """The pipeline step that folds new events into the summary, at most every ``every`` s.
 
-    def __init__(
-        self, cursor: Callable[[], duckdb.DuckDBPyConnection], interval: float = 10.0
-    ) -> None:
-        self._cursor = cursor
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="last-seen", daemon=True)
-        self.last_error: str | None = None
+    It runs once at start and after events change; the summary is only a shortcut (reads
+    stay exact without it), so pages never warn about it.
+    """
 
-    def start(self) -> None:
-        self._thread.start()
+    def run(ctx: StepContext) -> Outcome:
+        touched = refresh_last_seen(ctx.cursor)
+        return (
+            Outcome.wrote(touched, detail=f"{touched:,} accounts") if touched else Outcome.nothing()
+        )
 
-    def close(self, timeout: float = 60.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while True:
-            cur = self._cursor()
-            try:
-                refresh_last_seen(cur)
-                self.last_error = None
-            except Exception as exc:  # the summary is only a shortcut: reads stay exact
-                log.exception("refreshing account_last_seen failed")
-                self.last_error = str(exc)
-            finally:
-                cur.close()
-            if self._stop.wait(self._interval):
-                return
+    return Step(
+        "last_seen",
+        run,
+        inputs=("events",),
+        outputs=("account_last_seen",),
+        min_gap=every,
+        description="keeps each account's latest event in account_last_seen",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
 from outsidein.config import Settings
+from outsidein.pipeline import Scheduler
 from outsidein.store import connect
 from outsidein.web.deps import ServerConfig, ServerStore
 from outsidein.web.errors import install_error_handlers
@@ -38,6 +40,8 @@ def create_app(
     the caller already opened the store, e.g. to fail fast on a lock before serving.
     ``config_path`` (default: ``OUTSIDEIN_CONFIG``, read here once) seeds the configuration
     the app keeps in ``app.state.config`` (docs/configuration.md).
+    Background work is one pipeline (docs/pipeline.md): its scheduler starts here, the
+    sections' lifespans register their steps, and it stops after them (draining).
     """
     server_config = ServerConfig(Settings().config if config_path is None else config_path)
 
@@ -45,10 +49,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         con = connection if connection is not None else connect(db_path, memory_limit=memory_limit)
         app.state.store = ServerStore(con)
+        app.state.pipeline = Scheduler(app.state.store.cursor)
+        app.state.pipeline.start()
         try:
             server_config.open(con)
             yield
         finally:
+            await asyncio.to_thread(app.state.pipeline.close)
             app.state.store.close()
 
     # Swagger UI and ReDoc served from files inside fastapi-offline: /docs works offline.

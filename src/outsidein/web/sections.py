@@ -21,6 +21,7 @@ from outsidein.web.routes import (
     metrics_pages,
     segment,
     status,
+    status_pages,
 )
 
 
@@ -39,17 +40,27 @@ SECTIONS: tuple[Section, ...] = (
         "accounts",
         api=accounts.router,
         pages=accounts_pages.router,
-        nav=NavItem("Accounts", "/accounts"),
+        nav=NavItem(
+            "Accounts",
+            "/accounts",
+            reads=("accounts", "contacts", "subscriptions", "events", "account_last_seen"),
+        ),
     ),
     Section(
         "metrics",
         api=metrics.router,
         pages=metrics_pages.router,
-        nav=NavItem("Metrics", "/metrics"),
+        nav=NavItem(
+            "Metrics",
+            "/metrics",
+            reads=("accounts", "subscriptions", "events", "account_daily_metrics"),
+        ),
     ),
-    Section("status", api=status.router),
     Section("config", api=config.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
+    Section(
+        "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
+    ),
 )

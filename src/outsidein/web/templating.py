@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from outsidein import __version__
 from outsidein.display import money
+from outsidein.pipeline import Scheduler, StepStatus, steps_feeding
 from outsidein.web.nav import NavItem
 from outsidein.web.queries.rows import utc_now
 
@@ -84,6 +85,28 @@ def nav_items(request: Request) -> list[tuple[NavItem, bool]]:
     return [(item, item.active(request.url.path)) for item in items]
 
 
+def stale_steps(request: Request) -> list[StepStatus]:
+    """The background steps that write what this page shows and are failing or behind."""
+    pipeline: Scheduler | None = getattr(request.app.state, "pipeline", None)
+    reads = {t for item, active in nav_items(request) if active for t in item.reads}
+    if pipeline is None or not reads:
+        return []
+    return [s for s in steps_feeding(pipeline.statuses(), reads) if s.stale]
+
+
+def duration(seconds: float | None) -> str:
+    """``0.42 s``, ``12 s``, ``7 min``, ``3.5 h``: as long as it reads at a glance."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -93,10 +116,20 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=money, number=number, plural=plural, when=when, ago=ago, path_part=path_part
+        money=money,
+        number=number,
+        plural=plural,
+        when=when,
+        ago=ago,
+        path_part=path_part,
+        duration=duration,
     )
     env.globals.update(
-        url_with=url_with, url_without=url_without, nav_items=nav_items, version=__version__
+        url_with=url_with,
+        url_without=url_without,
+        nav_items=nav_items,
+        stale_steps=stale_steps,
+        version=__version__,
     )
     return env
 

@@ -1,18 +1,18 @@
 """The applier: moves accepted messages from the inbox into the canonical tables.
 
-Every ``apply_interval`` seconds (sooner when the backlog grows) one transaction takes the
-inbox rows committed so far, applies them set-based (aliases, anonymous ids, groups and
-their accounts, user links, traits and contacts, events) and deletes them from the inbox.
-A crash at any point leaves the inbox rows in place, and the next cycle applies them:
-together with the dedupe of :mod:`outsidein.ingest.segment.events`, each message has its
-effect exactly once. The writer keeps appending while a cycle runs; DuckDB's MVCC keeps the
-two apart (the cycle only sees and deletes rows committed before it began).
+As the pipeline step ``segment_apply``, at most every ``apply_interval`` seconds after new
+commits (sooner when the backlog grows), one transaction takes the inbox rows committed so
+far, applies them set-based (aliases, anonymous ids, groups and their accounts, user links,
+traits and contacts, events) and deletes them from the inbox. A crash at any point leaves
+the inbox rows in place, and the next cycle applies them: together with the dedupe of
+:mod:`outsidein.ingest.segment.events`, each message has its effect exactly once. The writer
+keeps appending while a cycle runs; DuckDB's MVCC keeps the two apart (the cycle only sees
+and deletes rows committed before it began).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,11 +22,26 @@ import duckdb
 from outsidein.ingest.segment import entities, events, identity, traits
 from outsidein.ingest.segment.events import EventCounts
 from outsidein.ingest.segment.writer import Backlog
+from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.precedence import PrecedenceConfig
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Applier", "ApplyRules", "CycleResult", "apply_cycle", "prepare"]
+__all__ = [
+    "APPLIED",
+    "INBOX",
+    "STEP",
+    "Applier",
+    "ApplyRules",
+    "CycleResult",
+    "apply_cycle",
+    "prepare",
+]
+
+STEP = "segment_apply"
+INBOX = "segment_inbox"  # the signal the writer sends after each commit
+APPLIED = ("events", "accounts", "contacts")  # what the metrics and pages read from a cycle
+PROMISE_SECONDS = 60.0  # accepted events reach `events` within this (docs/segment.md)
 
 
 @dataclass(frozen=True)
@@ -145,72 +160,62 @@ def _take(cur: duckdb.DuckDBPyConnection, limit: int) -> int:
     return int(cur.execute("SELECT count(*) FROM _seg_b").fetchall()[0][0])
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 class Applier:
-    """The thread that runs :func:`apply_cycle` until stopped, then drains the inbox."""
+    """The pipeline step ``segment_apply``: runs :func:`apply_cycle` when the inbox grew.
+
+    The writer marks ``segment_inbox`` after each commit; the scheduler runs the step at
+    most every ``interval`` seconds (at once when the backlog is full), again without a
+    pause while a cycle hits its row cap, and at shutdown until the inbox is empty.
+    """
 
     def __init__(
         self,
-        cursor: duckdb.DuckDBPyConnection,
         backlog: Backlog,
         *,
         interval: float,
         max_messages: int,
         rules: ApplyRules | None = None,
     ) -> None:
-        self._cur = cursor
         self._backlog = backlog
+        self._rules = rules or ApplyRules()
         self._interval = interval
         self._max = max_messages
-        self._rules = rules or ApplyRules()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="segment-applier", daemon=True)
+        self._recheck_all = True  # pending events may resolve after offline file loads
         self.last: CycleResult | None = None
-        self.last_error: str | None = None
         self.cycles = 0
 
-    def start(self) -> None:
-        self._thread.start()
+    def step(self) -> Step:
+        return Step(
+            STEP,
+            self.run,
+            inputs=(INBOX,),
+            outputs=APPLIED,
+            min_gap=self._interval,
+            max_rows=self._max,
+            drain=True,
+            stale_after=PROMISE_SECONDS,
+            description="moves accepted Segment messages into events, accounts and contacts",
+        )
 
-    def wake(self) -> None:
-        """Run the next cycle now (the writer calls this when the backlog grows)."""
-        self._wake.set()
-
-    def close(self, timeout: float = 120.0) -> None:
-        """Stop after applying what the inbox holds."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _cycle(self, recheck_all: bool) -> CycleResult | None:
-        try:
-            result = apply_cycle(
-                self._cur,
-                max_messages=self._max,
-                recheck_all_pending=recheck_all,
-                rules=self._rules,
-            )
-        except Exception as exc:
-            # Nothing is lost: the inbox rows stay and the next cycle tries again.
-            log.exception("apply cycle failed; the inbox keeps the messages")
-            self.last_error = str(exc)
-            return None
-        self.last_error = None
+    def run(self, ctx: StepContext) -> Outcome:
+        """One cycle; nothing lost on failure (the inbox rows stay for the next one)."""
+        recheck, limit = self._recheck_all, ctx.max_rows or self._max
+        result = apply_cycle(
+            ctx.cursor, max_messages=limit, recheck_all_pending=recheck, rules=self._rules
+        )
+        self._recheck_all = False
         self.cycles += 1
         self.last = result
         self._backlog.applied(result.messages, result.seconds)
-        if result.messages:
-            log.debug("applied %d messages in %.3f s", result.messages, result.seconds)
-        return result
-
-    def _run(self) -> None:
-        self._cycle(recheck_all=True)  # pending events may resolve after offline file loads
-        while not self._stop.is_set():
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            result = self._cycle(recheck_all=False)
-            while result is not None and result.messages >= self._max:
-                result = self._cycle(recheck_all=False)  # behind: no pause between cycles
-        while (result := self._cycle(recheck_all=False)) is not None and result.messages:
-            pass
+        if not result.messages and not recheck:
+            return Outcome.nothing()
+        log.debug("applied %d messages in %.3f s", result.messages, result.seconds)
+        return Outcome.wrote(
+            result.messages,
+            more=result.messages >= limit,
+            detail=f"{_n(result.messages, 'message')}, {_n(result.events.stored, 'event')} stored",
+        )

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from outsidein.ingest.segment import keys as keyring
-from outsidein.ingest.segment.apply import Applier, ApplyRules, prepare
+from outsidein.ingest.segment.apply import INBOX, Applier, ApplyRules, prepare
 from outsidein.ingest.segment.body import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -36,6 +36,7 @@ from outsidein.ingest.segment.keys import CreatedKey, KeyRing, WriteKey
 from outsidein.ingest.segment.messages import Problem, Row, check_messages
 from outsidein.ingest.segment.timestamps import utc_now
 from outsidein.ingest.segment.writer import Backlog, Done, GroupCommitWriter, Submission
+from outsidein.pipeline import Scheduler
 from outsidein.precedence import PrecedenceConfig
 from outsidein.settings.segment import SegmentSettings
 
@@ -95,7 +96,12 @@ class CheckedRequest:
 
 
 class SegmentService:
-    """Owns the ingestion threads over one store; start it once, close it once."""
+    """Owns the writer thread over one store and registers the applier as a pipeline step;
+    start it once, close it once.
+
+    The server passes its one ``pipeline``; without one (a benchmark, a script) the service
+    runs a private scheduler for its applier, closed (and so drained) by :meth:`close`.
+    """
 
     def __init__(
         self,
@@ -104,6 +110,7 @@ class SegmentService:
         *,
         future_tolerance_hours: float = 24.0,
         precedence: PrecedenceConfig | None = None,
+        pipeline: Scheduler | None = None,
     ) -> None:
         self.settings = settings or SegmentSettings()
         self.future_tolerance = timedelta(hours=future_tolerance_hours)
@@ -115,6 +122,8 @@ class SegmentService:
         self.backlog = Backlog()
         self.writer: GroupCommitWriter | None = None
         self.applier: Applier | None = None
+        self._own_pipeline = pipeline is None
+        self.pipeline = pipeline if pipeline is not None else Scheduler(cursors)
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._cursors()
@@ -122,7 +131,7 @@ class SegmentService:
         return cur
 
     def start(self) -> None:
-        """Load keys, seed the dedupe set, start the writer and the applier."""
+        """Load keys, seed the dedupe set, start the writer, register the applier."""
         self.keys.load(self._admin)
         seeded = prepare(self._admin)
         if seeded:
@@ -131,7 +140,6 @@ class SegmentService:
         self.backlog.add(int(inbox))
         settings = self.settings
         self.applier = Applier(
-            self._cursor(),
             self.backlog,
             interval=settings.apply_interval,
             max_messages=settings.max_apply_events,
@@ -142,21 +150,26 @@ class SegmentService:
             settings,
             self.backlog,
             on_commit=self._after_commit,
-            on_saturated=self.applier.wake,
+            on_saturated=lambda: self.pipeline.mark(INBOX, urgent=True),
         )
-        self.applier.start()
+        self.pipeline.register(self.applier.step())
+        if self._own_pipeline:
+            self.pipeline.start()
         self.writer.start()
 
     def _after_commit(self, stored: int) -> None:
-        if self.applier is not None and self.backlog.count >= self.settings.max_apply_events:
-            self.applier.wake()
+        """The inbox grew: the applier runs after its interval (at once when it is full)."""
+        self.pipeline.mark(INBOX, urgent=self.backlog.count >= self.settings.max_apply_events)
 
     def close(self) -> None:
-        """Commit what is queued, apply what is committed, stop."""
+        """Commit what is queued; a private pipeline then applies what is committed.
+
+        The server's pipeline applies it when the server closes it, after this.
+        """
         if self.writer is not None:
             self.writer.close()
-        if self.applier is not None:
-            self.applier.close()
+        if self._own_pipeline:
+            self.pipeline.close()
 
     # -- requests -------------------------------------------------------------------------
 

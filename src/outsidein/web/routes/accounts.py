@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from outsidein.store.last_seen import LastSeenKeeper
-from outsidein.web.background import while_serving
+from outsidein.pipeline import Step
+from outsidein.store.last_seen import last_seen_step
+from outsidein.web.background import with_steps
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
@@ -29,12 +30,12 @@ from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse
 
 
-def _last_seen(app: FastAPI) -> LastSeenKeeper:
+def _steps(app: FastAPI) -> list[Step]:
     """Keeps the accounts' "last seen" summary current while the server runs."""
-    return LastSeenKeeper(app.state.store.cursor)
+    return [last_seen_step()]
 
 
-router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=while_serving(_last_seen))
+router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=with_steps(_steps))
 
 
 @router.get("", response_model=AccountList, summary="Search, sort and page accounts")

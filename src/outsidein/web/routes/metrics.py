@@ -15,23 +15,25 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
+from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
 from outsidein.analytics.today import report_dates
-from outsidein.web.background import while_serving
+from outsidein.pipeline import Step
+from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.schemas.errors import ErrorResponse
 
 
-def _refresher(app: FastAPI) -> SnapshotRefresher:
+def _steps(app: FastAPI) -> list[Step]:
     """Keeps a built daily snapshot current while the server runs (docs/metrics.md)."""
-    return SnapshotRefresher(
+    refresher = SnapshotRefresher(
         app.state.store.cursor, lambda: app.state.config.current.config.analytics
     )
+    app.state.snapshots = refresher
+    return [refresher.step(app.state.config.current.config.analytics.snapshot_refresh_seconds)]
 
 
-router = APIRouter(
-    prefix="/metrics", tags=["metrics"], lifespan=while_serving(_refresher, "snapshots")
-)
+router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=with_steps(_steps))
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = AnalyticsConfigDep
@@ -208,4 +210,6 @@ def snapshot(
     if as_of is not None:
         report_dates(None, as_of, data_last_day=None)  # refuses a future or ancient day
     refresher: SnapshotRefresher = request.app.state.snapshots
-    return SnapshotRun(**asdict(refresher.run(as_of)))
+    result = refresher.run(as_of)
+    pipeline_of(request.app).mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
+    return SnapshotRun(**asdict(result))

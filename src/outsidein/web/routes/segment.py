@@ -6,9 +6,10 @@ otherwise the one JSON error shape, with the status a client can act on (400 nam
 field, 401, 413, 429 with ``Retry-After``, 503). A 400 for a batch lists the rejected
 events by index; the batch's other events were stored before it was sent.
 
-The ingestion service (writer and applier threads) starts and stops with the app, through
-this router's lifespan. Key management (``/api/v1/segment/keys``) is how ``outsidein
-keys`` works while the server owns the store; it is accepted only from this machine.
+The ingestion service (the writer thread; its applier is a pipeline step) starts and stops
+with the app, through this router's lifespan. Key management (``/api/v1/segment/keys``) is
+how ``outsidein keys`` works while the server owns the store; it is accepted only from this
+machine.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from outsidein.ingest.segment.body import check_size
 from outsidein.ingest.segment.errors import LocalOnlyError
 from outsidein.ingest.segment.service import limit_for
 from outsidein.ingest.segment.timestamps import utc_now
-from outsidein.web.background import while_serving
+from outsidein.web.background import pipeline_of, while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
 
@@ -48,13 +49,15 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body 
 
 
 def _ingestion(app: FastAPI) -> SegmentService:
-    """The ingestion service of this server; closing it commits and applies the rest."""
+    """The ingestion service of this server; its applier is a step of the app's pipeline,
+    which applies the rest at shutdown, after the service committed what it queued."""
     config = app.state.config.current.config
     return SegmentService(
         app.state.store.cursor,
         SegmentSettings(),
         future_tolerance_hours=config.store.future_tolerance_hours,
         precedence=config.ingest.precedence,
+        pipeline=pipeline_of(app),
     )
 
 

@@ -1,0 +1,24 @@
+"""One background pipeline: incremental steps, run in dependency order by one scheduler.
+
+A capability describes its background work as a :class:`Step` (what it reads, what it
+writes, how to run one bounded increment) and registers it with the server's
+:class:`Scheduler`; the web app starts and stops the one scheduler. This package imports no
+capability package: capabilities import it. See docs/pipeline.md.
+"""
+
+from __future__ import annotations
+
+from outsidein.pipeline.scheduler import Scheduler, steps_feeding
+from outsidein.pipeline.status import StepStatus
+from outsidein.pipeline.step import Outcome, PipelineError, Step, StepCancelled, StepContext
+
+__all__ = [
+    "Outcome",
+    "PipelineError",
+    "Scheduler",
+    "Step",
+    "StepCancelled",
+    "StepContext",
+    "StepStatus",
+    "steps_feeding",
+]
