@@ -204,6 +204,11 @@ def choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return figures_cache.get(cur, "choices", lambda: filter_choices(store_sources(cur)))
 
 
+def end_of(day: date) -> datetime:
+    """The first instant after ``day`` (naive UTC, like the store's timestamps)."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time())
+
+
 def csm_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """CSM id to name, for filter controls and chips."""
     return {str(k): str(v) for k, v in cur.execute("SELECT csm_id, name FROM csms").fetchall()}
@@ -222,8 +227,9 @@ def get_account(
     Money is in the reporting currency (analytics' one definition); each subscription also
     keeps its own currency and amount (``currency``, ``mrr_original``).
     """
-    now = now or utc_now()
     dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
+    if now is None:  # usage windows end with the report day: today, or the data's last day
+        now = utc_now() if dates.as_of == dates.today else end_of(dates.as_of)
     rows = fetch_dicts(
         cur,
         """SELECT a.*, c.name AS csm_name, p.name AS parent_name,
