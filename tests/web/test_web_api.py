@@ -162,3 +162,30 @@ def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
     assert "/static-offline-docs/swagger-ui-bundle.js" in docs.text
     bundle = httpx.get(small_server.url + "/static-offline-docs/swagger-ui-bundle.js", timeout=30)
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
+
+
+def test_account_sections_are_paged_with_counts(api: httpx.Client) -> None:
+    whole = api.get("/accounts/A-001").json()
+    assert whole["counts"] == {
+        "contacts": 2, "subscriptions": 3, "invoices": 2, "touchpoints": 2, "cases": 3,
+        "survey_responses": 2,
+    }  # fmt: skip
+    second = api.get("/accounts/A-001", params={"page_size": 1, "touchpoints_page": 2}).json()
+    assert [t["touchpoint_id"] for t in second["touchpoints"]] == ["T-1"]
+    assert second["pages"]["touchpoints"] == 2 and second["page_size"] == 1
+    assert [c["case_id"] for c in second["cases"]] == ["K-1"]  # other sections: page 1
+    nps = next(r for r in whole["survey_responses"] if r["kind"] == "nps")
+    assert nps["score"] == 9.0 and nps["nps_category"] == "promoter"
+
+
+def test_the_account_page_pages_a_long_section(
+    small_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from outsidein.web.routes import accounts_pages
+
+    monkeypatch.setattr(accounts_pages, "SECTION_PAGE", 2)
+    first = httpx.get(small_server.url + "/accounts/A-001", timeout=30).text
+    assert 'aria-label="Pages of cases"' in first and "1–2 of 3" in first
+    assert "cases_page=2#cases" in first
+    second = httpx.get(small_server.url + "/accounts/A-001?cases_page=2", timeout=30).text
+    assert "3–3 of 3" in second and "cases_page=1#cases" in second

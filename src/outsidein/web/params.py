@@ -34,3 +34,25 @@ AsOfParam = Annotated[
         "last day, whichever is earlier]"
     ),
 ]
+
+
+_SectionPage = Annotated[int, Query(ge=1, le=1_000_000, description="Page of this section.")]
+
+
+def section_pages(
+    contacts_page: _SectionPage = 1,
+    subscriptions_page: _SectionPage = 1,
+    invoices_page: _SectionPage = 1,
+    touchpoints_page: _SectionPage = 1,
+    cases_page: _SectionPage = 1,
+    survey_responses_page: _SectionPage = 1,
+) -> dict[str, int]:
+    """Which page of each section of an account to list (``<section>_page``)."""
+    return {
+        "contacts": contacts_page,
+        "subscriptions": subscriptions_page,
+        "invoices": invoices_page,
+        "touchpoints": touchpoints_page,
+        "cases": cases_page,
+        "survey_responses": survey_responses_page,
+    }

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
 from outsidein.analytics import AnalyticsConfig, store_sources
 from outsidein.analytics.filters import check_filters, filter_choices
 from outsidein.analytics.lifecycle import STATUSES, account_status
+from outsidein.analytics.nps import nps_category
 from outsidein.analytics.revenue import priced
 from outsidein.analytics.today import report_dates
 from outsidein.errors import InvalidRequestError, NotFoundError
@@ -72,7 +73,7 @@ SORT_COLUMNS: dict[SortKey, str] = {
     "open_cases": "open_cases",
     "last_seen": "last_seen",
 }
-RECENT_LIMIT = 100  # rows per section of one account; the newest first
+RECENT_LIMIT = 100  # rows per page of each section of one account; the newest first
 
 _SEARCH = """
     $q = ''
@@ -204,6 +205,30 @@ def choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return figures_cache.get(cur, "choices", lambda: filter_choices(store_sources(cur)))
 
 
+# Each section of one account, newest first; paged by the caller (no silent cap).
+SECTIONS: dict[str, str] = {
+    "contacts": "SELECT * FROM contacts WHERE account_id = $id ORDER BY name, contact_id",
+    "subscriptions": "SELECT * FROM subscriptions WHERE account_id = $id "
+    "ORDER BY start_date DESC, subscription_id",
+    "invoices": "SELECT * FROM invoices WHERE account_id = $id ORDER BY issued_at DESC, invoice_id",
+    "touchpoints": 'SELECT * FROM touchpoints WHERE account_id = $id ORDER BY "at" DESC, '
+    "touchpoint_id",
+    "cases": "SELECT * FROM cases WHERE account_id = $id ORDER BY opened_at DESC, case_id",
+    "survey_responses": "SELECT r.*, o.statement AS outcome_statement FROM survey_responses r "
+    "LEFT JOIN outcomes o USING (outcome_id) WHERE r.account_id = $id "
+    "ORDER BY r.answered_at DESC, r.response_id",
+}
+
+
+def section_counts(cur: duckdb.DuckDBPyConnection, account_id: str) -> dict[str, int]:
+    """How many rows each section of the account has, in one query."""
+    parts = ", ".join(
+        f"(SELECT count(*) FROM {table} WHERE account_id = $id) AS {table}" for table in SECTIONS
+    )
+    row = fetch_dicts(cur, f"SELECT {parts}", {"id": account_id})[0]
+    return {k: int(v) for k, v in row.items()}
+
+
 def end_of(day: date) -> datetime:
     """The first instant after ``day`` (naive UTC, like the store's timestamps)."""
     return datetime.combine(day + timedelta(days=1), datetime.min.time())
@@ -221,6 +246,8 @@ def get_account(
     *,
     now: datetime | None = None,
     as_of: date | None = None,
+    pages: dict[str, int] | None = None,
+    page_size: int = RECENT_LIMIT,
 ) -> AccountDetail:
     """The account and its records; :class:`NotFoundError` when there is no such account.
 
@@ -255,19 +282,23 @@ def get_account(
         for r in subs.select("subscription_id", "mrr").to_pyarrow().to_pylist()
     }
 
-    def records(table: str, order_by: str) -> list[dict[str, object]]:
+    chosen = pages or {}
+
+    def records(section: str) -> list[dict[str, Any]]:
+        page = max(1, chosen.get(section, 1))
         return fetch_dicts(
             cur,
-            f"SELECT * FROM {table} WHERE account_id = $id ORDER BY {order_by} LIMIT $limit",
-            {"id": account_id, "limit": RECENT_LIMIT},
+            f"{SECTIONS[section]} LIMIT $limit OFFSET $offset",
+            {"id": account_id, "limit": page_size, "offset": (page - 1) * page_size},
         )
 
     subscriptions = [
         Subscription.model_validate(
             {**r, "mrr_original": r["mrr"], "mrr": priced_rows[str(r["subscription_id"])]["mrr"]}
         )
-        for r in records("subscriptions", "start_date DESC, subscription_id")
+        for r in records("subscriptions")
     ]
+    counts = section_counts(cur, account_id)
     original: dict[str, Decimal] = {}
     for sub in subscriptions:
         if sub.start_date <= dates.as_of and (sub.end_date is None or sub.end_date > dates.as_of):
@@ -278,18 +309,19 @@ def get_account(
         as_of=dates.as_of,
         notice=dates.notice,
         mrr_by_currency=[CurrencyAmount(currency=k, mrr=v) for k, v in sorted(original.items())],
-        contacts=[Contact.model_validate(r) for r in records("contacts", "name, contact_id")],
+        counts=counts,
+        pages={k: max(1, chosen.get(k, 1)) for k in SECTIONS},
+        page_size=page_size,
+        contacts=[Contact.model_validate(r) for r in records("contacts")],
         subscriptions=subscriptions,
-        invoices=[
-            Invoice.model_validate(r) for r in records("invoices", "issued_at DESC, invoice_id")
-        ],
-        touchpoints=[
-            Touchpoint.model_validate(r) for r in records("touchpoints", '"at" DESC, touchpoint_id')
-        ],
-        cases=[Case.model_validate(r) for r in records("cases", "opened_at DESC, case_id")],
+        invoices=[Invoice.model_validate(r) for r in records("invoices")],
+        touchpoints=[Touchpoint.model_validate(r) for r in records("touchpoints")],
+        cases=[Case.model_validate(r) for r in records("cases")],
         survey_responses=[
-            SurveyResponse.model_validate(r)
-            for r in records("survey_responses", "answered_at DESC, response_id")
+            SurveyResponse.model_validate({**r, "nps_category": nps_category(r["score"])})
+            if r["kind"] == "nps"
+            else SurveyResponse.model_validate(r)
+            for r in records("survey_responses")
         ],
         usage=usage_summary(cur, account_id, now=now),
         field_sources=field_sources(cur, "accounts", account_id),

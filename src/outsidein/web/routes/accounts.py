@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI
 
 from outsidein.pipeline import Step
 from outsidein.store.last_seen import last_seen_step
@@ -18,6 +20,7 @@ from outsidein.web.params import (
     SearchParam,
     SegmentParam,
     StatusParam,
+    section_pages,
 )
 from outsidein.web.queries.accounts import (
     AccountFilters,
@@ -75,6 +78,13 @@ def accounts_list(
     responses={404: {"model": ErrorResponse, "description": "No such account"}},
 )
 def account_detail(
-    cur: CursorDep, config: ConfigDep, account_id: str, as_of: AsOfParam = None
+    cur: CursorDep,
+    config: ConfigDep,
+    account_id: str,
+    pages: Annotated[dict[str, int], Depends(section_pages)],
+    as_of: AsOfParam = None,
+    page_size: PageSizeParam = 100,
 ) -> AccountDetail:
-    return get_account(cur, account_id, config, as_of=as_of)
+    """Each section lists one page (``<section>_page``, ``page_size`` rows); ``counts`` says
+    how many rows each has in all."""
+    return get_account(cur, account_id, config, as_of=as_of, pages=pages, page_size=page_size)

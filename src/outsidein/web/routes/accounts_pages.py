@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from outsidein.analytics.lifecycle import STATUSES
@@ -19,6 +20,7 @@ from outsidein.web.params import (
     SearchParam,
     SegmentParam,
     StatusParam,
+    section_pages,
 )
 from outsidein.web.queries.accounts import (
     AccountFilters,
@@ -32,6 +34,7 @@ from outsidein.web.queries.accounts import (
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
+SECTION_PAGE = 25  # rows per page of each section on the account page
 
 # (sort key, header label, right-aligned number, first click sorts descending)
 _COLUMNS: tuple[tuple[SortKey, str, bool, bool], ...] = (
@@ -131,6 +134,12 @@ def accounts_page(
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse, name="account_page")
-def account_page(request: Request, cur: CursorDep, config: ConfigDep, account_id: str) -> Response:
-    detail = get_account(cur, account_id, config)
+def account_page(
+    request: Request,
+    cur: CursorDep,
+    config: ConfigDep,
+    account_id: str,
+    pages: Annotated[dict[str, int], Depends(section_pages)],
+) -> Response:
+    detail = get_account(cur, account_id, config, pages=pages, page_size=SECTION_PAGE)
     return templates.TemplateResponse(request, "account.html", {"d": detail})

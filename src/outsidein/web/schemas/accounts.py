@@ -149,6 +149,12 @@ class SurveyResponse(BaseModel):
     kind: str
     score: float | None
     outcome_id: str | None
+    outcome_statement: str | None = Field(
+        None, description="The desired-outcome statement the answer rates."
+    )
+    nps_category: str | None = Field(
+        None, description="For an NPS answer: promoter (9-10), passive (7-8) or detractor (0-6)."
+    )
     importance: int | None
     satisfaction: int | None
     comment: str | None
@@ -178,6 +184,11 @@ class AccountDetail(BaseModel):
     mrr_by_currency: list[CurrencyAmount] = Field(
         description="The account's MRR on as_of in the currencies it is priced in."
     )
+    counts: dict[str, int] = Field(
+        description="Rows each section has in all; a section lists one page of them."
+    )
+    pages: dict[str, int] = Field(description="The page of each section listed.")
+    page_size: int = Field(description="Rows per page of each section.")
     contacts: list[Contact]
     subscriptions: list[Subscription]
     invoices: list[Invoice]
