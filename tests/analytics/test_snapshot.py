@@ -195,7 +195,10 @@ def test_no_row_is_ever_written_for_a_future_day(writable: duckdb.DuckDBPyConnec
                      "WHERE name = 'snapshot_last_date'")  # fmt: skip
     updated = update_snapshot(writable, CONFIG, far)
     assert updated.last_date == today
-    (future,) = writable.execute(
-        "SELECT count(*) FROM account_daily_metrics WHERE date > ?", [today]
-    ).fetchone() or ()
+    (future,) = (
+        writable.execute(
+            "SELECT count(*) FROM account_daily_metrics WHERE date > ?", [today]
+        ).fetchone()
+        or ()
+    )
     assert future == 0 and snapshot_range(writable)[1] == today
