@@ -11,17 +11,19 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
 from outsidein.analytics.today import report_dates
-from outsidein.pipeline import Step
+from outsidein.pipeline import Step, StepContext
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
+from outsidein.web.routes.jobs import jobs_of
 from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.jobs import JobOut
 
 
 def _steps(app: FastAPI) -> list[Step]:
@@ -185,7 +187,7 @@ def usage_trend(
 
 
 class SnapshotRun(BaseModel):
-    """What bringing the daily snapshot up to date did."""
+    """What bringing the daily snapshot up to date did: a snapshot job's ``result``."""
 
     mode: str
     reason: str
@@ -197,19 +199,39 @@ class SnapshotRun(BaseModel):
     seconds: float
 
 
-@router.post("/snapshot", response_model=SnapshotRun, summary="Update the daily snapshot")
+@router.post(
+    "/snapshot",
+    status_code=202,
+    response_model=JobOut,
+    responses={
+        400: {"model": ErrorResponse, "description": "as_of in the future or before 1900"},
+        429: {"model": ErrorResponse, "description": "Too many jobs waiting"},
+    },
+    summary="Update the daily snapshot (a job)",
+)
 def snapshot(
     request: Request,
-    as_of: Annotated[date | None, Query(description="[today, UTC]")] = None,
-) -> SnapshotRun:
-    """Recompute what changed in ``account_daily_metrics`` (the first call builds it).
+    response: Response,
+    as_of: Annotated[date | None, Query(description="Not after today [today, UTC]")] = None,
+) -> JobOut:
+    """Start recomputing what changed in ``account_daily_metrics`` (the first call builds it)
+    as a job: 202 with its id; ``GET /api/v1/jobs/{id}`` gives its status and, when done,
+    a ``SnapshotRun`` as ``result``; ``POST /api/v1/jobs/{id}/cancel`` stops it.
 
     While the server runs, a built snapshot is also kept current in the background every
-    ``analytics.snapshot_refresh_seconds``; this call and that never run at once.
+    ``analytics.snapshot_refresh_seconds``; this job and that never run at once.
     """
     if as_of is not None:
         report_dates(None, as_of, data_last_day=None)  # refuses a future or ancient day
     refresher: SnapshotRefresher = request.app.state.snapshots
-    result = refresher.run(as_of)
-    pipeline_of(request.app).mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
-    return SnapshotRun(**asdict(result))
+    pipeline = pipeline_of(request.app)
+
+    def work(ctx: StepContext) -> dict[str, Any]:
+        result = refresher.run(as_of, ctx)
+        pipeline.mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
+        return SnapshotRun(**asdict(result)).model_dump(mode="json")
+
+    params = {"as_of": as_of.isoformat() if as_of else None}
+    job = jobs_of(request.app).submit("snapshot", work, params)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return JobOut.of(job)
