@@ -118,3 +118,17 @@ def test_errors_use_the_one_shape(
     error = response.json()["error"]
     assert (error["status"], error["code"]) == (400, code)
     assert message in error["message"]
+
+
+def test_rows_are_paged_and_capped(api: httpx.Client) -> None:
+    params = {"as_of": "2024-06-15"}
+    whole = api.get("/features", params=params).json()
+    assert whole["total_rows"] == len(whole["rows"]) > 4 and whole["next_offset"] is None
+    assert whole["limit"] == 5000
+    first = api.get("/features", params={**params, "limit": 3}).json()
+    assert (first["rows"], first["next_offset"]) == (whole["rows"][:3], 3)
+    second = api.get("/features", params={**params, "limit": 3, "offset": 3}).json()
+    assert second["rows"] == whole["rows"][3:6] and second["total_rows"] == whole["total_rows"]
+    too_many = api.get("/usage", params={**params, "limit": 5001})
+    assert too_many.status_code == 400
+    assert "limit" in too_many.json()["error"]["message"]
