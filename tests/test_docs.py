@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outsidein.config import OutsideInConfig, Settings, StoreConfig
+from outsidein.config import OutsideInConfig, Settings
+from outsidein.settings.store import StoreConfig
 from outsidein.store import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]

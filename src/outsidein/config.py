@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from outsidein.errors import ConfigError, InvalidConfigError
 from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
@@ -32,16 +33,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     memory_limit: str = "2GB"
-
-
-class StoreConfig(BaseModel):
-    """How the store treats incoming data."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    future_tolerance_hours: float = Field(
-        24.0, ge=0, description="Timestamps later than now plus this are rejected as future."
-    )
+    temp_limit: str = "20GB"
 
 
 class OutsideInConfig(BaseModel):

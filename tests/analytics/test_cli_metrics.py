@@ -137,6 +137,9 @@ def test_errors_a_user_can_act_on(company_store: Path, invoke: Invoke) -> None:
     assert bad_date.exit_code == 2 and "is not a date like 2025-07-01" in bad_date.output
     spark = invoke("mrr", "--engine", "spark")
     assert "--engine spark needs --lake" in str(spark.exception)
+    periods = invoke("bridge", "--grain", "day", "--from", "1900-01-01", "--as-of", "2024-06-15")
+    assert isinstance(periods.exception, InvalidRequestError)
+    assert "is 45,457 periods; a report covers at most 1,000" in periods.exception.message
     missing = CliRunner().invoke(app, ["metrics", "mrr", "--db", str(company_store) + ".nope"])
     assert isinstance(missing.exception, StoreError)
     assert "no store here; run `outsidein load` or `outsidein demo` first" in str(missing.exception)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -173,3 +173,32 @@ def test_first_update_builds_and_range_needs_a_snapshot(
         "no snapshot yet",
         date(2024, 6, 6),
     )
+
+
+def test_no_row_is_ever_written_for_a_future_day(writable: duckdb.DuckDBPyConnection) -> None:
+    """A far as_of (the probe wrote 7.9M rows for 2100) is clamped to today, and future rows
+    an older version left are removed by the next update."""
+    today = datetime.now(UTC).date()
+    far = date(2100, 1, 1)
+    built = build_snapshot(writable, CONFIG, far, since=AS_OF)
+    assert built.last_date == today
+    assert snapshot_range(writable)[1] == today
+    (latest,) = writable.execute("SELECT max(date) FROM account_daily_metrics").fetchone() or ()
+    assert latest == today
+    # An older version's future rows (and state) are taken back to today.
+    writable.execute(
+        "INSERT INTO account_daily_metrics SELECT * REPLACE (DATE '2100-01-01' AS date) "
+        "FROM account_daily_metrics WHERE date = ?",
+        [today],
+    )
+    writable.execute("UPDATE analytics_state SET value = '2100-01-01' "
+                     "WHERE name = 'snapshot_last_date'")  # fmt: skip
+    updated = update_snapshot(writable, CONFIG, far)
+    assert updated.last_date == today
+    (future,) = (
+        writable.execute(
+            "SELECT count(*) FROM account_daily_metrics WHERE date > ?", [today]
+        ).fetchone()
+        or ()
+    )
+    assert future == 0 and snapshot_range(writable)[1] == today

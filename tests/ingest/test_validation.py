@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 
 from outsidein.errors import LoadError
 from outsidein.ingest import load_file
+from outsidein.settings.store import StoreConfig
 from tests.ingest.helpers import ACCOUNT_HEADER, ACCOUNTS, write_csv, write_jsonl
 
 SUB_HEADER = ["subscription_id", "account_id", "plan", "mrr", "start_date", "end_date", "status"]
@@ -80,6 +82,54 @@ def test_future_dates_are_rejected(store: duckdb.DuckDBPyConnection, tmp_path: P
     ).fetchall()
     assert (line, column) == (3, "created_at")
     assert reason.startswith("is in the future")
+
+
+def test_dates_outside_the_store_bounds_are_rejected_naming_the_range(
+    with_accounts: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """Year 1 and 'infinity' are valid DuckDB dates; the store's bounds refuse them."""
+    subs = [
+        ["s1", "a1", "growth", "10", "0001-01-01", "", "active"],
+        ["s2", "a1", "growth", "10", "1899-12-31", "", "active"],
+        ["s3", "a1", "growth", "10", "1900-01-01", "infinity", "active"],
+        ["s4", "a1", "growth", "10", "1900-01-01", "2300-01-01", "active"],  # an end may lie ahead
+    ]
+    load_file(with_accounts, "subscriptions", write_csv(tmp_path / "s.csv", SUB_HEADER, subs))
+    events = [
+        ["e1", "a1", "u1", "login", "1999-12-31T23:59:59Z"],
+        ["e2", "a1", "u1", "login", "2000-01-01T00:00:00Z"],
+        ["e3", "a1", "u1", "login", "0001-01-01T00:00:00Z"],
+    ]
+    header = ["message_id", "account_id", "user_id", "event", "timestamp"]
+    load_file(with_accounts, "events", write_csv(tmp_path / "e.csv", header, events))
+    found = with_accounts.execute(
+        'SELECT kind, line, "column", "value", reason FROM rejects ORDER BY kind, line'
+    ).fetchall()
+    assert [row[:4] for row in found] == [
+        ("events", 2, "timestamp", "1999-12-31T23:59:59Z"),
+        ("events", 4, "timestamp", "0001-01-01T00:00:00Z"),
+        ("subscriptions", 2, "start_date", "0001-01-01"),
+        ("subscriptions", 3, "start_date", "1899-12-31"),
+        ("subscriptions", 4, "end_date", "infinity"),
+    ]
+    assert found[0][4].startswith("is before 2000-01-01 (allowed from 2000-01-01 to 20")
+    assert found[2][4] == "is before 1900-01-01 (allowed from 1900-01-01 to any later day)"
+    assert found[4][4].startswith("is not a real day")
+    assert with_accounts.execute("SELECT count(*) FROM events").fetchone() == (1,)
+    kept = with_accounts.execute("SELECT subscription_id FROM subscriptions").fetchall()
+    assert kept == [("s4",)]
+
+
+def test_the_bounds_are_configurable(store: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    config = StoreConfig(
+        earliest_date=date(2020, 1, 1), earliest_event=date(2020, 1, 1), future_tolerance_hours=0
+    )
+    rows = [["a1", "Acme", "x", "y", "2019-12-31"], ["a2", "Beta", "x", "y", "2020-01-01"]]
+    load_file(store, "accounts", write_csv(tmp_path / "a.csv", ACCOUNT_HEADER, rows), config=config)
+    ((line, reason),) = store.execute("SELECT line, reason FROM rejects").fetchall()
+    assert line == 2 and reason.startswith("is before 2020-01-01 (allowed from 2020-01-01 to ")
+    with pytest.raises(ValueError, match="earliest_event"):
+        StoreConfig(earliest_date=date(2020, 1, 1), earliest_event=date(2010, 1, 1))
 
 
 def test_missing_required_column_names_file_and_column(

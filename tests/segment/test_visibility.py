@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from outsidein.ingest.segment import SegmentSettings
+from tests.web.jobs import finished
 
 from .conftest import SegmentServer
 
@@ -56,7 +57,8 @@ def test_a_built_snapshot_takes_new_events_within_the_promise(tmp_path: Path) ->
     config.write_text("[analytics]\nsnapshot_refresh_seconds = 1\n")
     server = SegmentServer(tmp_path / "s", {"OUTSIDEIN_CONFIG": str(config)}).start()
     try:
-        built = httpx.post(server.url + "/api/v1/metrics/snapshot", timeout=60).json()
+        job = httpx.post(server.url + "/api/v1/metrics/snapshot", timeout=60)
+        built = finished(job, server.url)["result"]
         assert built["mode"] == "full", built
         body = {
             "batch": [{"type": "group", "userId": "s", "groupId": "snap"}]

@@ -13,6 +13,7 @@ from outsidein.web import create_app
 from tests.analytics.company import load_company
 
 from .conftest import LiveServer
+from .jobs import finished
 
 TOML = """
 [analytics]
@@ -85,10 +86,15 @@ def test_snapshot_then_usage_trend(api: httpx.Client) -> None:
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "snapshot_missing"
     assert "outsidein metrics snapshot" in missing.json()["error"]["message"]
-    run = api.post("/snapshot", params={"as_of": "2024-06-15"})
-    assert run.status_code == 200, run.text
-    assert (run.json()["mode"], run.json()["accounts"]) == ("full", 10)
-    again = api.post("/snapshot", params={"as_of": "2024-06-15"}).json()
+    root = str(api.base_url).split("/api/")[0]
+    job = finished(api.post("/snapshot", params={"as_of": "2024-06-15"}), root)
+    assert (job["kind"], job["status"], job["params"]) == (
+        "snapshot",
+        "done",
+        {"as_of": "2024-06-15"},
+    )
+    assert (job["result"]["mode"], job["result"]["accounts"]) == ("full", 10)
+    again = finished(api.post("/snapshot", params={"as_of": "2024-06-15"}), root)["result"]
     assert (again["mode"], again["rows"]) == ("incremental", 0)
     trend = api.get("/usage/trend", params={**SCOPE, "segment": "SMB"}).json()["rows"]
     assert trend[-1]["date"] == "2024-06-15" and trend[-1]["active_users_28"] == 4  # A1
@@ -112,3 +118,17 @@ def test_errors_use_the_one_shape(
     error = response.json()["error"]
     assert (error["status"], error["code"]) == (400, code)
     assert message in error["message"]
+
+
+def test_rows_are_paged_and_capped(api: httpx.Client) -> None:
+    params = {"as_of": "2024-06-15"}
+    whole = api.get("/features", params=params).json()
+    assert whole["total_rows"] == len(whole["rows"]) > 4 and whole["next_offset"] is None
+    assert whole["limit"] == 5000
+    first = api.get("/features", params={**params, "limit": 3}).json()
+    assert (first["rows"], first["next_offset"]) == (whole["rows"][:3], 3)
+    second = api.get("/features", params={**params, "limit": 3, "offset": 3}).json()
+    assert second["rows"] == whole["rows"][3:6] and second["total_rows"] == whole["total_rows"]
+    too_many = api.get("/usage", params={**params, "limit": 5001})
+    assert too_many.status_code == 400
+    assert "limit" in too_many.json()["error"]["message"]

@@ -1,8 +1,9 @@
 """Calendars: reporting periods and day numbers, built in Python and handed to any engine.
 
-Periods are few (a few hundred at most), so they are generated here and shipped to the
-engine as small in-memory tables. That keeps week and month boundaries identical on every
-backend instead of depending on each engine's ``date_trunc``. Inside expressions a date is
+Periods are few (at most :data:`MAX_PERIODS` a request: a longer range is refused, naming
+the limit), so they are generated here and shipped to the engine as small in-memory tables.
+That keeps week and month boundaries identical on every backend instead of depending on each
+engine's ``date_trunc``. Inside expressions a date is
 an integer *day number* (days since 1970-01-01): integer arithmetic means the same thing in
 DuckDB and Spark, where date intervals do not always.
 """
@@ -24,6 +25,9 @@ Grain = Literal["day", "week", "month"]
 GRAINS: tuple[str, ...] = get_args(Grain)
 EPOCH = date(1970, 1, 1)
 PERIODS_PER_YEAR: dict[str, int] = {"day": 365, "week": 52, "month": 12}
+# The most periods one report may cover (about 2.7 years by day, 19 by week, 83 by month):
+# every period is a row of the answer and a join partner of every account's revenue.
+MAX_PERIODS = 1_000
 
 
 def day_number(value: date) -> int:
@@ -107,14 +111,30 @@ def periods(first: date, last: date, grain: Grain) -> list[Period]:
     """The periods from the one holding ``first`` to the one holding ``last`` (the as-of day)."""
     if last < first:
         raise InvalidRequestError(f"the range ends ({last}) before it starts ({first})")
-    found: list[Period] = []
     start = period_floor(first, grain)
+    count = period_count(start, last, grain)
+    if count > MAX_PERIODS:
+        raise InvalidRequestError(
+            f"from {first.isoformat()} to {last.isoformat()} by {grain} is {count:,} periods; "
+            f"a report covers at most {MAX_PERIODS:,}: give a later from or a coarser grain",
+            field="from",
+        )
+    found: list[Period] = []
     while start <= last:
         end = add_periods(start, grain)
         closing = min(end - timedelta(days=1), last)
         found.append(Period(len(found), start, end, closing))
         start = end
     return found
+
+
+def period_count(start: date, last: date, grain: Grain) -> int:
+    """How many periods from the one starting at ``start`` to the one holding ``last``."""
+    if grain == "day":
+        return (last - start).days + 1
+    if grain == "week":
+        return (last - start).days // 7 + 1
+    return (last.year - start.year) * 12 + last.month - start.month + 1
 
 
 def periods_table(items: list[Period]) -> ir.Table:

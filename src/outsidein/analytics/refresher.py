@@ -5,7 +5,8 @@ scores that read ``account_daily_metrics`` should see them without anyone asking
 runs when the tables it reads changed, at most every ``snapshot_refresh_seconds``, and that
 often anyway (a new day, new settings); it updates the snapshot only if
 :func:`snapshot_staleness` says it is out of date. Asked-for runs (the API's POST) go
-through the same lock, so two updates never race on the same rows.
+through the same lock, so two updates never race on the same rows; they run as jobs, on the
+job's cursor, so cancelling one interrupts its query.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from outsidein.analytics.snapshot import (
     update_snapshot,
 )
 from outsidein.pipeline import Outcome, Step, StepContext
+from outsidein.pipeline.step import StepCancelled
 from outsidein.settings.analytics import AnalyticsConfig
 
 log = logging.getLogger(__name__)
@@ -70,17 +72,24 @@ class SnapshotRefresher:
             description="brings the daily per-account snapshot up to date with new data",
         )
 
-    def run(self, as_of: date | None = None) -> SnapshotResult:
-        """Bring the snapshot up to date now (the first run builds it)."""
+    def run(self, as_of: date | None = None, ctx: StepContext | None = None) -> SnapshotResult:
+        """Bring the snapshot up to date now (the first run builds it); with ``ctx`` (a job),
+        on its cursor, and a cancel is honoured while waiting for a background update too."""
         config = self._config()
-        with self._lock:
-            cur = self._cursor()
+        while not self._lock.acquire(timeout=0.2):
+            if ctx is not None and ctx.cancelled():
+                raise StepCancelled
+        try:
+            cur = self._cursor() if ctx is None else ctx.cursor
             try:
                 result = update_snapshot(cur, config, as_of)
             finally:
-                cur.close()
+                if ctx is None:
+                    cur.close()
             self.last = result
             return result
+        finally:
+            self._lock.release()
 
     def refresh_if_stale(
         self,

@@ -8,6 +8,9 @@ up to date after new events, subscriptions or accounts were loaded, recomputing 
 * accounts whose subscriptions or account record changed, or that are new, entirely;
 * every account for the days after the snapshot's last day.
 
+No row is ever written for a day after today (UTC): a later ``as_of`` is clamped to today, and
+rows after the snapshot's last day (left by an older version) are deleted.
+
 New work is found by ``loaded_at`` watermarks kept in ``analytics_state``. Each run is one
 transaction: the rollups, the deleted and re-inserted rows and the watermarks commit
 together, so a crash leaves the previous, consistent snapshot. A change of the analytics
@@ -158,8 +161,10 @@ def build_snapshot(
     since: date | None = None,
     reason: str = "asked for a full build",
 ) -> SnapshotResult:
-    """Recompute the rollups and the whole snapshot, from ``since`` to ``as_of``."""
+    """Recompute the rollups and the whole snapshot, from ``since`` to ``as_of`` (at most
+    today)."""
     started = time.perf_counter()
+    as_of = min(as_of, _today())
     first = since or as_of - timedelta(days=config.snapshot_history_days - 1)
     if first > as_of:
         raise AnalyticsError(f"the snapshot cannot start ({first}) after its last day ({as_of})")
@@ -218,7 +223,7 @@ def update_snapshot(
     """Bring the snapshot up to date incrementally (a first run or new settings: a build)."""
     state = read_state(con)
     last = date.fromisoformat(state["snapshot_last_date"]) if state else None
-    as_of = max(as_of or last or _today(), last or date.min)
+    as_of = min(max(as_of or last or _today(), last or date.min), _today())
     if not state or "snapshot_first_date" not in state:
         return build_snapshot(con, config, as_of, reason="no snapshot yet")
     if state.get("snapshot_settings") != fingerprint(config):
@@ -239,6 +244,7 @@ def update_snapshot(
         targets = _targets(sources, state, fresh, first_day, as_of, last or as_of)
         _stage_targets(con, sources, targets)
         result = _recompute(con, sources, config, first_day, as_of)
+        con.execute(f"DELETE FROM {TABLE} WHERE date > ?", [as_of])  # never a future day
         result.new_events = new_events
         _write_state(con, {**marks, "snapshot_last_date": as_of.isoformat()})
         con.execute("COMMIT")

@@ -6,7 +6,9 @@ A store whose data ends in the past would otherwise show flat MRR, NRR 100 % and
 * ``as_of`` defaults to today (UTC) or the data's last day, whichever is earlier;
 * an ``as_of`` after today is refused: figures for days that have not happened are not facts;
 * ``from`` defaults to the first day of the month eleven months before ``as_of``;
-* no date before 1900-01-01 is accepted.
+* no date before 1900-01-01 is accepted (``store.earliest_date``'s default, the one bound
+  every business date shares);
+* a range holds at most :data:`~outsidein.analytics.periods.MAX_PERIODS` periods.
 
 The data's last day is the latest event, touchpoint, case or invoice day
 (:func:`outsidein.store.freshness.data_last_day`, or the latest event of a Parquet lake).
@@ -20,8 +22,9 @@ from datetime import UTC, date, datetime
 from outsidein.analytics.backend import Sources
 from outsidein.analytics.periods import add_periods
 from outsidein.errors import InvalidRequestError
+from outsidein.settings.store import EARLIEST_DATE
 
-EARLIEST = date(1900, 1, 1)
+EARLIEST = EARLIEST_DATE
 
 
 def utc_today() -> date:

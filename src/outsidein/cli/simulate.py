@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
+from outsidein.analytics.today import report_dates
 from outsidein.cli.app import app, console
 from outsidein.sim import simulate as run_simulation
 
@@ -53,6 +54,8 @@ def simulate(
 ) -> None:
     """Simulate a B2B SaaS company: one Parquet file per table, plus ground_truth/."""
     cutoff = _as_of(as_of)
+    if cutoff is not None:
+        report_dates(None, cutoff, data_last_day=None)  # refuses a future or ancient day
     with Progress(
         TextColumn("[bold]{task.description:<22}"),
         BarColumn(),

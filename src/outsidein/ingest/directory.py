@@ -7,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
-from outsidein.config import StoreConfig
 from outsidein.ingest.loader import LoadResult, load_file
 from outsidein.precedence import PrecedenceConfig
+from outsidein.settings.store import StoreConfig
 from outsidein.store.tables import LOAD_ORDER
 
 FILE_SUFFIXES = (".parquet", ".csv", ".jsonl")

@@ -17,20 +17,19 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from outsidein.config import StoreConfig
 from outsidein.errors import LoadError
 from outsidein.ingest.append import AppendLoad, NeedsStaging
 from outsidein.ingest.formats import UnreadableRow, detect_format, source_relations
 from outsidein.ingest.resolve import map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
-from outsidein.ingest.validate import validation_sql
+from outsidein.ingest.validate import DateBounds, validation_sql
 from outsidein.precedence import PrecedenceConfig
+from outsidein.settings.store import StoreConfig
 from outsidein.store.tables import TABLES, Table
 
 __all__ = ["LoadResult", "RejectRow", "file_fingerprint", "load_file"]
@@ -140,9 +139,7 @@ class _Load:
         table, path = self.table, self.path
         columns = map_columns(path, self.fmt, table, self.mapping, self.id_system)
         result.ignored_columns = columns.ignored
-        cutoff = datetime.now(UTC).replace(tzinfo=None) + timedelta(
-            hours=self.config.future_tolerance_hours
-        )
+        bounds = DateBounds.of(self.config)
         self.check_earlier(wait=False)
         stage: Stage = (
             AppendLoad(self.con, table, result.file, self.id_system)
@@ -157,7 +154,7 @@ class _Load:
                     columns.sources,
                     columns.arrow_types,
                     relation,
-                    cutoff,
+                    bounds,
                     passthrough=columns.external,
                 )
                 stage.add_rows(sql, relation)

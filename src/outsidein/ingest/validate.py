@@ -9,10 +9,12 @@ with each row (column, value, reason). Checks that need the whole file or the st
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import pyarrow as pa
 
+from outsidein.settings.store import EARLIEST_DATE, EARLIEST_EVENT, StoreConfig
 from outsidein.store.tables import Column, Table
 
 SQL_TYPES = {
@@ -35,6 +37,32 @@ _TYPE_HINTS = {
     "json": "valid JSON",
     "bool": "true or false (yes/no, 1/0)",
 }
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The dates a row may hold (``[store]`` of outsidein.toml, docs/loading.md).
+
+    Every date and timestamp from ``earliest`` (event times from ``earliest_event``); what
+    has happened (``no_future`` columns) up to ``latest``; the rest may lie ahead (an end
+    date, a due date) but must be a real, finite day.
+    """
+
+    latest: datetime
+    earliest: date = EARLIEST_DATE
+    earliest_event: date = EARLIEST_EVENT
+
+    @classmethod
+    def of(cls, config: StoreConfig, now: datetime | None = None) -> DateBounds:
+        return cls(config.future_cutoff(now), config.earliest_date, config.earliest_event)
+
+    def low(self, col: Column) -> date:
+        return self.earliest_event if col.event_time else self.earliest
+
+    def allowed(self, col: Column) -> str:
+        """The allowed range, as a reject's reason says it."""
+        end = f"{self.latest:%Y-%m-%d %H:%M} UTC" if col.no_future else "any later day"
+        return f"allowed from {self.low(col).isoformat()} to {end}"
 
 
 def ident(name: str) -> str:
@@ -110,8 +138,36 @@ def _error(col: Column, condition: str, reason_sql: str) -> tuple[str, str]:
     return f"coalesce({condition}, false)", report
 
 
+def _date_errors(col: Column, typed: str, bounds: DateBounds) -> list[tuple[str, str]]:
+    """A date or timestamp: finite, not before its earliest day, not after now if it happened."""
+    sql_type = SQL_TYPES[col.type]
+    low = bounds.low(col)
+    errors = [
+        _error(
+            col,
+            f"{typed} IS NOT NULL AND NOT isfinite({typed})",
+            literal(f"is not a real day ({bounds.allowed(col)})"),
+        ),
+        _error(
+            col,
+            f"isfinite({typed}) AND {typed} < CAST({literal(low.isoformat())} AS {sql_type})",
+            literal(f"is before {low.isoformat()} ({bounds.allowed(col)})"),
+        ),
+    ]
+    if col.no_future:
+        cutoff = literal(bounds.latest.isoformat(sep=" "))
+        errors.append(
+            _error(
+                col,
+                f"{typed} > TIMESTAMP {cutoff}",
+                literal(f"is in the future ({bounds.allowed(col)})"),
+            )
+        )
+    return errors
+
+
 def _column_errors(
-    col: Column, future_cutoff: datetime, source_type: pa.DataType | None
+    col: Column, bounds: DateBounds, source_type: pa.DataType | None
 ) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
@@ -150,15 +206,8 @@ def _column_errors(
                 literal(f"must be at most {col.max_value:g}"),
             )
         )
-    if col.no_future:
-        cutoff = literal(future_cutoff.isoformat(sep=" "))
-        errors.append(
-            _error(
-                col,
-                f"{typed} > TIMESTAMP {cutoff}",
-                literal(f"is in the future (after {future_cutoff:%Y-%m-%d %H:%M} UTC)"),
-            )
-        )
+    if col.type in ("date", "timestamp"):
+        errors.extend(_date_errors(col, typed, bounds))
     return errors
 
 
@@ -167,13 +216,14 @@ def validation_sql(
     sources: Mapping[str, str],
     arrow_types: Mapping[str, pa.DataType],
     relation: str,
-    future_cutoff: datetime,
+    bounds: DateBounds,
     passthrough: Mapping[str, str] | None = None,
 ) -> str:
     """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
 
     ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
-    extra output names -> file columns carried along as text (external ids).
+    extra output names -> file columns carried along as text (external ids); ``bounds`` are
+    the dates a row may hold.
     """
     extra = dict(passthrough or {})
     raws = ["_line"]
@@ -203,7 +253,7 @@ def validation_sql(
 
     errors: list[tuple[str, str]] = []
     for col in table.columns:
-        errors.extend(_column_errors(col, future_cutoff, source_types[col.name]))
+        errors.extend(_column_errors(col, bounds, source_types[col.name]))
     for rule in table.rules:
         errors.append(_error(table.column(rule.column), rule.sql_violation, literal(rule.reason)))
 

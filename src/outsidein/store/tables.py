@@ -31,6 +31,7 @@ class Column:
     references: str | None = None  # "table.column" the value must exist in
     default: str | None = None  # SQL literal used when the file lacks the column
     no_future: bool = False
+    event_time: bool = False  # bounded from store.earliest_event, not store.earliest_date
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ TABLES: dict[str, Table] = {
                 _account_ref(),
                 Column("user_id", required=True),
                 Column("event", required=True),
-                Column("timestamp", "timestamp", required=True, no_future=True),
+                Column("timestamp", "timestamp", required=True, no_future=True, event_time=True),
                 Column("properties", "json"),
             ),
             append_only=True,

@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from outsidein.config import OutsideInConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.store.config_versions import ConfigVersion, read_config_file, save_config, seed
+from outsidein.store.connection import close_store
 
 
 class ServerStore:
@@ -37,8 +38,9 @@ class ServerStore:
         return cur
 
     def close(self) -> None:
+        """Close the store and remove its temporary files."""
         with self._lock:
-            self._con.close()
+            close_store(self._con)
 
 
 class ServerConfig:

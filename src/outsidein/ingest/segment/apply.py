@@ -15,15 +15,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
 from outsidein.ingest.segment import entities, events, identity, traits
 from outsidein.ingest.segment.events import EventCounts
 from outsidein.ingest.segment.writer import Backlog
+from outsidein.ingest.validate import DateBounds
 from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.precedence import PrecedenceConfig
+from outsidein.settings.store import EARLIEST_DATE
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +59,11 @@ class CycleResult:
 
 @dataclass(frozen=True)
 class ApplyRules:
-    """What the applier takes from ``outsidein.toml``: source precedence, the future cutoff."""
+    """What the applier takes from ``outsidein.toml``: source precedence, the date bounds."""
 
     precedence: PrecedenceConfig = field(default_factory=PrecedenceConfig)
     future_tolerance: timedelta = timedelta(hours=24)
+    earliest: date = EARLIEST_DATE
 
 
 def prepare(cur: duckdb.DuckDBPyConnection) -> int:
@@ -102,7 +105,9 @@ def apply_cycle(
             "SELECT count(*) FILTER (WHERE type = 'group'), "
             "count(*) FILTER (WHERE type = 'identify') FROM _seg_m"
         ).fetchall()[0]
-        rejected_traits = traits.check_traits(cur, cutoff, groups=groups, identifies=identifies)
+        rejected_traits = traits.check_traits(
+            cur, DateBounds(cutoff, rules.earliest), groups=groups, identifies=identifies
+        )
         entities.resolve_groups(
             cur,
             "SELECT group_id AS gid FROM _seg_m WHERE type = 'group' "

@@ -4,20 +4,27 @@ This is the only per-event Python on the write path, so it is written for speed:
 over each message's own dict, no exceptions for good messages, and nothing serialized but
 the properties or traits that are stored. Rules follow the Segment Spec (common fields,
 track, identify, group, page, screen, alias); the timestamp checks reuse the store's rule
-for events (no timestamp beyond ``store.future_tolerance_hours`` in the future).
+for events: after clock-skew correction, a timestamp from ``store.earliest_event`` to
+``store.future_tolerance_hours`` ahead of now.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pydantic_core
 
 from outsidein.ingest.segment.body import MAX_EVENT_BYTES
-from outsidein.ingest.segment.timestamps import corrected_timestamp, parse_timestamp, to_micros
+from outsidein.ingest.segment.timestamps import (
+    corrected_timestamp,
+    from_micros,
+    parse_timestamp,
+    to_micros,
+)
+from outsidein.settings.store import EARLIEST_EVENT
 
 TYPES = ("track", "identify", "group", "page", "screen", "alias")
 EVENT_TYPES = frozenset({"track", "page", "screen"})
@@ -134,6 +141,19 @@ def _time(value: Any, name: str) -> int:
         raise _Invalid(name, str(exc), value) from None
 
 
+def _day(micros: int) -> str:
+    """A day for a message, even one Python's dates cannot hold (year 7974 BC)."""
+    try:
+        return from_micros(micros).date().isoformat()
+    except OverflowError:
+        return "a day before year 1" if micros < 0 else "a day after year 9999"
+
+
+def _span(micros: int) -> str:
+    days = micros // (86_400 * 1_000_000)
+    return f"{days / 365.25:,.0f} years" if days > 3 * 365 else f"{days:,} days"
+
+
 def _text(msg: dict[str, Any], name: str) -> str | None:
     value = msg.get(name)
     if value is None or isinstance(value, str):
@@ -155,14 +175,16 @@ class _Checker:
         call_type: str | None,
         sent_at: int | None,
         received_at: int,
-        future_cutoff: int,
+        bounds: tuple[int, int],
         batch_context: dict[str, Any] | None,
         check_sizes: bool,
+        raw_sent_at: Any = None,
     ) -> None:
         self.call_type = call_type
         self.sent_at = sent_at
+        self.raw_sent_at = raw_sent_at
         self.received_at = received_at
-        self.future_cutoff = future_cutoff
+        self.earliest, self.future_cutoff = bounds
         self.batch_group = (batch_context or {}).get("groupId")
         self.check_sizes = check_sizes
 
@@ -234,10 +256,9 @@ class _Checker:
         raw_sent = get("sentAt")
         sent = self.sent_at if raw_sent is None else _time(raw_sent, "sentAt")
         timestamp = corrected_timestamp(original, sent, self.received_at)
-        if timestamp > self.future_cutoff:
-            raise _Invalid(
-                time_field, "is in the future even after clock-skew correction", raw_time
-            )
+        if not self.earliest <= timestamp <= self.future_cutoff:
+            raw_sent = self.raw_sent_at if raw_sent is None else raw_sent
+            raise self.out_of_range(timestamp, original, sent, time_field, raw_time, raw_sent)
         payload = None if payload_obj is None else pydantic_core.to_json(payload_obj).decode()
         return (
             kind,
@@ -250,6 +271,36 @@ class _Checker:
             event,
             timestamp,
             payload,
+        )
+
+    def out_of_range(
+        self,
+        timestamp: int,
+        original: int | None,
+        sent: int | None,
+        time_field: str,
+        raw_time: Any,
+        raw_sent: Any,
+    ) -> _Invalid:
+        """Why an event's time is refused, blaming ``sentAt`` when it alone moved it out."""
+        allowed = (
+            f"events are accepted from {_day(self.earliest)} to "
+            f"{from_micros(self.future_cutoff):%Y-%m-%d %H:%M} UTC"
+        )
+        in_range = original is not None and self.earliest <= original <= self.future_cutoff
+        if in_range and original is not None and sent is not None:
+            skew = sent - original
+            side = "after" if skew >= 0 else "before"
+            return _Invalid(
+                "sentAt",
+                f"is {_span(abs(skew))} {side} the event's {time_field}: the clock-skew "
+                f"correction would date the event {_day(timestamp)}; {allowed}",
+                raw_sent,
+            )
+        if timestamp < self.earliest:
+            return _Invalid(time_field, f"is before {_day(self.earliest)}: {allowed}", raw_time)
+        return _Invalid(
+            time_field, f"is in the future even after clock-skew correction: {allowed}", raw_time
         )
 
     def problem(self, msg: Any, index: int | None, exc: _Invalid) -> Problem:
@@ -273,6 +324,7 @@ def check_messages(
     sent_at: Any,
     received_at: datetime,
     future_tolerance: timedelta,
+    earliest_event: date = EARLIEST_EVENT,
     batch_context: Any = None,
     indexed: bool = True,
     check_sizes: bool = True,
@@ -283,6 +335,7 @@ def check_messages(
     message names its own. ``sent_at`` is the request's ``sentAt``; an unparsable one makes
     every message's timestamp uncorrectable, so it rejects them all, naming ``sentAt``.
     ``check_sizes`` may be False when the whole body is within the per-event limit.
+    Timestamps must lie from ``earliest_event`` to ``future_tolerance`` after ``received_at``.
     """
     result = CheckedMessages()
     try:
@@ -299,9 +352,13 @@ def check_messages(
         call_type,
         sent,
         received,
-        received + future_tolerance // timedelta(microseconds=1),
+        (
+            to_micros(datetime.combine(earliest_event, datetime.min.time())),
+            received + future_tolerance // timedelta(microseconds=1),
+        ),
         batch_context if isinstance(batch_context, dict) else None,
         check_sizes,
+        sent_at,
     )
     rows, problems = result.rows, result.problems
     row = checker.row

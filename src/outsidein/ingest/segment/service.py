@@ -39,6 +39,7 @@ from outsidein.ingest.segment.writer import Backlog, Done, GroupCommitWriter, Su
 from outsidein.pipeline import Scheduler
 from outsidein.precedence import PrecedenceConfig
 from outsidein.settings.segment import SegmentSettings
+from outsidein.settings.store import StoreConfig
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +109,16 @@ class SegmentService:
         cursors: Cursors,
         settings: SegmentSettings | None = None,
         *,
-        future_tolerance_hours: float = 24.0,
+        store: StoreConfig | None = None,
         precedence: PrecedenceConfig | None = None,
         pipeline: Scheduler | None = None,
     ) -> None:
         self.settings = settings or SegmentSettings()
-        self.future_tolerance = timedelta(hours=future_tolerance_hours)
-        self.rules = ApplyRules(precedence or PrecedenceConfig(), self.future_tolerance)
+        self.store = store or StoreConfig()
+        self.future_tolerance = timedelta(hours=self.store.future_tolerance_hours)
+        self.rules = ApplyRules(
+            precedence or PrecedenceConfig(), self.future_tolerance, self.store.earliest_date
+        )
         self.keys = KeyRing()
         self._cursors = cursors
         self._admin = self._cursor()
@@ -222,6 +226,7 @@ class SegmentService:
             sent_at=body.get("sentAt") if call_type is None else None,
             received_at=received_at,
             future_tolerance=self.future_tolerance,
+            earliest_event=self.store.earliest_event,
             batch_context=body.get("context") if call_type is None else None,
             indexed=indexed,
             check_sizes=len(data) > MAX_EVENT_BYTES,

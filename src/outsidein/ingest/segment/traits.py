@@ -13,12 +13,11 @@ call's messageId in the reason. The call was accepted, so its HTTP answer was 20
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from outsidein.ingest.validate import literal, validation_sql
+from outsidein.ingest.validate import DateBounds, literal, validation_sql
 from outsidein.store.tables import TABLES, Table
 
 __all__ = ["GROUP_TRAITS", "USER_TRAITS", "check_traits"]
@@ -55,7 +54,7 @@ def _checked_columns(table: str, traits: dict[str, str]) -> Table:
 
 
 def check_traits(
-    cur: duckdb.DuckDBPyConnection, future_cutoff: datetime, *, groups: int, identifies: int
+    cur: duckdb.DuckDBPyConnection, bounds: DateBounds, *, groups: int, identifies: int
 ) -> int:
     """Reject this cycle's bad traits; ``_seg_bad_traits`` (seq, trait) lists them.
 
@@ -79,7 +78,7 @@ def check_traits(
             {col: col for col in traits.values()},
             {col: pa.string() for col in traits.values()},
             "_seg_trait_raw",
-            future_cutoff,
+            bounds,
         )
         trait_of = " ".join(
             f"WHEN {literal(col)} THEN {literal(trait)}" for trait, col in traits.items()

@@ -7,21 +7,23 @@ an exact decimal string, ratios are numbers, dates ISO text. Definitions: docs/m
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
 from outsidein.analytics.today import report_dates
-from outsidein.pipeline import Step
+from outsidein.pipeline import Step, StepContext
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
+from outsidein.web.routes.jobs import jobs_of
 from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.jobs import JobOut
 
 
 def _steps(app: FastAPI) -> list[Step]:
@@ -59,6 +61,30 @@ def scope(
 
 
 ScopeDep = Annotated[q.Scope, Depends(scope)]
+
+MAX_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Which rows of a report to answer with: at most :data:`MAX_ROWS` a response."""
+
+    limit: int
+    offset: int
+
+
+def rows_param(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_ROWS, description=f"Rows to return, at most {MAX_ROWS:,}")
+    ] = MAX_ROWS,
+    offset: Annotated[
+        int, Query(ge=0, le=100_000_000, description="Rows to skip (see next_offset)")
+    ] = 0,
+) -> Rows:
+    return Rows(limit, offset)
+
+
+RowsDep = Annotated[Rows, Depends(rows_param)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid parameter or missing currency rate"}
 }
@@ -80,9 +106,17 @@ class MetricTable(BaseModel):
     currency: str = Field(description="Reporting currency of every money column.")
     columns: list[str]
     rows: list[dict[str, Any]]
+    total_rows: int = Field(description="Rows the report has; `rows` holds at most `limit`.")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="The offset of the next page, if any.")
 
 
-def _table(name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> MetricTable:
+def _table(
+    name: str, table: Any, where: q.Scope, config: AnalyticsConfig, rows: Rows
+) -> MetricTable:
+    total = int(table.num_rows)
+    end = rows.offset + rows.limit
     return MetricTable(
         report=name,
         first=where.first,
@@ -92,42 +126,51 @@ def _table(name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> Me
         filters=where.filters,
         currency=config.reporting_currency,
         columns=table.column_names,
-        rows=q.json_rows(table),
+        rows=q.json_rows(table.slice(rows.offset, rows.limit)),
+        total_rows=total,
+        offset=rows.offset,
+        limit=rows.limit,
+        next_offset=end if end < total else None,
     )
 
 
 def _answer(
-    name: str, cur: CursorDep, report: q.Report, where: q.Scope, config: AnalyticsConfig
+    name: str,
+    cur: CursorDep,
+    report: q.Report,
+    where: q.Scope,
+    config: AnalyticsConfig,
+    rows: Rows,
 ) -> MetricTable:
-    return _table(name, q.run(cur, report, where, config), where, config)
+    return _table(name, q.run(cur, report, where, config), where, config, rows)
 
 
 @router.get("/mrr", response_model=MetricTable, responses=ERRORS, summary="MRR and ARR")
 def mrr(
-    cur: CursorDep, where: ScopeDep, config: ConfigDep, grain: GrainParam = "month"
+    cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep, grain: GrainParam = "month"
 ) -> MetricTable:
     """MRR, ARR and paying customers at the close of each period."""
-    return _answer("mrr", cur, q.mrr(grain), where, config)
+    return _answer("mrr", cur, q.mrr(grain), where, config, rows)
 
 
 @router.get("/bridge", response_model=MetricTable, responses=ERRORS, summary="MRR bridge")
 def bridge(
-    cur: CursorDep, where: ScopeDep, config: ConfigDep, grain: GrainParam = "month"
+    cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep, grain: GrainParam = "month"
 ) -> MetricTable:
     """Opening MRR, new, expansion, contraction, churned, reactivated, closing MRR."""
-    return _answer("bridge", cur, q.bridge(grain), where, config)
+    return _answer("bridge", cur, q.bridge(grain), where, config, rows)
 
 
 @router.get("/retention", response_model=MetricTable, responses=ERRORS, summary="NRR, GRR, churn")
-def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> MetricTable:
+def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> MetricTable:
     """Trailing-12-month NRR and GRR per month, with monthly churn rates and annual scaling."""
-    return _answer("retention", cur, q.retention, where, config)
+    return _answer("retention", cur, q.retention, where, config, rows)
 
 
 @router.get("/cohorts", response_model=MetricTable, responses=ERRORS, summary="Cohort matrix")
-def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> MetricTable:
+def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> MetricTable:
     """Cohorts by first paid month: logo and revenue retention at each age in months."""
-    return _answer("cohorts", cur, q.cohorts, where, config)
+    return _answer("cohorts", cur, q.cohorts, where, config, rows)
 
 
 @router.get("/renewals", response_model=MetricTable, responses=ERRORS, summary="Renewals")
@@ -135,6 +178,7 @@ def renewals(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
+    rows: RowsDep,
     days: Annotated[int | None, Query(ge=1, le=3660, description="[renewal_days]")] = None,
     include_monthly: Annotated[
         bool, Query(description="Also list month-to-month (evergreen monthly) contracts")
@@ -142,7 +186,7 @@ def renewals(
 ) -> MetricTable:
     """Term contracts renewing in the next ``days`` days after ``as_of``, one row per contract
     with its renewal date (from the contract) and ARR at stake."""
-    return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config)
+    return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config, rows)
 
 
 @router.get("/usage", response_model=MetricTable, responses=ERRORS, summary="Usage per account")
@@ -150,10 +194,11 @@ def usage(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
+    rows: RowsDep,
     account: Annotated[str | None, Query(max_length=200, description="One account")] = None,
 ) -> MetricTable:
     """Usage per account on ``as_of`` over the configured trailing windows."""
-    return _answer("usage", cur, q.usage(account), where, config)
+    return _answer("usage", cur, q.usage(account), where, config, rows)
 
 
 @router.get("/features", response_model=MetricTable, responses=ERRORS, summary="Feature counts")
@@ -161,11 +206,12 @@ def features(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
+    rows: RowsDep,
     account: Annotated[str | None, Query(max_length=200)] = None,
     window: Annotated[int, Query(ge=1, le=366)] = 28,
 ) -> MetricTable:
     """Events and distinct users per account and event in the window ending ``as_of``."""
-    return _answer("features", cur, q.features(account, window), where, config)
+    return _answer("features", cur, q.features(account, window), where, config, rows)
 
 
 @router.get(
@@ -178,14 +224,15 @@ def usage_trend(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
+    rows: RowsDep,
     days: Annotated[int, Query(ge=1, le=3660)] = 90,
 ) -> MetricTable:
     """Company-wide daily usage from the stored daily snapshot."""
-    return _table("usage_trend", q.usage_trend(cur, days, where), where, config)
+    return _table("usage_trend", q.usage_trend(cur, days, where), where, config, rows)
 
 
 class SnapshotRun(BaseModel):
-    """What bringing the daily snapshot up to date did."""
+    """What bringing the daily snapshot up to date did: a snapshot job's ``result``."""
 
     mode: str
     reason: str
@@ -197,19 +244,39 @@ class SnapshotRun(BaseModel):
     seconds: float
 
 
-@router.post("/snapshot", response_model=SnapshotRun, summary="Update the daily snapshot")
+@router.post(
+    "/snapshot",
+    status_code=202,
+    response_model=JobOut,
+    responses={
+        400: {"model": ErrorResponse, "description": "as_of in the future or before 1900"},
+        429: {"model": ErrorResponse, "description": "Too many jobs waiting"},
+    },
+    summary="Update the daily snapshot (a job)",
+)
 def snapshot(
     request: Request,
-    as_of: Annotated[date | None, Query(description="[today, UTC]")] = None,
-) -> SnapshotRun:
-    """Recompute what changed in ``account_daily_metrics`` (the first call builds it).
+    response: Response,
+    as_of: Annotated[date | None, Query(description="Not after today [today, UTC]")] = None,
+) -> JobOut:
+    """Start recomputing what changed in ``account_daily_metrics`` (the first call builds it)
+    as a job: 202 with its id; ``GET /api/v1/jobs/{id}`` gives its status and, when done,
+    a ``SnapshotRun`` as ``result``; ``POST /api/v1/jobs/{id}/cancel`` stops it.
 
     While the server runs, a built snapshot is also kept current in the background every
-    ``analytics.snapshot_refresh_seconds``; this call and that never run at once.
+    ``analytics.snapshot_refresh_seconds``; this job and that never run at once.
     """
     if as_of is not None:
         report_dates(None, as_of, data_last_day=None)  # refuses a future or ancient day
     refresher: SnapshotRefresher = request.app.state.snapshots
-    result = refresher.run(as_of)
-    pipeline_of(request.app).mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
-    return SnapshotRun(**asdict(result))
+    pipeline = pipeline_of(request.app)
+
+    def work(ctx: StepContext) -> dict[str, Any]:
+        result = refresher.run(as_of, ctx)
+        pipeline.mark(*SNAPSHOT_TABLES)  # what reads the snapshot runs next
+        return SnapshotRun(**asdict(result)).model_dump(mode="json")
+
+    params = {"as_of": as_of.isoformat() if as_of else None}
+    job = jobs_of(request.app).submit("snapshot", work, params)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return JobOut.of(job)

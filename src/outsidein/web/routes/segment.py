@@ -55,7 +55,7 @@ def _ingestion(app: FastAPI) -> SegmentService:
     return SegmentService(
         app.state.store.cursor,
         SegmentSettings(),
-        future_tolerance_hours=config.store.future_tolerance_hours,
+        store=config.store,
         precedence=config.ingest.precedence,
         pipeline=pipeline_of(app),
     )
