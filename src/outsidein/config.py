@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     memory_limit: str = "2GB"
+    max_upload_mb: float = Field(1024.0, gt=0, description="Largest file a load may upload")
 
 
 class StoreConfig(BaseModel):

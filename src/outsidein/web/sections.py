@@ -17,6 +17,7 @@ from outsidein.web.routes import (
     accounts_pages,
     config,
     ingestion_pages,
+    loads,
     metrics,
     metrics_pages,
     segment,
@@ -57,6 +58,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section("config", api=config.router),
+    Section("loads", api=loads.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
