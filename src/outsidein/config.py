@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     port: int = 8000
     memory_limit: str = "2GB"
     temp_limit: str = "20GB"
+    max_upload_mb: float = Field(1024.0, gt=0, description="Largest file a load may upload")
 
 
 class OutsideInConfig(BaseModel):

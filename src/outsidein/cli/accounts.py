@@ -1,11 +1,13 @@
 """``outsidein accounts list|show``: the accounts list and one account, in the terminal.
 
 The same queries as ``/api/v1/accounts`` and the Accounts pages, so every figure (MRR and ARR
-in the reporting currency, lifecycle status, next renewal) is the one the dashboard shows.
+in the reporting currency, lifecycle status, next renewal) is the one the dashboard shows;
+while ``outsidein serve`` holds the store, that server answers (same models, same output).
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Annotated, cast
 
 import pyarrow as pa
@@ -14,9 +16,10 @@ import typer
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.cli.app import ConfigOption, DbOption, app, console, err_console, settings
 from outsidein.cli.metrics import AsOf, Csm, Out, Region, Segment, _date, _show
+from outsidein.cli.server_client import Server, store_or_server
 from outsidein.config import load_config
 from outsidein.display import money
-from outsidein.store import connect
+from outsidein.web.params import MAX_PAGE_SIZE
 from outsidein.web.queries.accounts import (
     SORT_COLUMNS,
     AccountFilters,
@@ -24,6 +27,7 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
+from outsidein.web.schemas.accounts import AccountDetail, AccountList
 
 accounts_app = typer.Typer(
     name="accounts", help="Accounts with their status, MRR and renewal.", no_args_is_help=True
@@ -60,21 +64,21 @@ def list_command(
     if order not in ("asc", "desc"):
         raise typer.BadParameter("use asc or desc", param_hint="--order")
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
-    con = connect(chosen.db, read_only=True)
-    try:
-        result = list_accounts(
-            con,
-            analytics,
-            q=q,
-            sort=sort,
-            order=cast(Order, order),
-            page_size=limit,
-            filters=AccountFilters(status, segment, region, csm),
-            as_of=_date(as_of, "--as-of"),
-        )
-    finally:
-        con.close()
+    filters = AccountFilters(status, segment, region, csm)
+    with store_or_server(chosen.db, read_only=True) as store:
+        if isinstance(store, Server):
+            result = _served_list(store, q, sort, order, limit, filters, as_of)
+        else:
+            result = list_accounts(
+                store,
+                load_config(chosen.config).analytics,
+                q=q,
+                sort=sort,
+                order=cast(Order, order),
+                page_size=limit,
+                filters=filters,
+                as_of=_date(as_of, "--as-of"),
+            )
     if result.notice:
         err_console.print(f"[yellow]note:[/] {result.notice}", highlight=False)
     rows = [item.model_dump() for item in result.items]
@@ -97,12 +101,14 @@ def show_command(
 ) -> None:
     """One account: status, MRR and ARR (and in its own currencies), renewal, subscriptions."""
     chosen = settings(db, config)
-    analytics = load_config(chosen.config).analytics
-    con = connect(chosen.db, read_only=True)
-    try:
-        detail = get_account(con, account_id, analytics, as_of=_date(as_of, "--as-of"))
-    finally:
-        con.close()
+    day = _date(as_of, "--as-of")
+    with store_or_server(chosen.db, read_only=True) as store:
+        if isinstance(store, Server):
+            path = f"/api/v1/accounts/{urllib.parse.quote(account_id, safe='')}"
+            detail = AccountDetail.model_validate(store.get(path, {"as_of": day}))
+        else:
+            analytics = load_config(chosen.config).analytics
+            detail = get_account(store, account_id, analytics, as_of=day)
     if detail.notice:
         err_console.print(f"[yellow]note:[/] {detail.notice}", highlight=False)
     a, cur = detail.account, detail.currency
@@ -134,3 +140,31 @@ def show_command(
     ]
     if subs:
         _show(pa.Table.from_pylist(subs), "Subscriptions", None)
+
+
+def _served_list(
+    server: Server,
+    q: str,
+    sort: str,
+    order: str,
+    limit: int,
+    filters: AccountFilters,
+    as_of: str | None,
+) -> AccountList:
+    """The first ``limit`` matches as the server lists them, page by page."""
+    size = min(limit, MAX_PAGE_SIZE)
+    params = {
+        "q": q, "sort": sort, "order": order, "page_size": size, "status": filters.status,
+        "segment": filters.segment, "region": filters.region, "csm": filters.csm,
+        "as_of": _date(as_of, "--as-of"),
+    }  # fmt: skip
+    first = AccountList.model_validate(server.get("/api/v1/accounts", {**params, "page": 1}))
+    items = list(first.items)
+    page = 1
+    while len(items) < min(limit, first.total):
+        page += 1
+        more = server.get("/api/v1/accounts", {**params, "page": page})["items"]
+        if not more:
+            break
+        items.extend(AccountList.model_validate({**first.model_dump(), "items": more}).items)
+    return first.model_copy(update={"items": items[:limit], "page_size": limit})

@@ -2,7 +2,8 @@
 
 Like every command that opens the store, these first let outsidein.toml seed a new version
 when the file says something new (docs/configuration.md); then they print (``show``) or write
-(``export``) the current version as outsidein.toml text.
+(``export``) the current version as outsidein.toml text. While ``outsidein serve`` holds the
+store they print the version that server uses (it seeded from the file when it started).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Annotated
 import typer
 
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
-from outsidein.errors import ConfigError, StoreLockedError
-from outsidein.store import connect
+from outsidein.cli.server_client import Server, store_or_server
+from outsidein.errors import ConfigError
 from outsidein.store.config_versions import ConfigVersion, seed_from_file
+from outsidein.web.schemas.config import ConfigVersionOut
 
 config_app = typer.Typer(
     name="config",
@@ -27,17 +29,13 @@ app.add_typer(config_app)
 
 def _in_force(db: Path | None, config: Path | None) -> ConfigVersion:
     chosen = settings(db, config)
-    try:
-        con = connect(chosen.db, memory_limit=chosen.memory_limit)
-    except StoreLockedError as exc:
-        raise StoreLockedError(
-            f"{exc.message}; while the server runs, ask it: curl http://HOST:PORT/api/v1/config",
-            **exc.details,
-        ) from exc
-    try:
-        return seed_from_file(con, chosen.config)
-    finally:
-        con.close()
+    with store_or_server(chosen.db, read_only=False, memory_limit=chosen.memory_limit) as store:
+        if isinstance(store, Server):  # the server's version in force; it seeded at its start
+            got = ConfigVersionOut.model_validate(store.get("/api/v1/config"))
+            return ConfigVersion(
+                got.version, got.created_at, got.source, got.origin, got.config, got.toml
+            )
+        return seed_from_file(store, chosen.config)
 
 
 def _text(version: ConfigVersion) -> str:

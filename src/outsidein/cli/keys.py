@@ -2,16 +2,13 @@
 
 The store has one writer at a time. With no server running the command opens the store
 itself; while ``outsidein serve`` owns it, the command asks that server instead (over
-``/api/v1/segment/keys``, which answers only on the same machine), so keys can be managed
-without stopping ingestion.
+``/api/v1/segment/keys``, which answers only on the same machine; see
+:mod:`outsidein.cli.server_client`), so keys can be managed without stopping ingestion.
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -21,11 +18,11 @@ import typer
 from rich.table import Table as RichTable
 
 from outsidein.cli.app import DbOption, app, console, settings
-from outsidein.errors import OutsideInError, StoreLockedError
+from outsidein.cli.server_client import Server, ServerUnreachableError, store_or_server
 from outsidein.ingest.segment import create_key, ingestion_overview, revoke_key
-from outsidein.store import connect
 
 T = TypeVar("T")
+__all__ = ["ServerUnreachableError", "keys_app"]
 
 keys_app = typer.Typer(
     help="Write keys for the Segment-compatible ingestion API (/v1/track, /v1/batch, ...).",
@@ -43,53 +40,20 @@ ServerOption = Annotated[
 ]
 
 
-class ServerUnreachableError(OutsideInError):
-    """The store is locked by a server that does not answer."""
-
-    code = "server_unreachable"
-    exit_code = 3
-
-
 def _through_store_or_server(
     db: Any,
     server: str | None,
     local: Callable[[duckdb.DuckDBPyConnection], T],
-    remote: Callable[[str], T],
+    remote: Callable[[Server], T],
 ) -> T:
     cfg = settings(db)
-    try:
-        con = connect(cfg.db)
-    except StoreLockedError as exc:
-        url = (server or f"http://{cfg.host}:{cfg.port}").rstrip("/")
-        try:
-            return remote(url)
-        except urllib.error.URLError as err:
-            raise ServerUnreachableError(
-                f"{exc.message}; and no server answered at {url} ({err.reason}). "
-                "Pass --server URL of the server that owns the store."
-            ) from None
-    try:
-        return local(con)
-    finally:
-        con.close()
-
-
-def _request(url: str, method: str = "GET", body: dict[str, Any] | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        try:
-            error = json.loads(err.read())["error"]
-        except (ValueError, KeyError, TypeError):
-            raise OutsideInError(f"{url}: HTTP {err.code}") from None
-        failure = OutsideInError(error["message"])
-        failure.exit_code = 2 if err.code < 500 else 1
-        raise failure from None
+    fallback = f"http://{cfg.host}:{cfg.port}"
+    with store_or_server(
+        cfg.db, read_only=False, server=server, fallback=fallback, note=False
+    ) as source:
+        if isinstance(source, Server):
+            return remote(source)
+        return local(source)
 
 
 @keys_app.command("create")
@@ -104,8 +68,8 @@ def create(
         created = create_key(con, name)
         return {"key_id": created.key.key_id, "name": created.key.name, "secret": created.secret}
 
-    def remote(url: str) -> dict[str, Any]:
-        result: dict[str, Any] = _request(f"{url}/api/v1/segment/keys", "POST", {"name": name})
+    def remote(server: Server) -> dict[str, Any]:
+        result: dict[str, Any] = server.call("POST", "/api/v1/segment/keys", body={"name": name})
         return result
 
     key = _through_store_or_server(db, server, local, remote)
@@ -125,8 +89,8 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
     def local(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         return [key.__dict__ for key in ingestion_overview(con).keys]
 
-    def remote(url: str) -> list[dict[str, Any]]:
-        keys: list[dict[str, Any]] = _request(f"{url}/api/v1/segment/activity")["keys"]
+    def remote(server: Server) -> list[dict[str, Any]]:
+        keys: list[dict[str, Any]] = server.get("/api/v1/segment/activity")["keys"]
         return keys
 
     keys = _through_store_or_server(db, server, local, remote)
@@ -161,10 +125,9 @@ def revoke(
     def local(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         return revoke_key(con, key_id).__dict__
 
-    def remote(url: str) -> dict[str, Any]:
-        result: dict[str, Any] = _request(
-            f"{url}/api/v1/segment/keys/{urllib.parse.quote(key_id, safe='')}/revoke", "POST"
-        )
+    def remote(server: Server) -> dict[str, Any]:
+        path = f"/api/v1/segment/keys/{urllib.parse.quote(key_id, safe='')}/revoke"
+        result: dict[str, Any] = server.call("POST", path)
         return result
 
     key = _through_store_or_server(db, server, local, remote)

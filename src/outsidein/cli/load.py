@@ -1,18 +1,27 @@
-"""``outsidein load KIND FILE...``: load files into the store, with a summary of rejects."""
+"""``outsidein load KIND FILE...``: load files into the store, with a summary of rejects.
+
+While ``outsidein serve`` holds the store, the files are sent to it (``POST
+/api/v1/loads/{kind}``) and the server, the store's one writer, runs the same loader: the
+summary and rejects printed are the same (docs/loading.md).
+"""
 
 from __future__ import annotations
 
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
-from outsidein.ingest import LoadResult, load_file, parse_mapping
+from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
+from outsidein.errors import LoadError
+from outsidein.ingest import LoadResult, RejectRow, load_file, parse_mapping
 from outsidein.ingest.mapping import merge_mappings
-from outsidein.store import TABLES, connect
+from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
 
 SHOWN_REJECTS = 10
@@ -46,19 +55,83 @@ def load(
     cfg_settings = settings(db, config)
     from_file = read_config_file(cfg_settings.config)  # a bad file fails before the store opens
     extra = parse_mapping(map_ or [])
-    con = connect(cfg_settings.db, memory_limit=cfg_settings.memory_limit)
     rejected = 0
-    try:
-        cfg = seed(con, from_file).config  # the store's version in force
-        mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
-        for path in files:
-            result = _load_one(con, kind, path, mapping, id_system, strict, cfg)
-            _print_summary(result)
-            rejected += result.rows_rejected if not result.already_loaded else 0
-    finally:
-        con.close()
+    with store_or_server(
+        cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
+    ) as store:
+        if isinstance(store, Server):
+            for path in files:
+                result = _send(store, kind, path, map_ or [], id_system, strict)
+                _print_summary(result)
+                rejected += result.rows_rejected if not result.already_loaded else 0
+        else:
+            cfg = seed(store, from_file).config  # the store's version in force
+            mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
+            for path in files:
+                result = _load_one(store, kind, path, mapping, id_system, strict, cfg)
+                _print_summary(result)
+                rejected += result.rows_rejected if not result.already_loaded else 0
     if rejected:
         raise typer.Exit(code=1)
+
+
+def _send(
+    server: Server, kind: str, path: Path, specs: list[str], id_system: str | None, strict: bool
+) -> LoadResult:
+    """Load ``path`` through the server that holds the store: the same loader runs there."""
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    size = path.stat().st_size
+    limit = server.record.max_upload_bytes if server.record else None
+    if limit is not None and size > limit:
+        raise LoadError(
+            f"{path}: {size:,} bytes is over the server's upload limit of {limit:,} bytes "
+            "(OUTSIDEIN_MAX_UPLOAD_MB when it starts); raise it, or stop the server and run "
+            "this command again to load the store directly"
+        )
+    params = {"filename": str(path.resolve()), "map": specs, "id_system": id_system,
+              "strict": strict}  # fmt: skip
+    with (
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar,
+        open(path, "rb") as handle,
+    ):
+        task = bar.add_task(f"{kind} ← {path.name} (sending)", total=size)
+
+        def sent(done: int) -> None:
+            bar.update(task, completed=done)
+            if done >= size:
+                bar.update(task, description=f"{kind} ← {path.name} (loading on the server)")
+
+        answer = server.call(
+            "POST",
+            f"/api/v1/loads/{urllib.parse.quote(kind, safe='')}",
+            params,
+            data=_Counted(handle, sent),
+            size=size,
+            timeout=LOAD_TIMEOUT,
+        )
+    rejects = [RejectRow(**reject) for reject in answer.pop("rejects")]
+    return LoadResult(**answer, rejects=rejects)
+
+
+class _Counted:
+    """A file that reports how much of it has been read (sent)."""
+
+    def __init__(self, handle: BinaryIO, on_read: Callable[[int], None]) -> None:
+        self._handle, self._on_read, self._done = handle, on_read, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self._done += len(chunk)
+        self._on_read(self._done)
+        return chunk
 
 
 def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  # type: ignore[no-untyped-def]

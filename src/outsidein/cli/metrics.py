@@ -1,17 +1,17 @@
 """``outsidein metrics ...``: revenue, retention and usage in the terminal, or to a file.
 
-Reports read the store (or, with ``--lake``, a Parquet lake on DuckDB or Spark); only
-``metrics snapshot`` writes. Every report can be written whole with ``--out x.csv|.parquet``.
+Reports read the store (or, with ``--lake``, a Parquet lake on DuckDB or Spark), or ask the
+server that holds the store (:mod:`outsidein.cli.server_client`); each is computed by the
+same definition as the API's (:mod:`outsidein.web.queries.metrics`). Only ``metrics
+snapshot`` writes. Every report can be written whole with ``--out x.csv|.parquet``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -19,18 +19,9 @@ import typer
 from outsidein.analytics import (
     AnalyticsConfig,
     Sources,
-    account_usage,
-    arr_at_stake,
     build_snapshot,
-    churn_rates,
-    cohort_retention,
     duckdb_lake,
-    feature_counts,
     lake_sources,
-    mrr_bridge,
-    mrr_series,
-    renewals,
-    revenue_retention,
     spark_backend,
     store_sources,
     update_snapshot,
@@ -38,12 +29,13 @@ from outsidein.analytics import (
 from outsidein.analytics.filters import check_filters, filter_choices
 from outsidein.analytics.today import ReportDates, lake_last_day, report_dates, utc_today
 from outsidein.cli.app import ConfigOption, DbOption, app, console, err_console, settings
-from outsidein.cli.metrics_output import pivot, render, write_output
+from outsidein.cli.metrics_output import pivot, render, table_from_json, write_output
+from outsidein.cli.server_client import Server, open_for_writing, store_or_server
 from outsidein.config import load_config
-from outsidein.errors import InvalidRequestError, StoreLockedError
-from outsidein.store import connect
+from outsidein.errors import InvalidRequestError
 from outsidein.store.config_versions import read_config_file, seed, seed_from_file
 from outsidein.store.freshness import data_last_day
+from outsidein.web.queries import metrics as q
 
 metrics_app = typer.Typer(
     name="metrics",
@@ -90,61 +82,103 @@ Lake = Annotated[
 Engine = Annotated[str, typer.Option("--engine", help="duckdb or spark (with --lake)")]
 
 
+@dataclass(frozen=True)
+class Ask:
+    """What a report command was asked: where to read, which days, which accounts."""
+
+    db: Path | None
+    config: Path | None
+    as_of: str | None
+    since: str | None
+    lake: str | None = None
+    engine: str = "duckdb"
+    segment: str | None = None
+    region: str | None = None
+    csm: str | None = None
+
+
 @dataclass
-class Run:
-    sources: Sources
+class Answer:
+    """One report's table, with the configuration and the days it was computed for."""
+
+    table: pa.Table
     config: AnalyticsConfig
     first: date
     as_of: date
 
 
-@contextmanager
-def _run(
-    db: Path | None,
-    config: Path | None,
-    as_of: str | None,
-    since: str | None,
-    lake: str | None = None,
-    engine: str = "duckdb",
-    **where: str | None,
-) -> Iterator[Run]:
-    """Open the data read-only, resolve dates and filters, and close it afterwards.
+# A report as the API names it, how it is computed (the API's own definition), its parameters.
+Named = tuple[str, q.Report, dict[str, Any]]
+
+
+def _answers(ask: Ask, *reports: Named) -> list[Answer]:
+    """Compute ``reports`` on the store (read-only), a lake, or through the server holding
+    the store; the same definitions (:mod:`outsidein.web.queries.metrics`) every way.
 
     Dates follow the report-day rule (:func:`report_dates`): the data's last day when it is
     older than today, said on stderr; filters match any case, unknown values are refused.
     """
-    chosen = settings(db, config)
-    first_day, last_day = _date(since, "--from"), _date(as_of, "--as-of")
-    if engine not in ("duckdb", "spark"):
-        raise InvalidRequestError(f"--engine must be duckdb or spark, not {engine!r}")
-    if lake is not None:
-        if engine == "spark":
-            sources = lake_sources(spark_backend(), lake)
+    chosen = settings(ask.db, ask.config)
+    first_day, last_day = _date(ask.since, "--from"), _date(ask.as_of, "--as-of")
+    if ask.engine not in ("duckdb", "spark"):
+        raise InvalidRequestError(f"--engine must be duckdb or spark, not {ask.engine!r}")
+    if ask.lake is not None:
+        if ask.engine == "spark":
+            sources = lake_sources(spark_backend(), ask.lake)
         else:
-            sources = duckdb_lake(lake, memory_limit=chosen.memory_limit)
+            sources = duckdb_lake(ask.lake, memory_limit=chosen.memory_limit)
         analytics = load_config(chosen.config).analytics
         dates = report_dates(first_day, last_day, data_last_day=lake_last_day(sources))
-        yield _scoped(sources, analytics, dates, where)
-        return
-    if engine == "spark":
+        return _computed(sources, analytics, dates, ask, reports)
+    if ask.engine == "spark":
         raise InvalidRequestError("--engine spark needs --lake: Spark reads a Parquet lake")
-    con = connect(chosen.db, read_only=True)
-    try:
+    with store_or_server(chosen.db, read_only=True) as store:
+        if isinstance(store, Server):
+            return _served(store, ask, reports)
         # The store's version in force (what the file would seed, unsaved: read-only here).
-        analytics = seed_from_file(con, chosen.config, record=False).config.analytics
-        dates = report_dates(first_day, last_day, data_last_day=data_last_day(con))
-        yield _scoped(store_sources(con), analytics, dates, where)
-    finally:
-        con.close()
+        analytics = seed_from_file(store, chosen.config, record=False).config.analytics
+        dates = report_dates(first_day, last_day, data_last_day=data_last_day(store))
+        return _computed(store_sources(store), analytics, dates, ask, reports)
 
 
-def _scoped(
-    sources: Sources, config: AnalyticsConfig, dates: ReportDates, where: dict[str, str | None]
-) -> Run:
+def _computed(
+    sources: Sources,
+    config: AnalyticsConfig,
+    dates: ReportDates,
+    ask: Ask,
+    reports: tuple[Named, ...],
+) -> list[Answer]:
     if dates.notice:
         err_console.print(f"[yellow]note:[/] {dates.notice}", highlight=False)
-    found = check_filters(filter_choices(sources), **where)
-    return Run(sources.restrict(**found), config, dates.first, dates.as_of)
+    choices = filter_choices(sources)
+    found = check_filters(choices, segment=ask.segment, region=ask.region, csm_id=ask.csm)
+    scope = q.Scope(dates, choices, found["segment"], found["region"], found["csm_id"])
+    scoped = sources.restrict(**found)
+    return [
+        Answer(report(scoped, config, scope), config, dates.first, dates.as_of)
+        for _, report, _ in reports
+    ]
+
+
+def _served(server: Server, ask: Ask, reports: tuple[Named, ...]) -> list[Answer]:
+    """The reports as the server computes them, read back into the tables they were."""
+    config = AnalyticsConfig.model_validate(server.get("/api/v1/config")["config"]["analytics"])
+    scope = {"from": ask.since, "as_of": ask.as_of, "segment": ask.segment,
+             "region": ask.region, "csm": ask.csm}  # fmt: skip
+    answers: list[Answer] = []
+    for name, _, params in reports:
+        got = server.get(f"/api/v1/metrics/{name}", {**scope, **params})
+        if got["notice"] and not answers:
+            err_console.print(f"[yellow]note:[/] {got['notice']}", highlight=False)
+        rows = list(got["rows"])
+        while got.get("next_offset") is not None:  # a report answers in pages of MAX_ROWS
+            query = {**scope, **params, "offset": got["next_offset"]}
+            got = {**server.get(f"/api/v1/metrics/{name}", query), "notice": None}
+            rows += got["rows"]
+        table = table_from_json(got["columns"], got["types"], rows)
+        first, as_of = date.fromisoformat(got["first"]), date.fromisoformat(got["as_of"])
+        answers.append(Answer(table, config, first, as_of))
+    return answers
 
 
 def _show(table: pa.Table, title: str, out: Path | None, columns: list[str] | None = None) -> None:
@@ -170,11 +204,9 @@ def mrr(
     config: ConfigOption = None,
 ) -> None:
     """MRR, ARR and paying customers at the close of each period."""
-    with _run(
-        db, config, as_of, since, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        table = mrr_series(run.sources, run.config, run.first, run.as_of, grain).to_pyarrow()
-    _show(table, f"MRR by {grain} ({run.config.reporting_currency})", out)
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    [run] = _answers(ask, ("mrr", q.mrr(grain), {"grain": grain}))
+    _show(run.table, f"MRR by {grain} ({run.config.reporting_currency})", out)
 
 
 @metrics_app.command("bridge")
@@ -192,10 +224,8 @@ def bridge(
     config: ConfigOption = None,
 ) -> None:
     """The MRR bridge: opening + new + expansion - contraction - churned + reactivated."""
-    with _run(
-        db, config, as_of, since, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        table = mrr_bridge(run.sources, run.config, run.first, run.as_of, grain).to_pyarrow()
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    [run] = _answers(ask, ("bridge", q.bridge(grain), {"grain": grain}))
     columns = [
         "period_start",
         "opening_mrr",
@@ -207,7 +237,7 @@ def bridge(
         "closing_mrr",
         "closing_customers",
     ]
-    _show(table, f"MRR bridge by {grain} ({run.config.reporting_currency})", out, columns)
+    _show(run.table, f"MRR bridge by {grain} ({run.config.reporting_currency})", out, columns)
 
 
 @metrics_app.command("retention")
@@ -224,30 +254,8 @@ def retention(
     config: ConfigOption = None,
 ) -> None:
     """Trailing-12-month NRR and GRR, and monthly logo and revenue churn (with annual)."""
-    with _run(
-        db, config, as_of, since, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        nrr = revenue_retention(run.sources, run.config, run.first, run.as_of)
-        churn = churn_rates(mrr_bridge(run.sources, run.config, run.first, run.as_of))
-        joined = (
-            nrr.join(churn, nrr.month == churn.period_start)
-            .select(
-                "month",
-                "closing_date",
-                "nrr",
-                "grr",
-                "base_mrr",
-                "net_mrr",
-                "logo_churn_rate",
-                "annual_logo_churn_rate",
-                "gross_revenue_churn_rate",
-                "annual_gross_revenue_churn_rate",
-                "net_revenue_churn_rate",
-                "annual_net_revenue_churn_rate",
-            )
-            .order_by("month")
-        )
-        table = joined.to_pyarrow()
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    [run] = _answers(ask, ("retention", q.retention, {}))
     columns = [
         "month",
         "nrr",
@@ -257,7 +265,7 @@ def retention(
         "gross_revenue_churn_rate",
         "net_revenue_churn_rate",
     ]
-    _show(table, "Revenue retention (trailing 12 months) and monthly churn", out, columns)
+    _show(run.table, "Revenue retention (trailing 12 months) and monthly churn", out, columns)
 
 
 @metrics_app.command("cohorts")
@@ -279,16 +287,14 @@ def cohorts(
     """Cohorts by first paid month: retention at each age in months (--out: every measure)."""
     if measure not in ("logo_retention", "nrr", "grr"):
         raise InvalidRequestError(f"--measure must be logo_retention, nrr or grr, not {measure!r}")
-    with _run(
-        db, config, as_of, since, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        table = cohort_retention(run.sources, run.config, run.first, run.as_of).to_pyarrow()
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    [run] = _answers(ask, ("cohorts", q.cohorts, {}))
     if out is not None:
-        _show(table, "", out)
+        _show(run.table, "", out)
         return
     render(
         console,
-        pivot(table, "cohort_month", "age", measure),
+        pivot(run.table, "cohort_month", "age", measure),
         f"Cohorts: {measure} by months since first payment",
         percent=True,
     )
@@ -316,12 +322,14 @@ def renewals_(
     config: ConfigOption = None,
 ) -> None:
     """Term contracts renewing in the next N days, with the ARR at stake."""
-    with _run(
-        db, config, as_of, None, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        args = (run.sources, run.config, run.as_of, days, include_monthly)
-        table = renewals(*args).to_pyarrow()
-        total = arr_at_stake(*args).to_pyarrow().to_pylist()[0]
+    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm)
+    params = {"days": days, "include_monthly": include_monthly}
+    run, stake = _answers(
+        ask,
+        ("renewals", q.upcoming(days, include_monthly), params),
+        ("at_stake", q.at_stake(days, include_monthly), params),
+    )
+    total = stake.table.to_pylist()[0]
     columns = [
         "renewal_date",
         "days_left",
@@ -334,7 +342,7 @@ def renewals_(
     ]
     horizon = days or run.config.renewal_days
     kind = "Contracts" if include_monthly else "Term contracts"
-    _show(table, f"{kind} renewing in the next {horizon} days after {run.as_of}", out, columns)
+    _show(run.table, f"{kind} renewing in the next {horizon} days after {run.as_of}", out, columns)
     if out is None:
         console.print(
             f"ARR at stake: {total['arr']:,.2f} {run.config.reporting_currency} "
@@ -359,17 +367,12 @@ def usage(
     config: ConfigOption = None,
 ) -> None:
     """Usage per account over the trailing windows (usage_windows in outsidein.toml)."""
-    with _run(
-        db, config, as_of, None, lake, engine, segment=segment, region=region, csm_id=csm
-    ) as run:
-        expr = account_usage(run.sources, run.config, run.as_of)
-        if account is not None:
-            expr = expr.filter(expr.account_id == account)
-        table = expr.to_pyarrow()
-        features = (
-            feature_counts(run.sources, run.as_of, 28, account).to_pyarrow() if account else None
-        )
-    if account is not None and table.num_rows == 0:
+    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm)
+    reports: list[Named] = [("usage", q.usage(account), {"account": account})]
+    if account is not None:
+        reports.append(("features", q.features(account, 28), {"account": account, "window": 28}))
+    run, *features = _answers(ask, *reports)
+    if account is not None and run.table.num_rows == 0:
         raise InvalidRequestError(f"no account {account!r} (check the id, e.g. in accounts)")
     windows = run.config.usage_windows
     columns = [
@@ -383,9 +386,9 @@ def usage(
         "seats_used",
         "seats_bought",
     ]
-    _show(table, f"Usage as of {run.as_of}", out, columns)
-    if features is not None and out is None:
-        render(console, features, f"{account}: events per feature, last 28 days")
+    _show(run.table, f"Usage as of {run.as_of}", out, columns)
+    if features and out is None:
+        render(console, features[0].table, f"{account}: events per feature, last 28 days")
 
 
 @metrics_app.command("snapshot")
@@ -409,14 +412,21 @@ def snapshot(
     report_dates(first, last, data_last_day=None)  # refuses a future or ancient day
     if first is not None and not rebuild:
         raise InvalidRequestError("--from only applies with --rebuild")
-    try:
-        con = connect(chosen.db, memory_limit=chosen.memory_limit)
-    except StoreLockedError as exc:
-        raise StoreLockedError(
-            f"{exc.message}; while the server runs, update the snapshot through it: "
-            "curl -X POST http://HOST:PORT/api/v1/metrics/snapshot",
-            **exc.details,
-        ) from exc
+    command = "metrics snapshot" + (" --rebuild" if rebuild else "")
+
+    def instead(server: Server) -> str:
+        if rebuild:
+            pid = server.record.pid if server.record else "its process"
+            return (
+                "stop it (Ctrl+C where it runs, or `kill -INT "
+                f"{pid}`), run `outsidein {command}` again, then start it again"
+            )
+        return (
+            "it keeps the snapshot current itself (step 'snapshot' on /status); to update it "
+            f"now: curl -X POST {server.url}/api/v1/metrics/snapshot"
+        )
+
+    con = open_for_writing(chosen.db, command, instead, chosen.memory_limit)
     try:
         analytics = seed(con, from_file).config.analytics
         with console.status("computing the daily snapshot..."):

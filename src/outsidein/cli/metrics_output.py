@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,43 @@ from outsidein.errors import InvalidRequestError
 # Ratio columns are shown as percentages; everything else as is.
 PERCENT_HINTS = ("rate", "nrr", "grr", "retention", "breadth", "stickiness", "utilization", "trend")
 SUFFIXES = (".csv", ".parquet")
+
+
+def table_from_json(
+    columns: list[str], types: dict[str, str], rows: list[dict[str, Any]]
+) -> pa.Table:
+    """A report answered as JSON (``/api/v1/metrics/*``) back as the Arrow table it was."""
+    arrays = []
+    for name in columns:
+        kind = _arrow_type(types.get(name, "string"))
+        values = [_typed(kind, row.get(name)) for row in rows]
+        arrays.append(pa.array(values, type=kind))
+    return pa.Table.from_arrays(arrays, names=columns)
+
+
+def _arrow_type(text: str) -> pa.DataType:
+    decimal = re.fullmatch(r"decimal(?:128|256)?\((\d+), ?(\d+)\)", text)
+    if decimal:
+        return pa.decimal128(int(decimal[1]), int(decimal[2]))
+    stamp = re.fullmatch(r"timestamp\[(\w+)(?:, tz=(.+))?\]", text)
+    if stamp:
+        return pa.timestamp(stamp[1], stamp[2])
+    try:
+        return pa.type_for_alias(text)
+    except ValueError:
+        return pa.string()
+
+
+def _typed(kind: pa.DataType, value: Any) -> Any:
+    if value is None:
+        return None
+    if pa.types.is_decimal(kind):
+        return Decimal(str(value))
+    if pa.types.is_date(kind):
+        return date.fromisoformat(value)
+    if pa.types.is_timestamp(kind):
+        return datetime.fromisoformat(value)
+    return value
 
 
 def write_output(table: pa.Table, path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
+from outsidein.store.owner import read_record
 
 HostOption = Annotated[
     str | None,
@@ -14,7 +15,12 @@ HostOption = Annotated[
 ]
 PortOption = Annotated[
     int | None,
-    typer.Option("--port", min=1, max=65535, help="Port [env OUTSIDEIN_PORT; default 8000]"),
+    typer.Option(
+        "--port",
+        min=0,
+        max=65535,
+        help="Port, 0 for any free one [env OUTSIDEIN_PORT; default 8000]",
+    ),
 ]
 
 
@@ -30,14 +36,25 @@ def serve(
 
     s = settings(db=db, config=config)
     host = host or s.host
-    port = port or s.port
+    port = s.port if port is None else port
 
     def announce() -> None:
+        record = read_record(s.db)  # written once the port is bound: it knows the port
+        url = record.url if record else f"http://{host}:{port}"
         console.print(f"Outside-In is serving [bold]{s.db}[/]", highlight=False)
         console.print(
-            f"  dashboard  http://{host}:{port}/\n  API docs   http://{host}:{port}/docs\n"
+            f"  dashboard  {url}/\n  API docs   {url}/docs\n"
+            "  commands run meanwhile (metrics, accounts, load, keys) ask this server\n"
             "  Ctrl+C stops the server",
             highlight=False,
         )
 
-    serve_web(s.db, host, port, memory_limit=s.memory_limit, on_open=announce, config_path=s.config)
+    serve_web(
+        s.db,
+        host,
+        port,
+        memory_limit=s.memory_limit,
+        on_open=announce,
+        config_path=s.config,
+        max_upload_mb=s.max_upload_mb,
+    )

@@ -61,6 +61,7 @@ def load_file(
     config: StoreConfig | None = None,
     precedence: PrecedenceConfig | None = None,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
 
@@ -68,6 +69,8 @@ def load_file(
     :class:`LoadError` that lists the first problems. The file's fingerprint is computed in
     a thread while the first rows are read; a file loaded before stops the load there.
     ``precedence`` says which stored account and contact values the file may replace.
+    ``name`` is what the load log and rejects call the file (default: its full path), e.g.
+    the client's path of a file uploaded to the server.
     """
     started = time.perf_counter()
     table = _table(kind)
@@ -77,7 +80,7 @@ def load_file(
     fmt = detect_format(path)
     mapping = dict(mapping or {})
     config = config or StoreConfig()
-    result = LoadResult(uuid.uuid4().hex, kind, str(path.resolve()), fmt)
+    result = LoadResult(uuid.uuid4().hex, kind, name or str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
         digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system)
         load = _Load(

@@ -78,6 +78,7 @@ def connect(
                 f"{path} is in use by {holder} (usually `outsidein serve`); stop it, "
                 "or send the data through the running server's API",
                 path=str(path),
+                pid=int(pid[1]) if pid else None,
             ) from exc
         raise StoreError(f"{path}: cannot open the store: {text}") from exc
     # Timestamps are stored as naive UTC; casts from offsets must convert in UTC.

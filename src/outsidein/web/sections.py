@@ -18,6 +18,7 @@ from outsidein.web.routes import (
     config,
     ingestion_pages,
     jobs,
+    loads,
     metrics,
     metrics_pages,
     segment,
@@ -59,6 +60,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
+    Section("loads", api=loads.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from outsidein.config import Settings
+from outsidein.errors import OutsideInError
 from outsidein.store import connect
+from outsidein.store.owner import ServerRecord, remove_record
 from outsidein.web.app import create_app
 
 
@@ -19,6 +23,7 @@ def serve(
     memory_limit: str | None = None,
     on_open: Callable[[], None] | None = None,
     config_path: Path | None = None,
+    max_upload_mb: float | None = None,
 ) -> None:
     """Serve the store at ``db_path`` until interrupted.
 
@@ -26,14 +31,43 @@ def serve(
     :class:`~outsidein.errors.StoreLockedError` here with its clean message, rather than
     inside uvicorn's startup where it would end as a logged traceback; an invalid
     ``config_path`` (outsidein.toml, default ``OUTSIDEIN_CONFIG``) raises its ConfigError here
-    too. ``on_open`` runs once the store is open, just before the server starts (the CLI
-    announces the URL there).
+    too. Then the port is bound (``port`` 0: any free one) and the server records itself
+    beside the store (:mod:`outsidein.store.owner`), so that commands run meanwhile ask it;
+    the record is removed when the server stops. ``on_open`` runs just before the server
+    starts (the CLI announces the URL there, read from the record).
     """
+    limit = Settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     con = connect(db_path, memory_limit=memory_limit)
     try:
         app = create_app(db_path, connection=con, config_path=config_path)
-        if on_open is not None:
-            on_open()
-        uvicorn.run(app, host=host, port=port, ws="none", log_level="info")
+        sock = _listen(host, port)
+        record = ServerRecord.starting(db_path, host, sock.getsockname()[1], int(limit * 2**20))
+        app.state.owner = record
+        record.write()
+        try:
+            if on_open is not None:
+                on_open()
+            config = uvicorn.Config(app, host=host, port=record.port, ws="none", log_level="info")
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            remove_record(record)
+            sock.close()
     finally:
         con.close()  # already closed by a clean shutdown; needed when startup fails
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket: connections wait in its backlog until the app is up."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise OutsideInError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port "
+            "(0 takes any free one)"
+        ) from None
+    sock.set_inheritable(True)
+    return sock

@@ -105,6 +105,10 @@ class MetricTable(BaseModel):
     filters: dict[str, str] = Field(description="The account filters in effect.")
     currency: str = Field(description="Reporting currency of every money column.")
     columns: list[str]
+    types: dict[str, str] = Field(
+        description="Each column's Arrow type (decimal128(18, 2), date32[day], int64, ...): "
+        "how to read its JSON values back, as `outsidein` commands do beside a server."
+    )
     rows: list[dict[str, Any]]
     total_rows: int = Field(description="Rows the report has; `rows` holds at most `limit`.")
     offset: int
@@ -126,6 +130,7 @@ def _table(
         filters=where.filters,
         currency=config.reporting_currency,
         columns=table.column_names,
+        types={field.name: str(field.type) for field in table.schema},
         rows=q.json_rows(table.slice(rows.offset, rows.limit)),
         total_rows=total,
         offset=rows.offset,
@@ -187,6 +192,20 @@ def renewals(
     """Term contracts renewing in the next ``days`` days after ``as_of``, one row per contract
     with its renewal date (from the contract) and ARR at stake."""
     return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config, rows)
+
+
+@router.get("/at_stake", response_model=MetricTable, responses=ERRORS, summary="ARR at stake")
+def at_stake(
+    cur: CursorDep,
+    where: ScopeDep,
+    config: ConfigDep,
+    days: Annotated[int | None, Query(ge=1, le=3660, description="[renewal_days]")] = None,
+    include_monthly: Annotated[
+        bool, Query(description="Also count month-to-month (evergreen monthly) contracts")
+    ] = False,
+) -> MetricTable:
+    """The renewals' total: one row, the contracts and the ARR renewing in ``days`` days."""
+    return _answer("at_stake", cur, q.at_stake(days, include_monthly), where, config, Rows(1, 0))
 
 
 @router.get("/usage", response_model=MetricTable, responses=ERRORS, summary="Usage per account")

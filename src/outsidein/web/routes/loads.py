@@ -1,0 +1,210 @@
+"""``POST /api/v1/loads/{kind}``: load a file into the store this server holds.
+
+How ``outsidein load`` works while the server runs (docs/loading.md): the command sends the
+file's bytes and the server, as the store's one writer, runs the same loader a local load
+runs, with the same result and rejects. Like write-key management it is accepted only from
+this machine, and only with the token the server wrote into its record beside the store
+(:mod:`outsidein.store.owner`), which only the user who started it can read. The body streams
+to a temporary folder beside the store, capped at ``OUTSIDEIN_MAX_UPLOAD_MB``, and is removed
+afterwards; the load runs in a worker thread, one at a time, so other requests are served
+meanwhile, and then tells the pipeline the table changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, FastAPI, Query, Request
+
+from outsidein.errors import ForbiddenError, LoadError, OutsideInError
+from outsidein.ingest import LoadResult, load_file, parse_mapping
+from outsidein.ingest.mapping import merge_mappings
+from outsidein.store import TABLES
+from outsidein.store.owner import ServerRecord
+from outsidein.web.background import pipeline_of
+from outsidein.web.routes.config import LOCAL_HOSTS
+from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.loads import LoadOut
+
+TOKEN_HEADER = "x-outsidein-token"
+UPLOAD_PREFIX = ".outsidein-upload-"
+DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
+ATTEMPTS = 3  # a load meeting a concurrent write (the Segment applier) is tried again
+
+
+class UploadTooLargeError(OutsideInError):
+    """The uploaded file is over the server's limit."""
+
+    code = "payload_too_large"
+    http_status = 413
+    exit_code = 2
+
+
+class LoadConflictError(OutsideInError):
+    """The load kept meeting concurrent writes to the same rows; nothing was loaded."""
+
+    code = "load_conflict"
+    http_status = 409
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """One load at a time; uploads left by a killed server are removed at start."""
+    app.state.loading = threading.Lock()
+    for left in Path(app.state.db_path).parent.glob(UPLOAD_PREFIX + "*"):
+        shutil.rmtree(left, ignore_errors=True)
+    yield
+
+
+router = APIRouter(prefix="/loads", tags=["loads"], lifespan=_lifespan)
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The file's bytes (CSV, Parquet or JSON Lines; its name says which).",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+}
+
+
+def _owner(request: Request) -> ServerRecord:
+    """Refuse unless the caller is on this machine and sent this start's token."""
+    owner: ServerRecord | None = getattr(request.app.state, "owner", None)
+    if owner is None:
+        raise ForbiddenError("this server was not started by `outsidein serve`: it takes no files")
+    host = request.client.host if request.client else ""
+    if host not in LOCAL_HOSTS:
+        raise ForbiddenError(
+            "files are loaded through the server only from its own machine (`outsidein load`)"
+        )
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if not secrets.compare_digest(sent.encode(), owner.token.encode()):
+        raise ForbiddenError(
+            f"{'a wrong' if sent else 'no'} X-Outsidein-Token: send the token of the server's "
+            "record beside the store (`outsidein load` does)"
+        )
+    return owner
+
+
+async def _receive(request: Request, target: Path, name: str, limit: int) -> None:
+    """Stream the body to ``target``; past ``limit`` bytes refuse it (413) naming the limit."""
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else 0
+    too_large = size > limit
+    received = 0
+    with open(target, "wb") as handle:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                too_large = True
+            if too_large:
+                if received > DRAIN_LIMIT:
+                    break
+                continue
+            handle.write(chunk)
+    if too_large:
+        raise UploadTooLargeError(
+            f"{name}: {max(size, received):,} bytes is over this server's upload limit of "
+            f"{limit:,} bytes (OUTSIDEIN_MAX_UPLOAD_MB when it starts); raise it, or stop the "
+            "server and run `outsidein load` on the store",
+            limit=limit,
+        )
+
+
+def _load(
+    app: FastAPI,
+    kind: str,
+    path: Path,
+    name: str,
+    extra: dict[str, str],
+    id_system: str | None,
+    strict: bool,
+) -> LoadResult:
+    """The same load as ``outsidein load``, with the configuration in force; in a thread."""
+    config = app.state.config.current.config
+    mapping = merge_mappings(config.mapping.get(kind, {}), extra)
+    with app.state.loading:
+        for attempt in range(1, ATTEMPTS + 1):
+            cur = app.state.store.cursor()
+            try:
+                return load_file(
+                    cur,
+                    kind,
+                    path,
+                    mapping=mapping,
+                    id_system=id_system,
+                    strict=strict,
+                    config=config.store,
+                    precedence=config.ingest.precedence,
+                    name=name,
+                )
+            except duckdb.TransactionException as exc:
+                if attempt == ATTEMPTS:
+                    raise LoadConflictError(
+                        f"{name}: the load met other writes to the same rows {ATTEMPTS} times "
+                        f"({exc}); nothing was loaded: run the same command again"
+                    ) from exc
+            except OutsideInError as exc:  # name the client's file, not the upload's
+                exc.message = exc.message.replace(str(path), name)
+                raise
+            finally:
+                cur.close()
+    raise AssertionError("unreachable")
+
+
+@router.post(
+    "/{kind}",
+    response_model=LoadOut,
+    summary="Load a file (as `outsidein load` does while the server runs)",
+    openapi_extra=_BODY_DOC,
+    responses={
+        400: {"model": ErrorResponse, "description": "Unknown kind, bad mapping, unreadable file"},
+        403: {"model": ErrorResponse, "description": "Not from this machine, or no valid token"},
+        409: {"model": ErrorResponse, "description": "Concurrent writes; nothing was loaded"},
+        413: {"model": ErrorResponse, "description": "Over OUTSIDEIN_MAX_UPLOAD_MB"},
+    },
+)
+async def post_load(
+    request: Request,
+    kind: str,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=4096, description="The file as the client names it")
+    ],
+    map_: Annotated[
+        list[str] | None,
+        Query(alias="map", description="SOURCE_COLUMN=CANONICAL_COLUMN, as --map"),
+    ] = None,
+    id_system: Annotated[str | None, Query(max_length=100)] = None,
+    strict: bool = False,
+) -> LoadOut:
+    """Runs the file loader on the uploaded bytes; rows land, bad rows go to ``rejects``."""
+    owner = _owner(request)
+    if kind not in TABLES:
+        raise LoadError(f"unknown kind {kind!r}; one of: {', '.join(TABLES)}")
+    extra = parse_mapping(map_ or [])
+    base = Path(filename.replace("\\", "/")).name
+    if base in ("", ".", ".."):
+        raise LoadError(f"{filename!r} is not a file name")
+    app: FastAPI = request.app
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=Path(app.state.db_path).parent))
+    try:
+        target = folder / base
+        await _receive(request, target, filename, owner.max_upload_bytes)
+        result = await asyncio.to_thread(
+            _load, app, kind, target, filename, extra, id_system, strict
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not result.already_loaded:
+        pipeline_of(app).mark(TABLES[kind].name)  # what reads the table catches up
+    return LoadOut.model_validate(asdict(result))

@@ -1,0 +1,32 @@
+"""What ``POST /api/v1/loads/{kind}`` answers: the same result a local ``outsidein load`` prints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class RejectOut(BaseModel):
+    """One problem with one row of the file."""
+
+    line: int | None = Field(description="Line of the file (1 is the header of a CSV).")
+    column: str | None
+    value: str | None
+    reason: str
+
+
+class LoadOut(BaseModel):
+    """What the load did; ``rejects`` holds the first of them (all are in the store)."""
+
+    load_id: str
+    kind: str
+    file: str = Field(description="The file as the client named it.")
+    format: str
+    rows_read: int
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    rejects: list[RejectOut]
+    ignored_columns: list[str]
+    already_loaded: bool = Field(description="The same bytes, kind and mapping were loaded before.")
+    seconds: float
