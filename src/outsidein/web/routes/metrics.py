@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
@@ -20,8 +20,20 @@ from outsidein.analytics.today import report_dates
 from outsidein.pipeline import Step
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
+from outsidein.web.params import IsoDate
 from outsidein.web.queries import metrics as q
-from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.errors import ErrorResponse, refused
+from outsidein.web.schemas.metrics import (
+    BridgeTable,
+    CohortTable,
+    FeatureTable,
+    MetricTable,
+    MrrTable,
+    RenewalTable,
+    RetentionTable,
+    TrendTable,
+    UsageTable,
+)
 
 
 def _steps(app: FastAPI) -> list[Step]:
@@ -37,15 +49,16 @@ router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=with_steps(_ste
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = AnalyticsConfigDep
+T = TypeVar("T", bound=MetricTable[Any])
 
 
 def scope(
     cur: CursorDep,
     first: Annotated[
-        date | None, Query(alias="from", description="First period [11 months before as_of]")
+        IsoDate | None, Query(alias="from", description="First period [11 months before as_of]")
     ] = None,
     as_of: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             description="The report's day, not after today [today (UTC) or the data's last "
             "day, whichever is earlier]"
@@ -59,31 +72,14 @@ def scope(
 
 
 ScopeDep = Annotated[q.Scope, Depends(scope)]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Invalid parameter or missing currency rate"}
-}
+ERRORS = refused(
+    "as_of after today, from after as_of, a filter value no account has, or a currency "
+    "without a configured rate"
+)
 
 
-class MetricTable(BaseModel):
-    """One report: its rows, with the scope it was computed for."""
-
-    report: str
-    first: date
-    as_of: date
-    data_last_day: date | None = Field(
-        description="The latest event, touchpoint, case or invoice day in the store."
-    )
-    notice: str | None = Field(
-        description="Set when as_of defaulted to the data's last day instead of today."
-    )
-    filters: dict[str, str] = Field(description="The account filters in effect.")
-    currency: str = Field(description="Reporting currency of every money column.")
-    columns: list[str]
-    rows: list[dict[str, Any]]
-
-
-def _table(name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> MetricTable:
-    return MetricTable(
+def _table(kind: type[T], name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> T:
+    return kind(
         report=name,
         first=where.first,
         as_of=where.as_of,
@@ -97,40 +93,47 @@ def _table(name: str, table: Any, where: q.Scope, config: AnalyticsConfig) -> Me
 
 
 def _answer(
-    name: str, cur: CursorDep, report: q.Report, where: q.Scope, config: AnalyticsConfig
-) -> MetricTable:
-    return _table(name, q.run(cur, report, where, config), where, config)
+    kind: type[T],
+    name: str,
+    cur: CursorDep,
+    report: q.Report,
+    where: q.Scope,
+    config: AnalyticsConfig,
+) -> T:
+    return _table(kind, name, q.run(cur, report, where, config), where, config)
 
 
-@router.get("/mrr", response_model=MetricTable, responses=ERRORS, summary="MRR and ARR")
+@router.get("/mrr", response_model=MrrTable, responses=ERRORS, summary="MRR and ARR")
 def mrr(
     cur: CursorDep, where: ScopeDep, config: ConfigDep, grain: GrainParam = "month"
-) -> MetricTable:
+) -> MrrTable:
     """MRR, ARR and paying customers at the close of each period."""
-    return _answer("mrr", cur, q.mrr(grain), where, config)
+    return _answer(MrrTable, "mrr", cur, q.mrr(grain), where, config)
 
 
-@router.get("/bridge", response_model=MetricTable, responses=ERRORS, summary="MRR bridge")
+@router.get("/bridge", response_model=BridgeTable, responses=ERRORS, summary="MRR bridge")
 def bridge(
     cur: CursorDep, where: ScopeDep, config: ConfigDep, grain: GrainParam = "month"
-) -> MetricTable:
+) -> BridgeTable:
     """Opening MRR, new, expansion, contraction, churned, reactivated, closing MRR."""
-    return _answer("bridge", cur, q.bridge(grain), where, config)
+    return _answer(BridgeTable, "bridge", cur, q.bridge(grain), where, config)
 
 
-@router.get("/retention", response_model=MetricTable, responses=ERRORS, summary="NRR, GRR, churn")
-def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> MetricTable:
+@router.get(
+    "/retention", response_model=RetentionTable, responses=ERRORS, summary="NRR, GRR, churn"
+)
+def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> RetentionTable:
     """Trailing-12-month NRR and GRR per month, with monthly churn rates and annual scaling."""
-    return _answer("retention", cur, q.retention, where, config)
+    return _answer(RetentionTable, "retention", cur, q.retention, where, config)
 
 
-@router.get("/cohorts", response_model=MetricTable, responses=ERRORS, summary="Cohort matrix")
-def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> MetricTable:
+@router.get("/cohorts", response_model=CohortTable, responses=ERRORS, summary="Cohort matrix")
+def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep) -> CohortTable:
     """Cohorts by first paid month: logo and revenue retention at each age in months."""
-    return _answer("cohorts", cur, q.cohorts, where, config)
+    return _answer(CohortTable, "cohorts", cur, q.cohorts, where, config)
 
 
-@router.get("/renewals", response_model=MetricTable, responses=ERRORS, summary="Renewals")
+@router.get("/renewals", response_model=RenewalTable, responses=ERRORS, summary="Renewals")
 def renewals(
     cur: CursorDep,
     where: ScopeDep,
@@ -139,39 +142,42 @@ def renewals(
     include_monthly: Annotated[
         bool, Query(description="Also list month-to-month (evergreen monthly) contracts")
     ] = False,
-) -> MetricTable:
+) -> RenewalTable:
     """Term contracts renewing in the next ``days`` days after ``as_of``, one row per contract
     with its renewal date (from the contract) and ARR at stake."""
-    return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config)
+    return _answer(RenewalTable, "renewals", cur, q.upcoming(days, include_monthly), where, config)
 
 
-@router.get("/usage", response_model=MetricTable, responses=ERRORS, summary="Usage per account")
+@router.get("/usage", response_model=UsageTable, responses=ERRORS, summary="Usage per account")
 def usage(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
     account: Annotated[str | None, Query(max_length=200, description="One account")] = None,
-) -> MetricTable:
+) -> UsageTable:
     """Usage per account on ``as_of`` over the configured trailing windows."""
-    return _answer("usage", cur, q.usage(account), where, config)
+    return _answer(UsageTable, "usage", cur, q.usage(account), where, config)
 
 
-@router.get("/features", response_model=MetricTable, responses=ERRORS, summary="Feature counts")
+@router.get("/features", response_model=FeatureTable, responses=ERRORS, summary="Feature counts")
 def features(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
     account: Annotated[str | None, Query(max_length=200)] = None,
     window: Annotated[int, Query(ge=1, le=366)] = 28,
-) -> MetricTable:
+) -> FeatureTable:
     """Events and distinct users per account and event in the window ending ``as_of``."""
-    return _answer("features", cur, q.features(account, window), where, config)
+    return _answer(FeatureTable, "features", cur, q.features(account, window), where, config)
 
 
 @router.get(
     "/usage/trend",
-    response_model=MetricTable,
-    responses={404: {"model": ErrorResponse, "description": "No snapshot built yet"}},
+    response_model=TrendTable,
+    responses={
+        **ERRORS,
+        404: {"model": ErrorResponse, "description": "No snapshot built yet"},
+    },
     summary="Daily usage trend",
 )
 def usage_trend(
@@ -179,9 +185,9 @@ def usage_trend(
     where: ScopeDep,
     config: ConfigDep,
     days: Annotated[int, Query(ge=1, le=3660)] = 90,
-) -> MetricTable:
+) -> TrendTable:
     """Company-wide daily usage from the stored daily snapshot."""
-    return _table("usage_trend", q.usage_trend(cur, days, where), where, config)
+    return _table(TrendTable, "usage_trend", q.usage_trend(cur, days, where), where, config)
 
 
 class SnapshotRun(BaseModel):
@@ -197,10 +203,15 @@ class SnapshotRun(BaseModel):
     seconds: float
 
 
-@router.post("/snapshot", response_model=SnapshotRun, summary="Update the daily snapshot")
+@router.post(
+    "/snapshot",
+    response_model=SnapshotRun,
+    responses=refused("as_of after today"),
+    summary="Update the daily snapshot",
+)
 def snapshot(
     request: Request,
-    as_of: Annotated[date | None, Query(description="[today, UTC]")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="[today, UTC]")] = None,
 ) -> SnapshotRun:
     """Recompute what changed in ``account_daily_metrics`` (the first call builds it).
 
