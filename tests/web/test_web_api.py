@@ -163,3 +163,22 @@ def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
     assert "/static-offline-docs/swagger-ui-bundle.js" in docs.text
     bundle = httpx.get(small_server.url + "/static-offline-docs/swagger-ui-bundle.js", timeout=30)
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
+
+
+def test_the_document_says_what_responses_are(small_server: LiveServer) -> None:
+    """Timestamps leave with their zone, a 405 lists every method, /v1 bodies have schemas."""
+    url = small_server.url
+    config = httpx.get(url + "/api/v1/config", timeout=30).json()
+    assert config["created_at"].endswith("Z")
+    detail = httpx.get(url + "/api/v1/accounts/A-001", timeout=30).json()
+    assert detail["account"]["created_at"] == "2022-01-10T00:00:00Z"
+    refused = httpx.request("OPTIONS", url + "/api/v1/config", timeout=30)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, PUT")
+    doc = httpx.get(url + "/openapi.json", timeout=30).json()
+    track = doc["paths"]["/v1/track"]["post"]
+    body = track["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SegmentTrack"}
+    assert track["security"] == [{"writeKey": []}]
+    assert "event" in doc["components"]["schemas"]["SegmentTrack"]["required"]
+    rows = doc["components"]["schemas"]["MrrTable"]["properties"]["rows"]
+    assert rows["items"] == {"$ref": "#/components/schemas/MrrRow"}
