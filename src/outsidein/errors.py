@@ -80,7 +80,18 @@ class ForbiddenError(OutsideInError):
 
 
 class InvalidRequestError(OutsideInError):
-    """A request's parameters are invalid."""
+    """A request's values are refused by a rule the API states in words: 422.
+
+    The request has the shape the OpenAPI document describes, but, say, ``as_of`` is after
+    today or no account has the segment given. A request that does not have that shape (a
+    parameter's type or format, a body that is not JSON) is a :class:`MalformedRequestError`.
+    """
 
     code = "invalid_request"
+    http_status = 422
+
+
+class MalformedRequestError(InvalidRequestError):
+    """A request does not match the OpenAPI document (type, format, range, not JSON): 400."""
+
     http_status = 400

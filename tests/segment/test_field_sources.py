@@ -27,7 +27,8 @@ HEADER = ["account_id", "name", "industry", "created_at"]
 
 def _sources(h: Harness, table: str, key: str) -> dict[str, tuple[str, str, datetime]]:
     found = field_sources(h.con.cursor(), table, key)
-    return {f: (s.kind, s.label, s.set_at) for f, s in found.items()}
+    # the API's timestamps are UTC and say so (docs/api.md); the store's are naive UTC
+    return {f: (s.kind, s.label, s.set_at.replace(tzinfo=None)) for f, s in found.items()}
 
 
 def _load_time(h: Harness, path: Path) -> Any:

@@ -9,7 +9,7 @@ the rest of the call applies, and the client still gets 200.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,7 @@ def test_a_group_call_cannot_rename_a_file_loaded_account(served: SegmentServer,
         "SELECT value FROM segment_traits WHERE entity_id = 'a1' AND trait = 'name'"
     ) == [('"acme-from-product"',)]
     [(loaded_at,)] = served.query("SELECT started_at FROM load_log WHERE kind = 'accounts'")
-    assert datetime.fromisoformat(sources["name"]["set_at"]) == loaded_at
+    assert datetime.fromisoformat(sources["name"]["set_at"]) == loaded_at.replace(tzinfo=UTC)
 
 
 def test_precedence_configured_the_other_way_lets_the_product_rename(

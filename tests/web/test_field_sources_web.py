@@ -44,7 +44,7 @@ def test_the_account_shows_the_source_of_each_value(
         "source": sources["industry"]["source"],
         "kind": "segment",
         "label": "Segment key t",
-        "set_at": "2024-05-01T00:00:00",
+        "set_at": "2024-05-01T00:00:00Z",  # every timestamp leaves with its zone
     }
     assert sources["industry"]["source"].startswith("segment:wk_")
 

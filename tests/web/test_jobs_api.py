@@ -63,7 +63,7 @@ def test_a_snapshot_job_cancelled_mid_run_stops_within_seconds(
         assert temp_bytes(store) == 0
         api = server.url + "/api/v1"
         future = httpx.post(api + "/metrics/snapshot", params={"as_of": "6822-07-16"})
-        assert future.status_code == 400 and "in the future" in future.json()["error"]["message"]
+        assert future.status_code == 422 and "in the future" in future.json()["error"]["message"]
         started = httpx.post(api + "/metrics/snapshot")
         assert started.status_code == 202, started.text
         job = started.json()

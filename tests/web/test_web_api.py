@@ -145,10 +145,11 @@ def test_status(api: httpx.Client) -> None:
 def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
     doc = httpx.get(small_server.url + "/openapi.json", timeout=30).json()
     listing = doc["paths"]["/api/v1/accounts"]["get"]
-    assert "422" not in listing["responses"]
-    assert listing["responses"]["400"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ErrorResponse"
-    }
+    for status in ("400", "422"):  # FastAPI's own 422 body replaced by ours, and our 422
+        assert listing["responses"][status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorResponse"
+        }
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
     detail = doc["paths"]["/api/v1/accounts/{account_id}"]["get"]
     assert "404" in detail["responses"]
     assert {p["name"] for p in listing["parameters"]} == {
@@ -189,3 +190,22 @@ def test_the_account_page_pages_a_long_section(
     assert "cases_page=2#cases" in first
     second = httpx.get(small_server.url + "/accounts/A-001?cases_page=2", timeout=30).text
     assert "3\u20133 of 3" in second and "cases_page=1#cases" in second
+
+
+def test_the_document_says_what_responses_are(small_server: LiveServer) -> None:
+    """Timestamps leave with their zone, a 405 lists every method, /v1 bodies have schemas."""
+    url = small_server.url
+    config = httpx.get(url + "/api/v1/config", timeout=30).json()
+    assert config["created_at"].endswith("Z")
+    detail = httpx.get(url + "/api/v1/accounts/A-001", timeout=30).json()
+    assert detail["account"]["created_at"] == "2022-01-10T00:00:00Z"
+    refused = httpx.request("OPTIONS", url + "/api/v1/config", timeout=30)
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, PUT")
+    doc = httpx.get(url + "/openapi.json", timeout=30).json()
+    track = doc["paths"]["/v1/track"]["post"]
+    body = track["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/SegmentTrack"}
+    assert track["security"] == [{"writeKey": []}]
+    assert "event" in doc["components"]["schemas"]["SegmentTrack"]["required"]
+    rows = doc["components"]["schemas"]["MrrTable"]["properties"]["rows"]
+    assert rows["items"] == {"$ref": "#/components/schemas/MrrRow"}

@@ -9,7 +9,7 @@ class AnalyticsError(OutsideInError):
     """A metric cannot be computed from the data or options given."""
 
     code = "analytics_error"
-    http_status = 400
+    http_status = 422
     exit_code = 2
 
 
@@ -17,6 +17,7 @@ class CurrencyError(ConfigError):
     """Subscriptions use a currency that has no configured conversion rate."""
 
     code = "missing_currency_rate"
+    http_status = 422  # the request is fine; the configuration lacks a rate
 
 
 class BackendUnavailableError(AnalyticsError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -86,9 +87,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not allowed on {request.url.path}"
     else:
         message = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _documented_methods(request)):
+        headers["Allow"] = allowed
     return error_response(
-        request, exc.status_code, status_code_name(exc.status_code), message, None, exc.headers
+        request, exc.status_code, status_code_name(exc.status_code), message, None, headers
     )
+
+
+def _documented_methods(request: Request) -> str:
+    """Every method the OpenAPI document gives this path: Starlette's 405 names only the
+    first route's (``Allow: GET`` for ``/api/v1/config``, which also takes PUT)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

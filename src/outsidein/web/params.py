@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 MAX_PAGE_SIZE = 200
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic alone reads ``0`` as 1970-01-01 (a Unix time)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "must be a date as YYYY-MM-DD, e.g. 2024-06-15")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+"""A day given in a request: ISO ``YYYY-MM-DD`` and nothing else (the schema's ``date``)."""
 
 SearchParam = Annotated[
     str, Query(max_length=200, description="Case-insensitive text to look for.")
@@ -28,7 +43,7 @@ SegmentParam = Annotated[str | None, Query(max_length=200, description="Segment 
 RegionParam = Annotated[str | None, Query(max_length=200, description="Region (any case).")]
 CsmParam = Annotated[str | None, Query(max_length=200, description="CSM id (any case).")]
 AsOfParam = Annotated[
-    date | None,
+    IsoDate | None,
     Query(
         description="The day figures are about, not after today [today (UTC) or the data's "
         "last day, whichever is earlier]"

@@ -6,7 +6,7 @@ URL with some query parameters changed, which every sortable, paged list needs.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -48,6 +48,8 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     """How long ago, in the largest whole unit: ``today``, ``3 days ago``, ``5 months ago``."""
     if value is None:
         return "never"
+    if value.tzinfo is not None:  # API models carry UTC timestamps aware (docs/api.md)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     days = ((now or utc_now()) - value).days
     if days < 1:
         return "today"

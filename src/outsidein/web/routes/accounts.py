@@ -30,7 +30,7 @@ from outsidein.web.queries.accounts import (
     list_accounts,
 )
 from outsidein.web.schemas.accounts import AccountDetail, AccountList
-from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.errors import ErrorResponse, refused
 
 
 def _steps(app: FastAPI) -> list[Step]:
@@ -41,7 +41,12 @@ def _steps(app: FastAPI) -> list[Step]:
 router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=with_steps(_steps))
 
 
-@router.get("", response_model=AccountList, summary="Search, sort and page accounts")
+@router.get(
+    "",
+    response_model=AccountList,
+    responses=refused("as_of after today, a status or filter value no account has"),
+    summary="Search, sort and page accounts",
+)
 def accounts_list(
     cur: CursorDep,
     config: ConfigDep,
@@ -75,7 +80,10 @@ def accounts_list(
     "/{account_id}",
     response_model=AccountDetail,
     summary="One account with its records",
-    responses={404: {"model": ErrorResponse, "description": "No such account"}},
+    responses={
+        **refused("as_of after today"),
+        404: {"model": ErrorResponse, "description": "No such account"},
+    },
 )
 def account_detail(
     cur: CursorDep,

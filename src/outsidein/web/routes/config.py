@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from outsidein.config import config_toml, parse_config
-from outsidein.errors import ForbiddenError, InvalidRequestError
+from outsidein.errors import ForbiddenError, MalformedRequestError
 from outsidein.store.config_versions import ConfigVersion
 from outsidein.web.deps import CursorDep, ServerConfig
 from outsidein.web.schemas.config import ConfigVersionOut
@@ -42,7 +41,7 @@ def _out(version: ConfigVersion) -> ConfigVersionOut:
     assert version.version is not None and version.created_at is not None  # stored versions
     return ConfigVersionOut(
         version=version.version,
-        created_at=version.created_at.replace(tzinfo=UTC),
+        created_at=version.created_at,
         source=version.source,
         origin=version.origin,
         config=version.config,
@@ -81,13 +80,13 @@ async def put_config(request: Request, cur: CursorDep) -> ConfigVersionOut:
         )
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise InvalidRequestError(f"the body is over {MAX_BODY:,} bytes")
+        raise MalformedRequestError(f"the body is over {MAX_BODY:,} bytes")
     try:
         raw = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRequestError(f"the body is not JSON: {exc}") from exc
+        raise MalformedRequestError(f"the body is not JSON: {exc}") from exc
     if not isinstance(raw, dict):
-        raise InvalidRequestError("the body must be a JSON object shaped like outsidein.toml")
+        raise MalformedRequestError("the body must be a JSON object shaped like outsidein.toml")
     config = parse_config(raw, "configuration")
     stored = await asyncio.to_thread(_server_config(request).replace, cur, config, host)
     return _out(stored)

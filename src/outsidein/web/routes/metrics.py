@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
@@ -20,10 +20,23 @@ from outsidein.analytics.today import report_dates
 from outsidein.pipeline import Step, StepContext
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
+from outsidein.web.params import IsoDate
 from outsidein.web.queries import metrics as q
 from outsidein.web.routes.jobs import jobs_of
-from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.jobs import JobOut
+from outsidein.web.schemas.metrics import (
+    AtStakeTable,
+    BridgeTable,
+    CohortTable,
+    FeatureTable,
+    MetricTable,
+    MrrTable,
+    RenewalTable,
+    RetentionTable,
+    TrendTable,
+    UsageTable,
+)
 
 
 def _steps(app: FastAPI) -> list[Step]:
@@ -39,28 +52,7 @@ router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=with_steps(_ste
 
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = AnalyticsConfigDep
-
-
-def scope(
-    cur: CursorDep,
-    first: Annotated[
-        date | None, Query(alias="from", description="First period [11 months before as_of]")
-    ] = None,
-    as_of: Annotated[
-        date | None,
-        Query(
-            description="The report's day, not after today [today (UTC) or the data's last "
-            "day, whichever is earlier]"
-        ),
-    ] = None,
-    segment: Annotated[str | None, Query(max_length=200)] = None,
-    region: Annotated[str | None, Query(max_length=200)] = None,
-    csm: Annotated[str | None, Query(max_length=200, description="CSM id")] = None,
-) -> q.Scope:
-    return q.Scope.of(cur, first, as_of, segment, region, csm)
-
-
-ScopeDep = Annotated[q.Scope, Depends(scope)]
+T = TypeVar("T", bound=MetricTable[Any])
 
 MAX_ROWS = 5_000
 
@@ -85,43 +77,40 @@ def rows_param(
 
 
 RowsDep = Annotated[Rows, Depends(rows_param)]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Invalid parameter or missing currency rate"}
-}
 
 
-class MetricTable(BaseModel):
-    """One report: its rows, with the scope it was computed for."""
+def scope(
+    cur: CursorDep,
+    first: Annotated[
+        IsoDate | None, Query(alias="from", description="First period [11 months before as_of]")
+    ] = None,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(
+            description="The report's day, not after today [today (UTC) or the data's last "
+            "day, whichever is earlier]"
+        ),
+    ] = None,
+    segment: Annotated[str | None, Query(max_length=200)] = None,
+    region: Annotated[str | None, Query(max_length=200)] = None,
+    csm: Annotated[str | None, Query(max_length=200, description="CSM id")] = None,
+) -> q.Scope:
+    return q.Scope.of(cur, first, as_of, segment, region, csm)
 
-    report: str
-    first: date
-    as_of: date
-    data_last_day: date | None = Field(
-        description="The latest event, touchpoint, case or invoice day in the store."
-    )
-    notice: str | None = Field(
-        description="Set when as_of defaulted to the data's last day instead of today."
-    )
-    filters: dict[str, str] = Field(description="The account filters in effect.")
-    currency: str = Field(description="Reporting currency of every money column.")
-    columns: list[str]
-    types: dict[str, str] = Field(
-        description="Each column's Arrow type (decimal128(18, 2), date32[day], int64, ...): "
-        "how to read its JSON values back, as `outsidein` commands do beside a server."
-    )
-    rows: list[dict[str, Any]]
-    total_rows: int = Field(description="Rows the report has; `rows` holds at most `limit`.")
-    offset: int
-    limit: int
-    next_offset: int | None = Field(description="The offset of the next page, if any.")
+
+ScopeDep = Annotated[q.Scope, Depends(scope)]
+ERRORS = refused(
+    "as_of after today, from after as_of, a filter value no account has, or a currency "
+    "without a configured rate"
+)
 
 
 def _table(
-    name: str, table: Any, where: q.Scope, config: AnalyticsConfig, rows: Rows
-) -> MetricTable:
+    kind: type[T], name: str, table: Any, where: q.Scope, config: AnalyticsConfig, rows: Rows
+) -> T:
     total = int(table.num_rows)
     end = rows.offset + rows.limit
-    return MetricTable(
+    return kind(
         report=name,
         first=where.first,
         as_of=where.as_of,
@@ -140,45 +129,48 @@ def _table(
 
 
 def _answer(
+    kind: type[T],
     name: str,
     cur: CursorDep,
     report: q.Report,
     where: q.Scope,
     config: AnalyticsConfig,
     rows: Rows,
-) -> MetricTable:
-    return _table(name, q.run(cur, report, where, config), where, config, rows)
+) -> T:
+    return _table(kind, name, q.run(cur, report, where, config), where, config, rows)
 
 
-@router.get("/mrr", response_model=MetricTable, responses=ERRORS, summary="MRR and ARR")
+@router.get("/mrr", response_model=MrrTable, responses=ERRORS, summary="MRR and ARR")
 def mrr(
     cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep, grain: GrainParam = "month"
-) -> MetricTable:
+) -> MrrTable:
     """MRR, ARR and paying customers at the close of each period."""
-    return _answer("mrr", cur, q.mrr(grain), where, config, rows)
+    return _answer(MrrTable, "mrr", cur, q.mrr(grain), where, config, rows)
 
 
-@router.get("/bridge", response_model=MetricTable, responses=ERRORS, summary="MRR bridge")
+@router.get("/bridge", response_model=BridgeTable, responses=ERRORS, summary="MRR bridge")
 def bridge(
     cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep, grain: GrainParam = "month"
-) -> MetricTable:
+) -> BridgeTable:
     """Opening MRR, new, expansion, contraction, churned, reactivated, closing MRR."""
-    return _answer("bridge", cur, q.bridge(grain), where, config, rows)
+    return _answer(BridgeTable, "bridge", cur, q.bridge(grain), where, config, rows)
 
 
-@router.get("/retention", response_model=MetricTable, responses=ERRORS, summary="NRR, GRR, churn")
-def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> MetricTable:
+@router.get(
+    "/retention", response_model=RetentionTable, responses=ERRORS, summary="NRR, GRR, churn"
+)
+def retention(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> RetentionTable:
     """Trailing-12-month NRR and GRR per month, with monthly churn rates and annual scaling."""
-    return _answer("retention", cur, q.retention, where, config, rows)
+    return _answer(RetentionTable, "retention", cur, q.retention, where, config, rows)
 
 
-@router.get("/cohorts", response_model=MetricTable, responses=ERRORS, summary="Cohort matrix")
-def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> MetricTable:
+@router.get("/cohorts", response_model=CohortTable, responses=ERRORS, summary="Cohort matrix")
+def cohorts(cur: CursorDep, where: ScopeDep, config: ConfigDep, rows: RowsDep) -> CohortTable:
     """Cohorts by first paid month: logo and revenue retention at each age in months."""
-    return _answer("cohorts", cur, q.cohorts, where, config, rows)
+    return _answer(CohortTable, "cohorts", cur, q.cohorts, where, config, rows)
 
 
-@router.get("/renewals", response_model=MetricTable, responses=ERRORS, summary="Renewals")
+@router.get("/renewals", response_model=RenewalTable, responses=ERRORS, summary="Renewals")
 def renewals(
     cur: CursorDep,
     where: ScopeDep,
@@ -188,13 +180,15 @@ def renewals(
     include_monthly: Annotated[
         bool, Query(description="Also list month-to-month (evergreen monthly) contracts")
     ] = False,
-) -> MetricTable:
+) -> RenewalTable:
     """Term contracts renewing in the next ``days`` days after ``as_of``, one row per contract
     with its renewal date (from the contract) and ARR at stake."""
-    return _answer("renewals", cur, q.upcoming(days, include_monthly), where, config, rows)
+    return _answer(
+        RenewalTable, "renewals", cur, q.upcoming(days, include_monthly), where, config, rows
+    )
 
 
-@router.get("/at_stake", response_model=MetricTable, responses=ERRORS, summary="ARR at stake")
+@router.get("/at_stake", response_model=AtStakeTable, responses=ERRORS, summary="ARR at stake")
 def at_stake(
     cur: CursorDep,
     where: ScopeDep,
@@ -203,24 +197,26 @@ def at_stake(
     include_monthly: Annotated[
         bool, Query(description="Also count month-to-month (evergreen monthly) contracts")
     ] = False,
-) -> MetricTable:
+) -> AtStakeTable:
     """The renewals' total: one row, the contracts and the ARR renewing in ``days`` days."""
-    return _answer("at_stake", cur, q.at_stake(days, include_monthly), where, config, Rows(1, 0))
+    return _answer(
+        AtStakeTable, "at_stake", cur, q.at_stake(days, include_monthly), where, config, Rows(1, 0)
+    )
 
 
-@router.get("/usage", response_model=MetricTable, responses=ERRORS, summary="Usage per account")
+@router.get("/usage", response_model=UsageTable, responses=ERRORS, summary="Usage per account")
 def usage(
     cur: CursorDep,
     where: ScopeDep,
     config: ConfigDep,
     rows: RowsDep,
     account: Annotated[str | None, Query(max_length=200, description="One account")] = None,
-) -> MetricTable:
+) -> UsageTable:
     """Usage per account on ``as_of`` over the configured trailing windows."""
-    return _answer("usage", cur, q.usage(account), where, config, rows)
+    return _answer(UsageTable, "usage", cur, q.usage(account), where, config, rows)
 
 
-@router.get("/features", response_model=MetricTable, responses=ERRORS, summary="Feature counts")
+@router.get("/features", response_model=FeatureTable, responses=ERRORS, summary="Feature counts")
 def features(
     cur: CursorDep,
     where: ScopeDep,
@@ -228,15 +224,18 @@ def features(
     rows: RowsDep,
     account: Annotated[str | None, Query(max_length=200)] = None,
     window: Annotated[int, Query(ge=1, le=366)] = 28,
-) -> MetricTable:
+) -> FeatureTable:
     """Events and distinct users per account and event in the window ending ``as_of``."""
-    return _answer("features", cur, q.features(account, window), where, config, rows)
+    return _answer(FeatureTable, "features", cur, q.features(account, window), where, config, rows)
 
 
 @router.get(
     "/usage/trend",
-    response_model=MetricTable,
-    responses={404: {"model": ErrorResponse, "description": "No snapshot built yet"}},
+    response_model=TrendTable,
+    responses={
+        **ERRORS,
+        404: {"model": ErrorResponse, "description": "No snapshot built yet"},
+    },
     summary="Daily usage trend",
 )
 def usage_trend(
@@ -245,13 +244,13 @@ def usage_trend(
     config: ConfigDep,
     rows: RowsDep,
     days: Annotated[int, Query(ge=1, le=3660)] = 90,
-) -> MetricTable:
+) -> TrendTable:
     """Company-wide daily usage from the stored daily snapshot."""
-    return _table("usage_trend", q.usage_trend(cur, days, where), where, config, rows)
+    return _table(TrendTable, "usage_trend", q.usage_trend(cur, days, where), where, config, rows)
 
 
 class SnapshotRun(BaseModel):
-    """What bringing the daily snapshot up to date did: a snapshot job's ``result``."""
+    """What bringing the daily snapshot up to date did."""
 
     mode: str
     reason: str
@@ -268,7 +267,7 @@ class SnapshotRun(BaseModel):
     status_code=202,
     response_model=JobOut,
     responses={
-        400: {"model": ErrorResponse, "description": "as_of in the future or before 1900"},
+        **refused("as_of after today or before 1900"),
         429: {"model": ErrorResponse, "description": "Too many jobs waiting"},
     },
     summary="Update the daily snapshot (a job)",
@@ -276,7 +275,7 @@ class SnapshotRun(BaseModel):
 def snapshot(
     request: Request,
     response: Response,
-    as_of: Annotated[date | None, Query(description="Not after today [today, UTC]")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Not after today [today, UTC]")] = None,
 ) -> JobOut:
     """Start recomputing what changed in ``account_daily_metrics`` (the first call builds it)
     as a job: 202 with its id; ``GET /api/v1/jobs/{id}`` gives its status and, when done,

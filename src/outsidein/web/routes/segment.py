@@ -15,13 +15,11 @@ machine.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
-from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from outsidein.errors import OutsideInError
 from outsidein.ingest.segment import (
@@ -44,6 +42,10 @@ from outsidein.ingest.segment.timestamps import utc_now
 from outsidein.web.background import pipeline_of, while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
+from outsidein.web.openapi import documented_auth, documented_body
+from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.segment import ActivityOut, CreatedKeyOut, KeyOut, NewKey
+from outsidein.web.schemas.segment_calls import CALLS
 
 DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
 
@@ -64,19 +66,33 @@ def _ingestion(app: FastAPI) -> SegmentService:
 router = APIRouter(tags=["segment"], lifespan=while_serving(_ingestion, "segment"))
 api_router = APIRouter(tags=["segment"])
 
-_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
+_AUTH_DOC = documented_auth(
+    "writeKey",
+    {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The write key as user, an empty password (or `writeKey` in the body)",
     },
-}
+)
 _ERRORS_DOC: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid JSON or events; names the field (and index in a batch)"},
-    401: {"description": "Missing, unknown or revoked write key"},
-    413: {"description": "Over 32 KB per call or event, 500 KB or 2,500 events per batch"},
-    429: {"description": "Saturated; retry after the Retry-After header's seconds"},
-    503: {"description": "Nothing was stored (the store failed or the server is stopping)"},
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (400, "Invalid JSON or events; names the field (and index in a batch)"),
+        (401, "Missing, unknown or revoked write key"),
+        (413, "Over 32 KB per call or event, 500 KB or 2,500 events per batch"),
+        (429, "Saturated; retry after the Retry-After header's seconds"),
+        (503, "Nothing was stored (the store failed or the server is stopping)"),
+    )
 }
+_LOCAL_DOC: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorResponse, "description": "Sent from another machine"}
+}
+
+
+class Accepted(BaseModel):
+    """Every message of the request is durable."""
+
+    success: Literal[True]
 
 
 def _service(request: Request) -> SegmentService:
@@ -183,8 +199,9 @@ def _endpoint(call_type: str | None) -> None:
         endpoint,
         methods=["POST"],
         summary=summary,
+        response_model=Accepted,
         responses={200: {"description": "Every event is durable"}, **_ERRORS_DOC},
-        openapi_extra=_BODY_DOC,
+        openapi_extra={**documented_body(CALLS[call_type], summary), **_AUTH_DOC},
     )
 
 
@@ -193,28 +210,6 @@ for _type in (*TYPES, None):
 
 
 # -- write keys and activity, for `outsidein keys` and the activity page --------------------
-
-
-class KeyOut(BaseModel):
-    """A write key as listed (never its secret)."""
-
-    key_id: str
-    name: str
-    key_prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class NewKey(BaseModel):
-    """The name of a key to create."""
-
-    name: str = Field(min_length=1, max_length=100)
-
-
-class CreatedKeyOut(KeyOut):
-    """A new key, with its secret: shown this once and stored only as a hash."""
-
-    secret: str
 
 
 def _key_out(key: WriteKey) -> KeyOut:
@@ -229,14 +224,20 @@ def _local_only(request: Request) -> None:
         )
 
 
-@api_router.get("/segment/keys", response_model=list[KeyOut], summary="Write keys")
+@api_router.get(
+    "/segment/keys", response_model=list[KeyOut], summary="Write keys", responses=_LOCAL_DOC
+)
 def get_keys(request: Request) -> list[KeyOut]:
     _local_only(request)
     return [_key_out(key) for key in _service(request).list_keys()]
 
 
 @api_router.post(
-    "/segment/keys", response_model=CreatedKeyOut, status_code=201, summary="Create a write key"
+    "/segment/keys",
+    response_model=CreatedKeyOut,
+    status_code=201,
+    summary="Create a write key",
+    responses=_LOCAL_DOC,
 )
 def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
     _local_only(request)
@@ -245,14 +246,22 @@ def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
 
 
 @api_router.post(
-    "/segment/keys/{key_id}/revoke", response_model=KeyOut, summary="Revoke a write key"
+    "/segment/keys/{key_id}/revoke",
+    response_model=KeyOut,
+    summary="Revoke a write key",
+    responses={
+        **_LOCAL_DOC,
+        404: {"model": ErrorResponse, "description": "No write key with this id"},
+    },
 )
 def revoke(request: Request, key_id: str) -> KeyOut:
     _local_only(request)
     return _key_out(_service(request).revoke_key(key_id))
 
 
-@api_router.get("/segment/activity", summary="Ingestion activity per write key")
-def activity(cur: CursorDep) -> dict[str, Any]:
+@api_router.get(
+    "/segment/activity", response_model=ActivityOut, summary="Ingestion activity per write key"
+)
+def activity(cur: CursorDep) -> ActivityOut:
     """Accepted, rejected and duplicate events per key, top reject reasons, recent rejects."""
-    return asdict(ingestion_overview(cur))
+    return ActivityOut.model_validate(ingestion_overview(cur))

@@ -7,12 +7,12 @@ subscription's own-currency amount is ``mrr_original`` beside its ``currency``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from pydantic import BaseModel, Field
 
 from outsidein.web.schemas.provenance import FieldSource
+from outsidein.web.schemas.types import Money, UtcDatetime
 
 Status = Field(
     description="Lifecycle status on as_of: prospect, trial, onboarding, active, renewal or "
@@ -30,13 +30,13 @@ class AccountSummary(BaseModel):
     region: str | None
     csm_id: str | None
     csm_name: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     status: str = Status
-    mrr: Decimal = Field(description="MRR on as_of, in the reporting currency.")
-    arr: Decimal = Field(description="ARR on as_of (12 x MRR), in the reporting currency.")
+    mrr: Money = Field(description="MRR on as_of, in the reporting currency.")
+    arr: Money = Field(description="ARR on as_of (12 x MRR), in the reporting currency.")
     renewal_date: date | None = Field(description="Next renewal after as_of.")
     open_cases: int = Field(description="Cases with status open or pending.")
-    last_seen: datetime | None = Field(description="Latest product event.")
+    last_seen: UtcDatetime | None = Field(description="Latest product event.")
 
 
 class AccountList(BaseModel):
@@ -44,7 +44,7 @@ class AccountList(BaseModel):
 
     items: list[AccountSummary]
     total: int
-    mrr_total: Decimal = Field(description="Sum of MRR of every matching account.")
+    mrr_total: Money = Field(description="Sum of MRR of every matching account.")
     currency: str = Field(description="The reporting currency of every money value.")
     as_of: date = Field(description="The day the figures are about.")
     notice: str | None = Field(
@@ -59,7 +59,7 @@ class CurrencyAmount(BaseModel):
     """An amount in one currency, as the subscriptions are priced."""
 
     currency: str
-    mrr: Decimal
+    mrr: Money
 
 
 class Account(BaseModel):
@@ -75,15 +75,15 @@ class Account(BaseModel):
     employees: int | None
     csm_id: str | None
     csm_name: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     status: str = Status
-    mrr: Decimal = Field(description="MRR on as_of, in the reporting currency.")
-    arr: Decimal = Field(description="ARR on as_of, in the reporting currency.")
+    mrr: Money = Field(description="MRR on as_of, in the reporting currency.")
+    arr: Money = Field(description="ARR on as_of, in the reporting currency.")
     first_paid_date: date | None
     renewal_date: date | None = Field(description="Next renewal after as_of.")
     open_cases: int
     source: str
-    loaded_at: datetime
+    loaded_at: UtcDatetime
 
 
 class Contact(BaseModel):
@@ -92,14 +92,14 @@ class Contact(BaseModel):
     email: str | None
     role: str | None
     title: str | None
-    created_at: datetime | None
+    created_at: UtcDatetime | None
 
 
 class Subscription(BaseModel):
     subscription_id: str
     plan: str
-    mrr: Decimal = Field(description="MRR in the reporting currency.")
-    mrr_original: Decimal = Field(description="MRR in the subscription's own currency.")
+    mrr: Money = Field(description="MRR in the reporting currency.")
+    mrr_original: Money = Field(description="MRR in the subscription's own currency.")
     currency: str = Field(description="The subscription's own currency.")
     seats: int | None
     start_date: date
@@ -110,17 +110,17 @@ class Subscription(BaseModel):
 class Invoice(BaseModel):
     invoice_id: str
     subscription_id: str | None
-    amount: Decimal
+    amount: Money
     currency: str
-    issued_at: datetime
-    due_at: datetime | None
-    paid_at: datetime | None
+    issued_at: UtcDatetime
+    due_at: UtcDatetime | None
+    paid_at: UtcDatetime | None
 
 
 class Touchpoint(BaseModel):
     touchpoint_id: str
     contact_id: str | None
-    at: datetime
+    at: UtcDatetime
     channel: str
     function: str
     stage: str | None
@@ -132,8 +132,8 @@ class Touchpoint(BaseModel):
 class Case(BaseModel):
     case_id: str
     contact_id: str | None
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: UtcDatetime
+    closed_at: UtcDatetime | None
     priority: str
     sla_hours: float | None
     status: str
@@ -145,7 +145,7 @@ class SurveyResponse(BaseModel):
     response_id: str
     contact_id: str | None
     survey: str
-    answered_at: datetime
+    answered_at: UtcDatetime
     kind: str
     score: float | None
     outcome_id: str | None
@@ -170,7 +170,7 @@ class UsageSummary(BaseModel):
 
     events_30d: int
     active_users_30d: int
-    last_seen: datetime | None
+    last_seen: UtcDatetime | None
     top_events_30d: list[EventCount]
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from outsidein.config import OutsideInConfig
+from outsidein.web.schemas.types import UtcDatetime
 
 
 class ConfigVersionOut(BaseModel):
     """The configuration in force, with the version number computed results record."""
 
     version: int = Field(description="Increases by one with every stored change.")
-    created_at: datetime = Field(description="When this version was stored (UTC).")
+    created_at: UtcDatetime = Field(description="When this version was stored (UTC).")
     source: Literal["file", "api", "cli"] = Field(
         description="file: seeded from outsidein.toml; api: PUT /api/v1/config; cli: a command."
     )

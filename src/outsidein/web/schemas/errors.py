@@ -20,3 +20,9 @@ class ErrorResponse(BaseModel):
     """``{"error": {...}}``: the envelope of every error, so clients parse one shape."""
 
     error: ErrorBody
+
+
+def refused(rules: str) -> dict[int | str, dict[str, Any]]:
+    """The 422 of an operation whose values can be refused by ``rules`` (docs/api.md): the
+    request has the documented shape, but a value breaks a rule stated in words."""
+    return {422: {"model": ErrorResponse, "description": f"Refused: {rules}"}}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
 from outsidein.precedence import SourceKind
+from outsidein.web.schemas.types import UtcDatetime
 
 
 class FieldSource(BaseModel):
@@ -15,4 +14,4 @@ class FieldSource(BaseModel):
     source: str = Field(description="A file's path, or segment:KEY_ID for the Segment API.")
     kind: SourceKind = Field(description="file or segment: what source precedence ranks.")
     label: str = Field(description="For people: the file's name, or the write key's name.")
-    set_at: datetime = Field(description="The file's load time, or the Segment call's time.")
+    set_at: UtcDatetime = Field(description="The file's load time, or the Segment call's time.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from outsidein.web.schemas.types import UtcDatetime
 
 
 class StepOut(BaseModel):
@@ -18,12 +20,12 @@ class StepOut(BaseModel):
     runs: int = Field(description="Runs since the server started, failed ones included")
     errors: int = Field(description="Failed runs since the server started")
     consecutive_errors: int = Field(description="Failed runs in a row (0: the last one worked)")
-    last_started_at: AwareDatetime | None
+    last_started_at: UtcDatetime | None
     last_seconds: float | None = Field(description="Duration of the last run")
     last_rows: int
     last_detail: str
     last_error: str | None = Field(description="The latest failure, kept after a recovery")
-    last_error_at: AwareDatetime | None
+    last_error_at: UtcDatetime | None
     lag_seconds: float = Field(description="Since the oldest input change it has not taken in")
     stale: bool = Field(description="Failing, or lagging past its threshold: pages warn")
 

@@ -1,0 +1,130 @@
+"""Schemathesis against a real server over a real store: the OpenAPI document is honest.
+
+Every check (no 5xx, responses match their schemas and status codes, invalid requests are
+refused, valid ones accepted, Allow headers), no response over 10 s, and no row written
+dated after today (+ the store's tolerance). Bounded: a fixed seed and a fixed number of
+examples per operation, about three minutes on two cores. Rules it holds the API to:
+docs/api.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from outsidein.store import connect
+from outsidein.store.tables import TABLES
+from outsidein.web import create_app
+from tests.web.conftest import LiveServer, seed_company
+
+EXAMPLES = 15  # per operation and phase: ~1,300 cases in ~3 minutes on 2 cores
+TOLERANCE = timedelta(hours=24)  # store.future_tolerance_hours, the default
+# A schema-valid request may still be refused by a rule its description states (as_of after
+# today, a filter value no account has): 422, by our rule (docs/api.md).
+# The Segment calls refuse more than 2,500 events or 32 KB with 413, as Segment does: a limit
+# the document states (maxItems, and in words) and answers with that declared status.
+CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path-regex = "^/v1/"
+checks.negative_data_rejection.expected-statuses = [
+    "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx",
+]
+checks.positive_data_acceptance.expected-statuses = [
+    "2xx", "3xx", "401", "403", "404", "409", "413", "422", "429", "5xx",
+]
+"""
+# POST /api/v1/metrics/snapshot rebuilds the daily snapshot from any as_of in one request;
+# it becomes a cancellable job on the `bounds` branch (issue 11, item 1). Until then a
+# far-back as_of takes longer than the 10 s budget, so it is left out here.
+EXCLUDED = "/api/v1/metrics/snapshot"
+
+
+def _latest_dates(path: Path) -> dict[str, object]:
+    """The latest value of every date and timestamp column of every table."""
+    con = connect(path)
+    try:
+        found: dict[str, object] = {}
+        for table in TABLES:
+            for name, kind in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? AND (data_type = 'DATE' OR data_type LIKE 'TIMESTAMP%')",
+                [table],
+            ).fetchall():
+                latest = con.execute(f'SELECT max("{name}") FROM {table}').fetchone()
+                if latest and latest[0] is not None:
+                    value = latest[0]
+                    found[f"{table}.{name}"] = (
+                        value.replace(tzinfo=None)
+                        if kind.startswith("TIMESTAMP") and getattr(value, "tzinfo", None)
+                        else value
+                    )
+        return found
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
+    store = seed_company(tmp_path / "s.duckdb")
+    before = _latest_dates(store)
+    server = LiveServer(create_app(store)).start()
+    try:
+        (tmp_path / "schemathesis.toml").write_text(CONFIG)
+        run = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "st"),
+                "--config-file",
+                str(tmp_path / "schemathesis.toml"),
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "all",
+                "--max-response-time",
+                "10",
+                "--max-examples",
+                str(EXAMPLES),
+                "--seed",
+                "20261201",
+                "--workers",
+                "2",
+                "--exclude-path",
+                EXCLUDED,
+                "--continue-on-failure",
+            ],
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(Path(__file__).parent),
+                "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+                "OUTSIDEIN_SCHEMATHESIS_URL": server.url,
+                "NO_COLOR": "1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=840,
+        )
+    finally:
+        server.stop()
+    failures = run.stdout.find("=== FAILURES ===")
+    report = (run.stdout[failures : failures + 6000] if failures >= 0 else "") + run.stdout[-1500:]
+    print(report)  # the case count and result, for the closing note (pytest -s shows it)
+    assert run.returncode == 0, report + run.stderr[-2000:]
+    generated = re.search(r"(\d+) generated", run.stdout)
+    assert generated is not None and int(generated.group(1)) >= 800, report
+    assert "Authentication failed" not in run.stdout, report  # the /v1 calls were exercised
+
+    limit = datetime.now(UTC).replace(tzinfo=None) + TOLERANCE
+    for column, latest in _latest_dates(store).items():
+        bound = limit if isinstance(latest, datetime) else limit.date()
+        if latest > bound:  # type: ignore[operator]
+            assert latest == before.get(column), f"{column}: the run wrote {latest}"
