@@ -35,6 +35,7 @@ def _steps(app: FastAPI) -> list[Step]:
 
 router = APIRouter(prefix="/metrics", tags=["metrics"], lifespan=with_steps(_steps))
 
+USAGE_MAX = 5000  # rows in one page of /metrics/usage
 GrainParam = Annotated[str, Query(pattern="^(day|week|month)$", description="day, week or month")]
 ConfigDep = AnalyticsConfigDep
 
@@ -151,9 +152,12 @@ def usage(
     where: ScopeDep,
     config: ConfigDep,
     account: Annotated[str | None, Query(max_length=200, description="One account")] = None,
+    limit: Annotated[int, Query(ge=1, le=USAGE_MAX, description="Rows per page")] = 500,
+    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
 ) -> MetricTable:
-    """Usage per account on ``as_of`` over the configured trailing windows."""
-    return _answer("usage", cur, q.usage(account), where, config)
+    """Usage per account on ``as_of`` over the configured trailing windows, in account order,
+    one page at a time: fewer than ``limit`` rows means the last page."""
+    return _answer("usage", cur, q.usage(account, limit, offset), where, config)
 
 
 @router.get("/features", response_model=MetricTable, responses=ERRORS, summary="Feature counts")
