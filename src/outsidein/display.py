@@ -10,6 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
+def currency_symbol(currency: str) -> str | None:
+    """The symbol put before an amount (``$``), or None for a code written after it."""
+    return _SYMBOLS.get(currency.upper())
+
+
 def money(value: float | Decimal | None, currency: str = "USD", cents: bool = True) -> str:
     """``$12,400.00``, rounded half up as people round money; other currencies go after."""
     if value is None:
@@ -17,5 +22,5 @@ def money(value: float | Decimal | None, currency: str = "USD", cents: bool = Tr
     exact = Decimal(str(value)).quantize(Decimal("0.01" if cents else "1"), ROUND_HALF_UP)
     sign = "\u2212" if exact < 0 else ""  # a true minus sign
     amount = f"{abs(exact):,}"
-    symbol = _SYMBOLS.get(currency.upper())
+    symbol = currency_symbol(currency)
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"

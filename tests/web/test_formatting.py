@@ -11,14 +11,3 @@ def test_money() -> None:
     assert money(0.005) == "$0.01"
     assert money(99.5, cents=False) == "$100"
     assert money(None) == "—"
-
-
-def test_axis_labels_are_compact() -> None:
-    from outsidein.web.metrics_view import compact_money
-
-    assert [compact_money(v) for v in (207791, -61504, 0, 1234567)] == [
-        "$208k",
-        "\u2212$62k",
-        "$0",
-        "$1.2M",
-    ]

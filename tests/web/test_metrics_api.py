@@ -81,6 +81,18 @@ def test_other_reports(api: httpx.Client) -> None:
     assert features["rows"][0] == {"account_id": "A1", "feature": "login", "events": 3, "users": 3}
 
 
+def test_usage_is_paged(api: httpx.Client) -> None:
+    everyone = api.get("/usage", params={"as_of": "2024-06-15"}).json()["rows"]
+    ids = [r["account_id"] for r in everyone]
+    assert len(ids) > 4 and ids == sorted(ids)
+    first = api.get("/usage", params={"as_of": "2024-06-15", "limit": 3}).json()["rows"]
+    rest = api.get("/usage", params={"as_of": "2024-06-15", "limit": 3, "offset": 3}).json()
+    assert [r["account_id"] for r in first + rest["rows"]] == ids[:6]
+    assert first == everyone[:3]
+    too_many = api.get("/usage", params={"limit": 5001})
+    assert too_many.status_code == 400 and "limit" in too_many.text
+
+
 def test_snapshot_then_usage_trend(api: httpx.Client) -> None:
     missing = api.get("/usage/trend", params=SCOPE)
     assert missing.status_code == 404

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from outsidein.web import assets
 from outsidein.web.nav import NavItem
 from outsidein.web.routes import (
     accounts,
@@ -67,4 +68,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
     ),
+    # The chart library and the favicon (web/assets.py).
+    Section("assets", pages=assets.router),
 )

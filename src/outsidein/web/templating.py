@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from outsidein import __version__
 from outsidein.display import money
 from outsidein.pipeline import Scheduler, StepStatus, steps_feeding
+from outsidein.web.assets import CHARTS_PATH
 from outsidein.web.nav import NavItem
 from outsidein.web.queries.rows import utc_now
 
@@ -132,6 +133,7 @@ def _environment() -> jinja2.Environment:
         nav_items=nav_items,
         stale_steps=stale_steps,
         version=__version__,
+        charts_js=CHARTS_PATH,
     )
     return env
 

@@ -4,13 +4,12 @@ renewals and usage trend, for a period, as of a day, for all accounts or one seg
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from outsidein.analytics import SnapshotMissingError
-from outsidein.display import money
 from outsidein.web import metrics_view as view
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
@@ -33,10 +32,6 @@ def metrics_page(
     include_monthly: bool = False,
 ) -> Response:
     currency = config.reporting_currency
-
-    def fmt(value: Any) -> str:
-        return money(value, currency, cents=False)
-
     bridge = q.json_rows(q.run(cur, q.bridge("month"), where, config))
     retention = q.json_rows(q.run(cur, q.retention, where, config))
     cells = q.json_rows(q.run(cur, q.cohorts, where, config))
@@ -60,11 +55,9 @@ def metrics_page(
             "retention_now": retention[-1] if retention else None,
             "churn_now": complete[-1] if complete else None,
             "bridge": bridge,
-            "bridge_chart": view.bridge_chart(bridge, fmt),
+            "bridge_chart": view.bridge_chart(bridge, currency),
             "retention": retention,
-            "retention_chart": view.line_chart(
-                retention, "month", [("nrr", "NRR", "nrr"), ("grr", "GRR", "grr")], True
-            ),
+            "retention_chart": view.retention_chart(retention),
             "heatmap": view.heatmap(cells, measure),
             "measure": measure,
             "measures": MEASURES,
@@ -74,15 +67,7 @@ def metrics_page(
             "include_monthly": include_monthly,
             "trend": trend,
             "trend_missing": trend_missing,
-            "trend_chart": view.line_chart(
-                trend,
-                "date",
-                [("active_users_28", "Active users, 28 days", "users")],
-                False,
-                every=max(1, len(trend) // 6),
-            )
-            if trend
-            else None,
+            "trend_chart": view.trend_chart(trend) if trend else None,
             "today": date.today(),
             "csm_names": csm_names(cur),
         },

@@ -1,0 +1,191 @@
+"""Every page on a phone (390 px) and a desktop (1440 px), in headless Chromium.
+
+No page is wider than the screen, the main controls are on it, the charts are drawn by the
+chart library with no console error, under a strict Content-Security-Policy (no
+'unsafe-eval', no inline script or style): what docs/dashboard.md promises.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request, Response
+
+from outsidein.analytics import AnalyticsConfig, build_snapshot
+from outsidein.store import connect
+from outsidein.web import create_app
+
+from .conftest import TODAY, LiveServer, seed_company
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+DOCS = Path(__file__).parents[2] / "docs"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'"
+)
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1440, "height": 900}
+FROM = TODAY.replace(day=1) - timedelta(days=700)  # 24 months of bars and lines
+
+
+def strict_csp(app: FastAPI) -> FastAPI:
+    """The app with the strictest policy its pages should need, sent on every response."""
+
+    @app.middleware("http")
+    async def csp(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        return response
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    store = seed_company(tmp_path_factory.mktemp("layout") / "company.duckdb")
+    con = connect(store)
+    build_snapshot(con, AnalyticsConfig(), TODAY, since=TODAY - timedelta(days=100))
+    con.close()
+    live = LiveServer(strict_csp(create_app(store))).start()
+    yield live
+    live.stop()
+
+
+# Each page with the controls a person needs on it, found by role and name.
+PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("accounts", "/accounts", [("searchbox", "Search accounts"), ("combobox", "Segment"),
+                               ("button", "Show"), ("link", "Next →")]),
+    ("account", "/accounts/A-0001", [("heading", "Acme Labs")]),
+    ("metrics", f"/metrics?from={FROM}", [("textbox", "From"), ("textbox", "As of"),
+                                          ("combobox", "Segment"), ("combobox", "CSM"),
+                                          ("button", "Show"), ("link", "Net revenue")]),
+    ("ingestion", "/ingestion", [("heading", "Ingestion")]),
+    ("status", "/status", [("heading", "Status")]),
+]  # fmt: skip
+NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
+       ("link", "API")]  # fmt: skip
+
+
+def within(page: Any, role: str, name: str, width: int) -> None:
+    """The control is visible and lies inside the viewport's width (scrolled into view)."""
+    from playwright.sync_api import expect
+
+    control = page.get_by_role(role, name=name, exact=True).first
+    expect(control).to_be_visible()
+    control.scroll_into_view_if_needed()
+    box = control.bounding_box()
+    assert box is not None, name
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (name, box, width)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1440px"])
+def test_every_page_fits_the_screen(
+    server: LiveServer, page: Any, viewport: dict[str, int]
+) -> None:
+    from playwright.sync_api import expect
+
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.set_viewport_size(viewport)
+    width = viewport["width"]
+    for name, path, controls in PAGES:
+        response = page.goto(server.url + path)
+        assert response is not None and response.status == 200, path
+        if name == "metrics":
+            for chart in ("bridge", "retention", "usage"):
+                expect(page.get_by_test_id(f"chart-{chart}")).to_have_attribute(
+                    "data-rendered", "true"
+                )
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{path} is {scroll} px wide at {width} px"
+        for role, label in [*NAV, *controls]:
+            within(page, role, label, width)
+        if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
+            _screenshot(page, name, width)
+    assert problems == []
+
+
+def _screenshot(page: Any, name: str, width: int) -> None:
+    """README's pictures: the account page on both screens, the accounts list and Metrics on
+    a phone (their desktop pictures come from test_web_browser and test_metrics_browser)."""
+    phone = width < 500
+    if name == "account" or (phone and name in ("accounts", "metrics")):
+        path = DOCS / f"screenshot-{name}{'-phone' if phone else ''}.png"
+        height = 1700 if phone else 1400
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(
+            path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}
+        )
+
+
+def test_charts_read_at_24_months(server: LiveServer, page: Any) -> None:
+    """Axis labels never overlap, carry the year, and a bar's tooltip names its month."""
+    from playwright.sync_api import expect
+
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        page.goto(server.url + f"/metrics?from={FROM}")
+        for chart in ("bridge", "retention", "usage"):
+            figure = page.get_by_test_id(f"chart-{chart}")
+            expect(figure).to_have_attribute("data-rendered", "true")
+            labels = figure.locator(".role-axis-label text:not([opacity='0'])")
+            texts = labels.all_text_contents()
+            assert len(texts) >= 4, (chart, texts)
+            boxes = [b for b in (label.bounding_box() for label in labels.all()) if b]
+            assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+            sizes = {labels.nth(i).evaluate("e => getComputedStyle(e).fontSize") for i in
+                     range(len(texts))}  # fmt: skip
+            assert sizes == {"12px"}, (chart, sizes)
+            dates = [t for t in texts if " " in t]  # "Jan 2025", "1 Oct 2026"
+            assert dates and all(t[-4:].isdigit() for t in dates), (chart, dates)
+        # The money axis: round ticks in the reporting currency.
+        money = page.get_by_test_id("chart-bridge").locator(".role-axis[aria-label^='Y-axis']")
+        ticks = money.locator(".role-axis-label text:not([opacity='0'])").all_text_contents()
+        assert all(t.lstrip("\u2212").startswith("$") for t in ticks), ticks
+        assert all(t.lstrip("\u2212$")[:-1].isdigit() or t in ("$0",) for t in ticks), ticks
+    # West of UTC too, the first bar is the first month (dates are read in UTC).
+    west = page.context.browser.new_context(viewport=DESKTOP, timezone_id="America/Los_Angeles")
+    try:
+        there = west.new_page()
+        there.goto(server.url + f"/metrics?from={FROM}")
+        chart = there.get_by_test_id("chart-bridge")
+        expect(chart).to_have_attribute("data-rendered", "true")
+        chart.locator(".mark-rect path").first.hover()
+        tooltip = there.locator("#vg-tooltip-element")
+        expect(tooltip).to_be_visible()
+        expect(tooltip).to_contain_text(FROM.strftime("%B %Y"))
+        expect(tooltip).to_contain_text("$")
+    finally:
+        west.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"] - 1
+        and b["x"] < a["x"] + a["width"] - 1
+        and a["y"] < b["y"] + b["height"] - 1
+        and b["y"] < a["y"] + a["height"] - 1
+    )
+
+
+def test_keyboard_reaches_content_and_icon(server: LiveServer, page: Any) -> None:
+    """The first Tab lands on the skip link, which moves focus past the header; the
+    favicon is served (no 404 in the console)."""
+    failed: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(r.url))
+    page.goto(server.url + "/accounts")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("e => e === document.activeElement")
+    assert skip.bounding_box()["y"] >= 0  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    icon = page.request.get(server.url + "/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert failed == []
