@@ -1,18 +1,27 @@
-# The two commands of the README: `make demo` and `make test`. Both set up what they need.
+# The two commands of the README: `make demo` and `make test`. Both set up what they need:
+# `make demo` only the product (`pip install -e .`), `make test` and `make lint` the dev tools
+# on top (pytest, ruff, mypy, Playwright, PySpark and the Segment libraries for the tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PRODUCT := $(VENV)/.installed-product
+DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast lint install browser java clean
+.PHONY: demo test test-fast lint install install-product browser java clean
 
-$(STAMP): pyproject.toml
+$(PRODUCT): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e .
+	touch $(PRODUCT)
 
-install: $(STAMP)
+$(DEV): $(PRODUCT)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV)
+
+install-product: $(PRODUCT)
+
+install: $(DEV)
 
 # Debian's Chromium for the browser tests, installed only where missing.
 browser:
@@ -30,16 +39,16 @@ java:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
-demo: $(STAMP)
+demo: $(PRODUCT)
 	$(BIN)/outsidein demo
 
-test: $(STAMP) browser java
+test: $(DEV) browser java
 	$(BIN)/pytest
 
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	$(BIN)/pytest -m "not slow"
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

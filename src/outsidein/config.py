@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outsidein.errors import ConfigError, InvalidConfigError
@@ -23,18 +23,37 @@ DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
 
 
+def find_config(db: Path) -> Path | None:
+    """The ``outsidein.toml`` read when none is named: the current folder's, else the one
+    beside the store (where ``outsidein demo`` writes its own, so that ``outsidein serve``
+    over the same store finds it from anywhere), else none: the store's latest version, or
+    the shipped defaults (docs/configuration.md)."""
+    for path in (DEFAULT_CONFIG, db.parent / DEFAULT_CONFIG.name):
+        if path.is_file():
+            return path
+    return None
+
+
 class Settings(BaseSettings):
     """Process-level settings, read from ``OUTSIDEIN_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="OUTSIDEIN_")
 
     db: Path = DEFAULT_DB
-    config: Path = DEFAULT_CONFIG
+    config: Path | None = Field(
+        None, description="Named by --config or OUTSIDEIN_CONFIG, else found by find_config."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     memory_limit: str = "2GB"
     temp_limit: str = "20GB"
     max_upload_mb: float = Field(1024.0, gt=0, description="Largest file a load may upload")
+
+    @model_validator(mode="after")
+    def _find_config(self) -> Settings:
+        if self.config is None:
+            self.config = find_config(self.db)
+        return self
 
 
 class OutsideInConfig(BaseModel):

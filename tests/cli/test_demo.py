@@ -66,6 +66,9 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
     ).fetchall()
     con.close()
     assert counts == [(2000, 0, True, True)]
+    # Its outsidein.toml sits beside its store, not in the folder it was started from.
+    assert (tmp_path / "outsidein-data" / "outsidein.toml").is_file()
+    assert not (tmp_path / "outsidein.toml").exists()
     again = subprocess.run(
         [sys.executable, "-m", "outsidein", "demo", "--no-serve"],
         cwd=tmp_path,

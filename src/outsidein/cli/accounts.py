@@ -19,6 +19,7 @@ from outsidein.cli.metrics import AsOf, Csm, Out, Region, Segment, _date, _show
 from outsidein.cli.server_client import Server, store_or_server
 from outsidein.config import load_config
 from outsidein.display import money
+from outsidein.labels import label
 from outsidein.web.params import MAX_PAGE_SIZE
 from outsidein.web.queries.accounts import (
     SORT_COLUMNS,
@@ -82,6 +83,8 @@ def list_command(
     if result.notice:
         err_console.print(f"[yellow]note:[/] {result.notice}", highlight=False)
     rows = [item.model_dump() for item in result.items]
+    if out is None:  # words for a person; a file keeps the raw values, as the API does
+        rows = [{**r, "status": label(r["status"]), "segment": label(r["segment"])} for r in rows]
     table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in LIST_COLUMNS})
     shown = ", ".join(f"{k} {v}" for k, v in result.filters.items())
     title = (
@@ -115,16 +118,16 @@ def show_command(
     own = ", ".join(money(m.mrr, m.currency) for m in detail.mrr_by_currency if m.currency != cur)
     facts = [
         ("account", f"{a.name} ({a.account_id})"),
-        ("status", f"{a.status} on {detail.as_of}"),
+        ("status", f"{label(a.status)} on {detail.as_of}"),
         ("MRR", money(a.mrr, cur) + (f" ({own})" if own else "")),
         ("ARR", money(a.arr, cur)),
         ("next renewal", str(a.renewal_date or "-")),
-        ("segment / region", f"{a.segment or '-'} / {a.region or '-'}"),
+        ("segment / region", f"{label(a.segment) or '-'} / {a.region or '-'}"),
         ("CSM", a.csm_name or a.csm_id or "unassigned"),
         ("open cases", str(a.open_cases)),
     ]
-    for label, value in facts:
-        console.print(f"[bold]{label:>16}[/]  {value}", highlight=False)
+    for name, value in facts:
+        console.print(f"[bold]{name:>16}[/]  {value}", highlight=False)
     subs = [
         {
             "subscription_id": s.subscription_id,

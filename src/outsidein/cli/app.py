@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,20 +29,18 @@ DbOption = Annotated[
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="outsidein.toml [env OUTSIDEIN_CONFIG; default ./outsidein.toml]"
+        "--config",
+        help="outsidein.toml [env OUTSIDEIN_CONFIG; default ./outsidein.toml, else the one "
+        "beside the store]",
     ),
 ]
 
 
 def settings(db: Path | None = None, config: Path | None = None) -> Settings:
-    """Settings from the environment, with command-line options taking precedence."""
-    base = Settings()
-    updates: dict[str, Path] = {}
-    if db is not None:
-        updates["db"] = db
-    if config is not None:
-        updates["config"] = config
-    return base.model_copy(update=updates)
+    """Settings from the environment, with command-line options taking precedence; the
+    config file is found beside ``db`` when neither names one (:func:`find_config`)."""
+    chosen: dict[str, Any] = {"db": db, "config": config}
+    return Settings(**{k: v for k, v in chosen.items() if v is not None})
 
 
 @app.callback()

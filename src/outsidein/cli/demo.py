@@ -45,20 +45,23 @@ def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> b
     return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
 
 
-def _demo_config(data: Path, config_path: Path) -> None:
-    """The demo company's settings: put beside the user's data unless they have their own."""
+def _demo_config(data: Path, config_path: Path | None, db: Path) -> Path:
+    """The file the demo runs with: the one named or found (``find_config``), else the demo
+    company's settings copied beside the store, where ``outsidein serve`` finds them."""
     company_settings = data / CONFIG_FILE
     if not company_settings.is_file():
         write_company_config(data)
-    if config_path.exists():
-        console.print(f"[dim]using your {config_path}[/]", highlight=False)
-    else:
-        config_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(company_settings, config_path)
-        console.print(
-            f"wrote {config_path}: the demo company's currency rates, value event and key features",
-            highlight=False,
-        )
+    if config_path is not None and config_path.exists():
+        console.print(f"[dim]using {config_path}[/]", highlight=False)
+        return config_path
+    target = config_path or db.parent / CONFIG_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(company_settings, target)
+    console.print(
+        f"wrote {target}: the demo company's currency rates, value event and key features",
+        highlight=False,
+    )
+    return target
 
 
 @app.command()
@@ -94,10 +97,10 @@ def demo(
                 data, accounts=accounts, months=months, seed=seed, as_of=today, progress=on_step
             )
 
-    _demo_config(data, cfg.config)
+    config_path = _demo_config(data, cfg.config, cfg.db)
     con = connect(cfg.db, memory_limit=cfg.memory_limit)
     try:
-        in_force = seed_from_file(con, cfg.config)  # the store's version, seeded by the file
+        in_force = seed_from_file(con, config_path)  # the store's version, seeded by the file
         with _progress() as bar:
             task = bar.add_task("loading into the store", total=None)
 
@@ -144,5 +147,5 @@ def demo(
             port_number,
             memory_limit=cfg.memory_limit,
             on_open=announce,
-            config_path=cfg.config,
+            config_path=config_path,
         )

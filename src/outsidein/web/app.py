@@ -38,12 +38,14 @@ def create_app(
     The store is opened read-write (and migrated) when the server starts and closed when it
     stops: while it runs, this process is the store's one writer. Pass ``connection`` when
     the caller already opened the store, e.g. to fail fast on a lock before serving.
-    ``config_path`` (default: ``OUTSIDEIN_CONFIG``, read here once) seeds the configuration
-    the app keeps in ``app.state.config`` (docs/configuration.md).
+    ``config_path`` (default: the file :class:`Settings` finds for this store, read here once)
+    seeds the configuration the app keeps in ``app.state.config`` (docs/configuration.md).
     Background work is one pipeline (docs/pipeline.md): its scheduler starts here, the
     sections' lifespans register their steps, and it stops after them (draining).
     """
-    server_config = ServerConfig(Settings().config if config_path is None else config_path)
+    server_config = ServerConfig(
+        Settings(db=db_path).config if config_path is None else config_path
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -51,7 +51,7 @@ class ServerConfig:
     :meth:`replace` stores an edit as a new version and uses it from the next request on.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.path = path
         self._from_file = read_config_file(path)
         self._lock = threading.Lock()

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from outsidein import __version__
 from outsidein.display import money
+from outsidein.labels import label
 from outsidein.pipeline import Scheduler, StepStatus, steps_feeding
 from outsidein.web.assets import CHARTS_PATH
 from outsidein.web.nav import NavItem
@@ -45,19 +46,36 @@ def when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def _utc_day(value: datetime) -> date:
+    """The calendar day of ``value`` in UTC, the store's time zone (naive values are UTC)."""
+    return (value.astimezone(UTC) if value.tzinfo is not None else value).date()
+
+
 def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """How long ago, in the largest whole unit: ``today``, ``3 days ago``, ``5 months ago``."""
+    """How long ago by calendar day (UTC), in the largest whole calendar unit: ``today``,
+    ``yesterday``, ``3 days ago``, ``2 weeks ago``, ``5 months ago``, ``2 years ago``.
+
+    Days, not 24-hour periods: last night at 23:00 is "yesterday" at 01:00; months and years
+    count from the same day of the month, so 2024-12-19 is "2 years ago" from 2026-12-19 on.
+    """
     if value is None:
         return "never"
-    if value.tzinfo is not None:  # API models carry UTC timestamps aware (docs/api.md)
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    days = ((now or utc_now()) - value).days
+    then, today = _utc_day(value), _utc_day(now or utc_now())
+    days = (today - then).days
     if days < 1:
-        return "today"
-    for size, unit in ((365, "year"), (30, "month"), (7, "week"), (1, "day")):
-        if days >= size:
-            return f"{plural(days // size, unit)} ago"
-    return "today"  # unreachable: days >= 1 matches "day"
+        return "today"  # a timestamp a little ahead of the clock too
+    if days == 1:
+        return "yesterday"
+    months = (today.year - then.year) * 12 + today.month - then.month
+    if today.day < then.day:
+        months -= 1
+    if months >= 12:
+        return f"{plural(months // 12, 'year')} ago"
+    if months >= 1:
+        return f"{plural(months, 'month')} ago"
+    if days >= 7:
+        return f"{plural(days // 7, 'week')} ago"
+    return f"{days} days ago"
 
 
 def path_part(value: str) -> str:
@@ -124,6 +142,7 @@ def _environment() -> jinja2.Environment:
         plural=plural,
         when=when,
         ago=ago,
+        label=label,
         path_part=path_part,
         duration=duration,
     )

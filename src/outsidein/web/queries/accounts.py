@@ -22,6 +22,7 @@ from outsidein.analytics.nps import nps_category
 from outsidein.analytics.revenue import priced
 from outsidein.analytics.today import report_dates
 from outsidein.errors import InvalidRequestError, NotFoundError
+from outsidein.labels import matching
 from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
 from outsidein.web.queries.figures_cache import figures_cache
@@ -75,11 +76,15 @@ SORT_COLUMNS: dict[SortKey, str] = {
 }
 RECENT_LIMIT = 100  # rows per page of each section of one account; the newest first
 
+# Every text field the list shows: segment and status also by their labels (``matching``).
 _SEARCH = """
     $q = ''
     OR contains(lower(a.account_id), $q) OR contains(lower(a.name), $q)
     OR contains(lower(a.industry), $q) OR contains(lower(a.region), $q)
+    OR contains(lower(a.segment), $q) OR contains(n.status, $q)
     OR contains(lower(a.csm_id), $q) OR contains(lower(c.name), $q)
+    OR list_contains($segments::VARCHAR[], a.segment)
+    OR list_contains($statuses::VARCHAR[], n.status)
 """
 
 _FIGURES = f"""
@@ -162,14 +167,21 @@ def list_accounts(
     filters: AccountFilters | None = None,
     as_of: date | None = None,
 ) -> AccountList:
-    """One page of accounts matching ``q`` (case-insensitive substring) and ``filters``,
+    """One page of accounts matching ``q`` (case-insensitive substring of any text field
+    shown, segment and status also by their labels) and ``filters``,
     sorted by ``sort``, with figures as of ``as_of`` (default: the report day rule of
     :func:`outsidein.analytics.today.report_dates`)."""
     sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
     direction = "DESC" if order == "desc" else "ASC"
     dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
-    chosen = (filters or AccountFilters()).resolve(choices(cur))
-    params: dict[str, object] = {"q": q.strip().lower(), **asdict(chosen)}
+    held = choices(cur)
+    chosen = (filters or AccountFilters()).resolve(held)
+    params: dict[str, object] = {
+        "q": q.strip().lower(),
+        "segments": matching(q, held["segment"]),
+        "statuses": matching(q, STATUSES),
+        **asdict(chosen),
+    }
     joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
     where = f"WHERE ({_SEARCH}) {_FILTERS}"
     with _figures(cur, config, dates.as_of):

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from outsidein import labels
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
@@ -111,6 +112,9 @@ def accounts_page(
         filters=AccountFilters(status, segment, region, csm),
     )
     pages = max(1, math.ceil(result.total / page_size))
+    if page > pages:  # past the end (an old link, a shrunk search): the last page
+        return RedirectResponse(url_with(request, page=pages if pages > 1 else None), 303)
+    held = choices(cur)
     first = (page - 1) * page_size + 1 if result.items else 0
     return templates.TemplateResponse(
         request,
@@ -126,8 +130,9 @@ def accounts_page(
             "headers": _headers(request, sort, order),
             "prev_url": url_with(request, page=page - 1) if page > 1 else None,
             "next_url": url_with(request, page=page + 1) if page < pages else None,
-            "choices": choices(cur),
+            "choices": held,
             "statuses": STATUSES,
+            "labels": {v: labels.label(v) for v in (*STATUSES, *held["segment"])},
             "csm_names": csm_names(cur),
         },
     )

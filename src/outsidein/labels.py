@@ -1,0 +1,52 @@
+"""Words people read for the raw values the data and the API keep: ``mid_market`` is
+"Mid-market", ``smb`` "SMB", ``churned`` "Churned".
+
+One place for the pages and the terminal. Stored values, API answers and files written with
+``--out`` stay raw; only what a person reads goes through :func:`label`. Segments come from
+the customer's data, so a value not listed here is shown as written when it has capitals
+("EMEA", "Key Accounts"), or with spaces for underscores and a capital first letter when it
+is a lower-case code ("key_accounts" is "Key accounts"). A leaf module: the stdlib only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+SEGMENT_LABELS = {"smb": "SMB", "mid_market": "Mid-market", "enterprise": "Enterprise"}
+STATUS_LABELS = {
+    "prospect": "Prospect",
+    "trial": "Trial",
+    "onboarding": "Onboarding",
+    "active": "Active",
+    "renewal": "Renewal",
+    "churned": "Churned",
+}
+_LABELS = {**SEGMENT_LABELS, **STATUS_LABELS}
+
+
+def _key(value: str) -> str:
+    """``Mid-Market``, ``mid market`` and ``mid_market`` are one value."""
+    return re.sub(r"[\s_-]+", "_", value.strip().lower())
+
+
+def label(value: str | None) -> str:
+    """The words for ``value``; empty for a missing one (the page shows its own dash)."""
+    if value is None or not value.strip():
+        return ""
+    known = _LABELS.get(_key(value))
+    if known is not None:
+        return known
+    if value != value.lower():
+        return value
+    words = " ".join(value.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def matching(text: str, values: Iterable[str]) -> list[str]:
+    """The ``values`` whose label contains ``text`` (any case), or whose spelling does with
+    spaces, dashes and underscores alike: "mid market" and "mid_market" find "Mid-Market"."""
+    wanted = text.strip().lower()
+    if not wanted:
+        return []
+    return [v for v in values if wanted in label(v).lower() or _key(wanted) in _key(v)]
