@@ -95,8 +95,10 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 str(EXAMPLES),
                 "--seed",
                 "20261201",
+                # One worker: with two, Hypothesis's lambda-source cache (not thread-safe) once
+                # raised "AST constructor recursion depth mismatch" in the coverage phase.
                 "--workers",
-                "2",
+                "1",
                 "--exclude-path",
                 EXCLUDED,
                 "--continue-on-failure",
@@ -115,7 +117,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         )
     finally:
         server.stop()
-    failures = run.stdout.find("=== FAILURES ===")
+    marks = [run.stdout.find(m) for m in ("=== ERRORS ===", "=== FAILURES ===")]
+    failures = min((m for m in marks if m >= 0), default=-1)
     report = (run.stdout[failures : failures + 6000] if failures >= 0 else "") + run.stdout[-1500:]
     print(report)  # the case count and result, for the closing note (pytest -s shows it)
     assert run.returncode == 0, report + run.stderr[-2000:]
