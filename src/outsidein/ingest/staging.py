@@ -286,7 +286,15 @@ def record_load(
     mapping: Mapping[str, str],
     id_system: str | None,
 ) -> None:
-    """Keep the rejects and the load log entry (inside the caller's transaction)."""
+    """Keep the rejects and the load log entry (inside the caller's transaction).
+
+    The rejects of the file's earlier loads (same kind and name) go: what is wrong with a
+    file is what its latest load found, and failed attempts do not pile up.
+    """
+    con.execute(
+        "DELETE FROM rejects WHERE kind = ? AND file = ? AND load_id <> ?",
+        [table.name, result.file, result.load_id],
+    )
     con.execute(
         f"INSERT INTO rejects SELECT ?, ?, ?, line, col, val, reason, "
         f"getvariable('oi_loaded_at') FROM {BAD}",
