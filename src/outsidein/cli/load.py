@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -178,9 +179,8 @@ def _print_summary(result: LoadResult) -> None:
             "line", "column", "value", "reason", title="first rejects", title_justify="left"
         )
         for reject in result.rejects[:SHOWN_REJECTS]:
-            table.add_row(
-                str(reject.line or ""), reject.column or "", reject.value or "", reject.reason
-            )
+            cells = [str(reject.line or ""), reject.column or "", reject.value or "", reject.reason]
+            table.add_row(*(escape(cell) for cell in cells))  # data, not markup
         console.print(table)
     if result.rows_rejected:
         console.print(f"  {rejects_pointer(result)}", highlight=False)
