@@ -2,7 +2,8 @@
 
 One place builds the reasons the file loader stores in ``rejects``, so they all read alike::
 
-    not a number; expected 1234.50 (digits, a dot for decimals); fix: clean mrr in the export
+    not a number; expected a number such as 1234.50 (digits and a dot, no currency symbol);
+    fix: clean mrr in the export, or map another column to it with --map
 
 A reason is ``PROBLEM[; expected VALID][; fix: FIX]``. :func:`reason` makes one and
 :func:`split` takes one apart again (the pages and ``outsidein rejects`` show the fix on its
