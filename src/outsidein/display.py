@@ -1,6 +1,7 @@
 """How people read money: the currency's symbol, thousands separators, cents rounded half up.
 
-One formatter for the pages and the CLI, so "$31,969.08" reads the same everywhere.
+One formatter for the pages and the CLI, so "$31,969.08" reads the same everywhere; and
+CSV cells that a spreadsheet would take for a formula, neutralised.
 """
 
 from __future__ import annotations
@@ -24,3 +25,15 @@ def money(value: float | Decimal | None, currency: str = "USD", cents: bool = Tr
     amount = f"{abs(exact):,}"
     symbol = currency_symbol(currency)
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``.
+
+    The OWASP advice for CSV injection: ``=cmd|...`` from a customer's file must not run when
+    someone opens an export.
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

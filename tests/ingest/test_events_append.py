@@ -15,6 +15,7 @@ import pytest
 from outsidein.errors import LoadError
 from outsidein.ingest import load_file, loader
 from outsidein.ingest.append import NeedsStaging
+from outsidein.ingest.reasons import problem_only
 from outsidein.store import connect
 from tests.ingest.helpers import ACCOUNT_HEADER, ACCOUNTS, write_csv, write_parquet
 
@@ -59,9 +60,12 @@ def _contents(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ..
             "SELECT message_id, account_id, user_id, event, timestamp, properties FROM events "
             "ORDER BY ALL"
         ).fetchall(),
-        "rejects": con.execute(
-            'SELECT line, "column", "value", reason FROM rejects ORDER BY ALL'
-        ).fetchall(),
+        "rejects": [
+            (*row[:3], problem_only(row[3]))
+            for row in con.execute(
+                'SELECT line, "column", "value", reason FROM rejects ORDER BY ALL'
+            ).fetchall()
+        ],
         "log": con.execute(
             "SELECT kind, rows_read, rows_loaded, rows_rejected FROM load_log ORDER BY ALL"
         ).fetchall(),
@@ -138,7 +142,9 @@ def test_a_key_repeated_in_the_file_keeps_its_first_row_and_names_the_line(
     result = load_file(accounts, "events", write_csv(tmp_path / "e.csv", HEADER, [GOOD, again]))
     assert (result.rows_inserted, result.rows_rejected) == (1, 1)
     assert result.rejects[0].line == 3
-    assert result.rejects[0].reason == "duplicate key: the same message_id is on line 2"
+    assert (
+        problem_only(result.rejects[0].reason) == "duplicate key: the same message_id is on line 2"
+    )
     assert accounts.execute("SELECT user_id, event FROM events").fetchall() == [("u1", "Login")]
 
 

@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from outsidein.analytics import AnalyticsConfig, build_snapshot
+from outsidein.ingest import load_file
 from outsidein.store import connect
 from outsidein.web import create_app
 
@@ -47,13 +48,25 @@ def strict_csp(app: FastAPI) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    store = seed_company(tmp_path_factory.mktemp("layout") / "company.duckdb")
+    folder = tmp_path_factory.mktemp("layout")
+    store = seed_company(folder / "company.duckdb")
     con = connect(store)
     build_snapshot(con, AnalyticsConfig(), TODAY, since=TODAY - timedelta(days=100))
+    subs = folder / LONG_NAME
+    subs.write_text(
+        "subscription_id,account_id,plan,mrr,start_date,status\n"
+        f"S-x1,A-0001,Growth,{'9' * 80}x,2024-01-01,Live\n"
+        "S-x2,A-9999,Growth,10,10/16/2024,active\n"
+    )
+    LOADS["rejects"] = load_file(con, "subscriptions", subs).load_id
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
     live.stop()
+
+
+LONG_NAME = "subscriptions-export-with-a-long-name.csv"
+LOADS: dict[str, str] = {}  # load ids the pages show, from the server fixture
 
 
 # Each page with the controls a person needs on it, found by role and name.
@@ -66,6 +79,8 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                           ("button", "Show"), ("link", "Net revenue")]),
     ("ingestion", "/ingestion", [("heading", "Ingestion")]),
     ("status", "/status", [("heading", "Status")]),
+    ("rejects", "/rejects", [("heading", "Rejects")]),
+    ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
 ]  # fmt: skip
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
        ("link", "API")]  # fmt: skip
@@ -95,7 +110,7 @@ def test_every_page_fits_the_screen(
     page.set_viewport_size(viewport)
     width = viewport["width"]
     for name, path, controls in PAGES:
-        response = page.goto(server.url + path)
+        response = page.goto(server.url + path.format(**LOADS))
         assert response is not None and response.status == 200, path
         if name == "metrics":
             for chart in ("bridge", "retention", "usage"):

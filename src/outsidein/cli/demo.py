@@ -113,7 +113,7 @@ def demo(
         rejected = sum(r.rows_rejected for r in results if not r.already_loaded)
         console.print(
             f"loaded {loaded:,} new or changed rows from {len(results)} files into {cfg.db}"
-            + (f"; [red]{rejected:,} rejected[/] (see the rejects table)" if rejected else ""),
+            + (f"; [red]{rejected:,} rejected[/] (`outsidein rejects list`)" if rejected else ""),
             highlight=False,
         )
         with _progress() as bar:

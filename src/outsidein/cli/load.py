@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -178,11 +179,17 @@ def _print_summary(result: LoadResult) -> None:
             "line", "column", "value", "reason", title="first rejects", title_justify="left"
         )
         for reject in result.rejects[:SHOWN_REJECTS]:
-            table.add_row(
-                str(reject.line or ""), reject.column or "", reject.value or "", reject.reason
-            )
+            cells = [str(reject.line or ""), reject.column or "", reject.value or "", reject.reason]
+            table.add_row(*(escape(cell) for cell in cells))  # data, not markup
         console.print(table)
-        console.print(
-            f"  all rejects: table [bold]rejects[/] in the store (load_id {result.load_id})",
-            highlight=False,
-        )
+    if result.rows_rejected:
+        console.print(f"  {rejects_pointer(result)}", highlight=False)
+
+
+def rejects_pointer(result: LoadResult) -> str:
+    """Where the rejects of a load are read, and whether the file loads again as it is."""
+    rows = f"{result.rows_rejected:,} row{'s' if result.rows_rejected != 1 else ''}"
+    every = result.rows_rejected >= result.rows_read
+    head = f"every row rejected ({rows}); nothing loaded" if every else f"{rows} rejected"
+    tail = "; the next load of this file runs again" if every else ""
+    return f"{head}: `outsidein rejects show {result.load_id}`{tail}"

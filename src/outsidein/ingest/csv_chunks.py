@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from outsidein.errors import LoadError
+from outsidein.ingest import reasons
 
 CHUNK_BYTES = 32 << 20
 LINE = "_line"
@@ -144,7 +145,7 @@ def _parse(
         table = read(threads=False)
         skipped = np.array([row.number - 1 for row in bad], dtype=np.int64)
         for row, index in zip(bad, skipped, strict=True):
-            reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            reason = reasons.fields_count(row.expected_columns, row.actual_columns)
             unreadable.append((int(lines[index]), reason, row.text[:200]))
         lines = np.delete(lines, skipped)
     return table.append_column(LINE, pa.array(lines, type=pa.int64()))

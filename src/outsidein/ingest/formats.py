@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
+from outsidein.ingest import reasons
 from outsidein.ingest.csv_chunks import csv_tables
 
 LINE = "_line"
@@ -236,12 +237,10 @@ def _jsonl_tables(
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as exc:
-                unreadable.append(UnreadableRow(number, f"invalid JSON: {exc.msg}", text[:200]))
+                unreadable.append(UnreadableRow(number, reasons.invalid_json(exc.msg), text[:200]))
                 continue
             if not isinstance(record, dict):
-                unreadable.append(
-                    UnreadableRow(number, "a line must hold a JSON object", text[:200])
-                )
+                unreadable.append(UnreadableRow(number, reasons.not_an_object(), text[:200]))
                 continue
             for name in names:
                 columns[name].append(_as_text(record.get(name)))

@@ -5,7 +5,8 @@ keys, references, external ids); one transaction then holds the good rows, every
 and the load log entry. Entities take the staged path (:mod:`outsidein.ingest.staging`),
 append-only facts the append path (:mod:`outsidein.ingest.append`). A crash before COMMIT
 leaves the store exactly as it was; a file already loaded (same bytes, kind and mapping)
-is recognised by its SHA-256 and changes nothing.
+is recognised by its SHA-256 and changes nothing, unless every row of it was rejected then.
+Each load of a file replaces the rejects its earlier loads left (:func:`staging.record_load`).
 """
 
 from __future__ import annotations
@@ -129,9 +130,11 @@ class _Load:
         if self.looked_up or not (wait or self.digest.done()):
             return
         self.looked_up = True
+        # A load whose every row was rejected stored nothing: the same file runs again.
         earlier = self.con.execute(
             "SELECT rows_read, rows_loaded, rows_rejected FROM load_log "
-            "WHERE file_sha256 = ? AND kind = ? ORDER BY finished_at DESC LIMIT 1",
+            "WHERE file_sha256 = ? AND kind = ? AND (rows_rejected < rows_read OR rows_read = 0) "
+            "ORDER BY finished_at DESC LIMIT 1",
             [self.digest.result(), self.table.name],
         ).fetchall()
         if earlier:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
+from outsidein.ingest import reasons
 from outsidein.ingest.formats import read_columns
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.store.tables import Table
@@ -76,7 +77,7 @@ def map_columns(
         raise LoadError(
             f"{path}: required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} missing for {table.name}; the file's columns are: "
-            f"{', '.join(names)}. Map one with --map SOURCE_COLUMN={missing[0]}",
+            f"{', '.join(names)}. Fix: {reasons.missing_column_fix(table, missing)}",
             missing=missing,
         )
     if table.name == "accounts" and id_system:

@@ -19,6 +19,7 @@ from typing import Protocol
 import duckdb
 
 from outsidein.errors import LoadError
+from outsidein.ingest import reasons
 from outsidein.ingest.formats import UnreadableRow
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.provenance import file_write_sql
@@ -28,6 +29,7 @@ from outsidein.precedence import TRACKED_TABLES, PrecedenceConfig
 from outsidein.store.tables import Column, Table
 
 BAD = "_oi_bad"
+LINE_MARK = "<line>"  # in a reason's text, replaced by the line in SQL
 
 
 def rejected_rows(con: duckdb.DuckDBPyConnection) -> int:
@@ -50,10 +52,7 @@ def unknown_reference(col: Column) -> tuple[str, str]:
     """(the candidate keys, the reject reason) of a column that references another table."""
     assert col.references
     ref_table, ref_col = col.references.split(".")
-    hint = " or external_ids" if ref_table == "accounts" else ""
-    singular = ref_table.removesuffix("s")
-    reason = f"unknown {col.name}: no such {singular} in the store{hint} (load {ref_table} first)"
-    return f"SELECT {ident(ref_col)} FROM {ident(ref_table)}", reason
+    return f"SELECT {ident(ref_col)} FROM {ident(ref_table)}", reasons.unknown_reference(col)
 
 
 def account_id_map(id_system: str | None) -> tuple[str, list[object]]:
@@ -155,9 +154,10 @@ class StagedLoad:
     def check_duplicates(self) -> None:
         """Later rows repeating a key are rejected, naming the line that has it first."""
         key = ident(self.table.key)
+        reason = literal(reasons.duplicate_key(self.table.key, LINE_MARK))
         self.con.execute(
             f"INSERT INTO {self.bad} SELECT g._line, {literal(self.table.key)}, g.{key}, "
-            f"'duplicate key: the same {self.table.key} is on line ' || d.first_line "
+            f"replace({reason}, {literal(LINE_MARK)}, CAST(d.first_line AS VARCHAR)) "
             f"FROM {self.good} g JOIN (SELECT {key}, min(_line) AS first_line FROM {self.good} "
             f"GROUP BY {key} HAVING count(*) > 1) d ON g.{key} = d.{key} "
             f"WHERE g._line > d.first_line"
@@ -286,7 +286,15 @@ def record_load(
     mapping: Mapping[str, str],
     id_system: str | None,
 ) -> None:
-    """Keep the rejects and the load log entry (inside the caller's transaction)."""
+    """Keep the rejects and the load log entry (inside the caller's transaction).
+
+    The rejects of the file's earlier loads (same kind and name) go: what is wrong with a
+    file is what its latest load found, and failed attempts do not pile up.
+    """
+    con.execute(
+        "DELETE FROM rejects WHERE kind = ? AND file = ? AND load_id <> ?",
+        [table.name, result.file, result.load_id],
+    )
     con.execute(
         f"INSERT INTO rejects SELECT ?, ?, ?, line, col, val, reason, "
         f"getvariable('oi_loaded_at') FROM {BAD}",

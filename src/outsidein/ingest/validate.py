@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 import pyarrow as pa
 
+from outsidein.ingest import reasons
 from outsidein.settings.store import EARLIEST_DATE, EARLIEST_EVENT, StoreConfig
 from outsidein.store.tables import Column, Table
 
@@ -26,16 +28,6 @@ SQL_TYPES = {
     "timestamp": "TIMESTAMP",
     "json": "JSON",
     "bool": "BOOLEAN",
-}
-
-_TYPE_HINTS = {
-    "int": "a whole number",
-    "decimal": "a number",
-    "double": "a number",
-    "date": "a date (YYYY-MM-DD)",
-    "timestamp": "a timestamp (ISO 8601, e.g. 2024-05-01T09:30:00Z)",
-    "json": "valid JSON",
-    "bool": "true or false (yes/no, 1/0)",
 }
 
 
@@ -138,20 +130,22 @@ def _error(col: Column, condition: str, reason_sql: str) -> tuple[str, str]:
     return f"coalesce({condition}, false)", report
 
 
-def _date_errors(col: Column, typed: str, bounds: DateBounds) -> list[tuple[str, str]]:
+def _date_errors(col: Column, typed: str, bounds: DateBounds, say: _Say) -> list[tuple[str, str]]:
     """A date or timestamp: finite, not before its earliest day, not after now if it happened."""
     sql_type = SQL_TYPES[col.type]
     low = bounds.low(col)
+    allowed = bounds.allowed(col)
+    earliest = "earliest_event" if col.event_time else "earliest_date"
     errors = [
         _error(
             col,
             f"{typed} IS NOT NULL AND NOT isfinite({typed})",
-            literal(f"is not a real day ({bounds.allowed(col)})"),
+            say(reasons.out_of_bounds("is not a real day", allowed, earliest)),
         ),
         _error(
             col,
             f"isfinite({typed}) AND {typed} < CAST({literal(low.isoformat())} AS {sql_type})",
-            literal(f"is before {low.isoformat()} ({bounds.allowed(col)})"),
+            say(reasons.out_of_bounds(f"is before {low.isoformat()}", allowed, earliest)),
         ),
     ]
     if col.no_future:
@@ -160,54 +154,55 @@ def _date_errors(col: Column, typed: str, bounds: DateBounds) -> list[tuple[str,
             _error(
                 col,
                 f"{typed} > TIMESTAMP {cutoff}",
-                literal(f"is in the future ({bounds.allowed(col)})"),
+                say(reasons.out_of_bounds("is in the future", allowed, "future_tolerance_hours")),
             )
         )
     return errors
 
 
+class _Say(Protocol):
+    def __call__(self, text: str) -> str: ...
+
+
+def _sayer(hints: bool) -> _Say:
+    """Reasons as SQL literals, whole or (``hints=False``) only what is wrong."""
+    return lambda text: literal(text if hints else reasons.problem_only(text))
+
+
 def _column_errors(
-    col: Column, bounds: DateBounds, source_type: pa.DataType | None
+    table: Table, col: Column, bounds: DateBounds, source_type: pa.DataType | None, say: _Say
 ) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
     if col.required:
-        errors.append(_error(col, f"{raw} IS NULL", literal("required value is missing")))
+        errors.append(_error(col, f"{raw} IS NULL", say(reasons.missing_value(table, col))))
     if col.type != "text" or col.allowed:
         if col.allowed:
             allowed = ", ".join(literal(v) for v in col.allowed)
             condition = f"{raw} IS NOT NULL AND {typed} NOT IN ({allowed})"
-            reason = "not one of the allowed values: " + ", ".join(col.allowed)
+            reason = reasons.not_allowed(table, col)
         else:
             condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
-            reason = f"not {_TYPE_HINTS[col.type]}"
-        errors.append(_error(col, condition, literal(reason)))
+            reason = reasons.bad_type(table, col)
+        errors.append(_error(col, condition, say(reason)))
     if col.type == "int" and not pa.types.is_integer(source_type or pa.string()):
         errors.append(
             _error(
                 col,
                 f"{typed} IS NOT NULL AND TRY_CAST({raw} AS DOUBLE) <> {typed}",
-                literal("not a whole number"),
+                say(reasons.fraction(col)),
             )
         )
     if col.min_value is not None:
         errors.append(
-            _error(
-                col,
-                f"{typed} < {col.min_value}",
-                literal(f"must be at least {col.min_value:g}"),
-            )
+            _error(col, f"{typed} < {col.min_value}", say(reasons.out_of_range(col, low=True)))
         )
     if col.max_value is not None:
         errors.append(
-            _error(
-                col,
-                f"{typed} > {col.max_value}",
-                literal(f"must be at most {col.max_value:g}"),
-            )
+            _error(col, f"{typed} > {col.max_value}", say(reasons.out_of_range(col, low=False)))
         )
     if col.type in ("date", "timestamp"):
-        errors.extend(_date_errors(col, typed, bounds))
+        errors.extend(_date_errors(col, typed, bounds, say))
     return errors
 
 
@@ -218,12 +213,14 @@ def validation_sql(
     relation: str,
     bounds: DateBounds,
     passthrough: Mapping[str, str] | None = None,
+    hints: bool = True,
 ) -> str:
     """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
 
     ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
     extra output names -> file columns carried along as text (external ids); ``bounds`` are
-    the dates a row may hold.
+    the dates a row may hold; ``hints`` adds to each reason what would be valid and which
+    option of a file load fixes it (:mod:`outsidein.ingest.reasons`).
     """
     extra = dict(passthrough or {})
     raws = ["_line"]
@@ -251,11 +248,13 @@ def validation_sql(
         expr = _typed_expr(col, ident("raw." + col.name), text_source)
         typed.append(f"CAST({expr} AS {SQL_TYPES[col.type]}) AS {ident(col.name)}")
 
+    say = _sayer(hints)
     errors: list[tuple[str, str]] = []
     for col in table.columns:
-        errors.extend(_column_errors(col, bounds, source_types[col.name]))
+        errors.extend(_column_errors(table, col, bounds, source_types[col.name], say))
     for rule in table.rules:
-        errors.append(_error(table.column(rule.column), rule.sql_violation, literal(rule.reason)))
+        reason = say(reasons.row_rule(rule.reason))
+        errors.append(_error(table.column(rule.column), rule.sql_violation, reason))
 
     outputs = ["_line", *kept, *(ident(c.name) for c in table.columns)]
     # Reports are built only for rows that fail a check: good rows get NULL and cost little.

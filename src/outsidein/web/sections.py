@@ -22,6 +22,8 @@ from outsidein.web.routes import (
     loads,
     metrics,
     metrics_pages,
+    rejects,
+    rejects_pages,
     segment,
     status,
     status_pages,
@@ -62,6 +64,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
+    Section("rejects", api=rejects.router, pages=rejects_pages.router),  # linked from Ingestion
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

@@ -79,6 +79,7 @@ def check_traits(
             {col: pa.string() for col in traits.values()},
             "_seg_trait_raw",
             bounds,
+            hints=False,  # the fixes name options of a file load
         )
         trait_of = " ".join(
             f"WHEN {literal(col)} THEN {literal(trait)}" for trait, col in traits.items()
