@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from outsidein.analytics import AnalyticsConfig, build_snapshot
+from outsidein.health.history import Scored
 from outsidein.store import connect
 from outsidein.store.tables import TABLES
 from tests.web.conftest import TODAY
@@ -88,3 +90,33 @@ def company(tmp_path: Path) -> Any:
     build_snapshot(con, CONFIG, TODAY, since=D - timedelta(days=30))
     yield con
     con.close()
+
+
+def simple_score(inputs: pa.Table) -> Scored:
+    """A stand-in for the engine: 50 points, plus 10 per user active in the last 7 days, minus
+    10 per open case, within 0-100; red below 40, green from 70."""
+    users = inputs.column("active_users_7").to_pylist()
+    cases = inputs.column("open_cases").to_pylist()
+    scores: list[float | None] = []
+    for u, c in zip(users, cases, strict=True):
+        scores.append(
+            None if u is None else max(0.0, min(100.0, 50.0 + 10.0 * u - 10.0 * (c or 0)))
+        )
+    bands = [
+        None if s is None else "red" if s < 40 else "green" if s >= 70 else "amber" for s in scores
+    ]
+    ids = inputs.column("account_id")
+    table = pa.table({"account_id": ids, "scorecard": ["simple"] * len(ids), "score": scores,
+                      "band": bands})  # fmt: skip
+    contributions = pa.table(
+        {
+            "account_id": ids,
+            "measure": ["active_users_7"] * len(ids),
+            "raw": pa.array(users, pa.float64()),
+            "points": pa.array(scores, pa.float64()),
+            "weight": [1.0] * len(ids),
+            "contribution": pa.array(scores, pa.float64()),
+            "missing": [u is None for u in users],
+        }
+    )
+    return Scored(table, contributions)
