@@ -184,3 +184,12 @@ def test_fast_enough_for_many_accounts(tmp_path: Path) -> None:
     assert table.num_rows == n
     assert table.column("open_cases").to_pylist()[:1] == [3.0]
     assert seconds < 5.0, f"{seconds:.2f} s for {n:,} accounts"
+
+
+def test_many_accounts_are_computed_whole_then_kept(
+    company: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    narrowed = inputs_at(company, D, accounts=["A-3", "A-1"])
+    monkeypatch.setattr("outsidein.health.inputs.MANY", 1)
+    assert inputs_at(company, D, accounts=["A-3", "A-1"]) == narrowed
+    assert narrowed.column("account_id").to_pylist() == ["A-1", "A-3"]

@@ -186,16 +186,16 @@ def _write(cur: duckdb.DuckDBPyConnection, at: datetime, version: int | None) ->
         f"""
         CREATE OR REPLACE TEMP TABLE _oi_changed AS
         WITH parts AS (
-            SELECT account_id, string_agg(
-                concat_ws('|', measure, round(raw, {r}), round(points, {r}), round(weight, {r}),
-                          round(contribution, {r}), missing),
-                ';' ORDER BY measure) AS parts
+            -- order-free: the sum of each measure's hash (wrapping in 128 bits)
+            SELECT account_id, sum(hash(measure, round(raw, {r}), round(points, {r}),
+                                        round(weight, {r}), round(contribution, {r}),
+                                        missing)::HUGEINT) AS parts
             FROM _oi_contrib GROUP BY account_id
         ),
         fresh AS (
             SELECT s.account_id, s.scorecard, s.score, s.band,
-                   md5(concat_ws('#', s.scorecard, round(s.score, {r}), s.band,
-                                 coalesce(p.parts, ''))) AS fingerprint
+                   hash(s.scorecard, round(s.score, {r}), s.band,
+                        coalesce(p.parts, 0))::VARCHAR AS fingerprint
             FROM _oi_scores s LEFT JOIN parts p USING (account_id)
         ),
         latest AS (

@@ -5,6 +5,8 @@
 -- One row each time an account's score, band, scorecard or contributions changed (not one a
 -- day): the row holds from valid_from until the account's next row. Rows are never updated,
 -- so publishing a new configuration version never rewrites what an older one produced.
+-- (account_id, valid_from) is unique by construction (history only moves forward); no
+-- index: maintaining one costs more on every write of 100,000 scores than it gives.
 CREATE TABLE health_scores (
     account_id      VARCHAR NOT NULL,
     valid_from      TIMESTAMP NOT NULL,
@@ -12,9 +14,8 @@ CREATE TABLE health_scores (
     score           DOUBLE,             -- 0-100; null when nothing could be scored
     band            VARCHAR,
     config_version  INTEGER,            -- config_versions.version that produced it
-    fingerprint     VARCHAR NOT NULL,   -- of score, band, scorecard and contributions
-    recorded_at     TIMESTAMP NOT NULL,
-    PRIMARY KEY (account_id, valid_from)
+    fingerprint     VARCHAR NOT NULL,   -- a hash of score, band, scorecard, contributions
+    recorded_at     TIMESTAMP NOT NULL
 );
 
 -- The measures behind each health_scores row (same account_id and valid_from).
@@ -26,8 +27,7 @@ CREATE TABLE health_contributions (
     points        DOUBLE,
     weight        DOUBLE,
     contribution  DOUBLE,
-    missing       BOOLEAN NOT NULL,
-    PRIMARY KEY (account_id, valid_from, measure)
+    missing       BOOLEAN NOT NULL
 );
 
 -- A person's word over the computed score, with a reason and an expiry.
