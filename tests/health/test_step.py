@@ -1,0 +1,88 @@
+"""The health step: which accounts it rescores, and that it stores only what changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pyarrow as pa
+
+from outsidein.config import OutsideInConfig
+from outsidein.health.history import score_at
+from outsidein.health.step import HealthStep
+from outsidein.pipeline import Scheduler
+from outsidein.store.config_versions import save_config
+from tests.health.conftest import CONFIG, insert, simple_score
+from tests.web.conftest import NOW
+
+T = NOW + timedelta(hours=1)
+
+
+def test_it_rescores_only_accounts_whose_inputs_changed(
+    company: duckdb.DuckDBPyConnection,
+) -> None:
+    seen: list[list[str]] = []
+
+    def score(inputs: pa.Table) -> object:
+        seen.append(inputs.column("account_id").to_pylist())
+        return simple_score(inputs)
+
+    clock = [T]
+    step = HealthStep(score, config=lambda: CONFIG, now=lambda: clock[0])  # type: ignore[arg-type]
+    first = step.run(company)
+    assert (first.reason, first.accounts, first.written) == ("first run", 3, 3)
+    clock[0] += timedelta(minutes=1)
+    assert step.run(company).reason == "none" and seen[-1] == ["A-1", "A-2", "A-3"]
+    # A case for A-2 (loaded now): A-2 only; its score moves (an open case), so one row.
+    insert(company, "cases", [("K-7", "A-2", None, NOW, None, "low", 72.0, "open", "x", None)])
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert (run.reason, seen[-1], run.written) == ("changes", ["A-2"], 1)
+    # A survey answer for A-3 changes its inputs but not its score: nothing stored.
+    insert(company, "survey_responses", [("R-77", "A-3", None, "NPS", NOW, "nps", 5.0, None,
+                                          None, None, None)])  # fmt: skip
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert (seen[-1], run.written) == (["A-3"], 0)
+    # A new configuration version: everyone, and each row names its version.
+    version = save_config(company, OutsideInConfig(analytics=CONFIG), "api").version
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert run.reason == f"configuration version {version}" and seen[-1] == ["A-1", "A-2", "A-3"]
+    two = score_at(company, "A-2", clock[0])
+    assert two is not None and two.band == "amber" and two.valid_from == T + timedelta(minutes=2)
+    # A new day: everyone again. The snapshot has no row for it yet: scores are missing.
+    clock[0] += timedelta(days=1)
+    assert step.run(company).reason == "a new day"
+    tomorrow = score_at(company, "A-2", clock[0])
+    assert tomorrow is not None and (tomorrow.score, tomorrow.band) == (None, None)
+
+
+def test_new_events_reach_the_score_through_the_snapshot(
+    company: duckdb.DuckDBPyConnection,
+) -> None:
+    from outsidein.analytics import update_snapshot
+
+    step = HealthStep(simple_score, config=lambda: CONFIG, now=lambda: T)
+    step.run(company)
+    before = score_at(company, "A-3", T)
+    assert before is not None and before.score == 50.0
+    insert(company, "events", [(f"n{i}", "A-3", f"w{i}", "login", NOW, None) for i in range(6)])
+    update_snapshot(company, CONFIG, NOW.date())
+    later = T + timedelta(seconds=5)
+    step2 = HealthStep(simple_score, config=lambda: CONFIG, now=lambda: later)
+    run = step2.run(company)
+    assert run.reason == "changes" and run.accounts == 1
+    after = score_at(company, "A-3", later)
+    assert after is not None and (after.score, after.band) == (100.0, "green")
+
+
+def test_it_registers_in_the_pipeline_after_the_snapshot(
+    company: duckdb.DuckDBPyConnection,
+) -> None:
+    from outsidein.analytics import SnapshotRefresher
+
+    refresher = SnapshotRefresher(company.cursor, lambda: CONFIG)
+    scheduler = Scheduler(company.cursor)
+    scheduler.register(HealthStep(simple_score).step(), refresher.step(30))
+    assert scheduler.order.index("snapshot") < scheduler.order.index("health")
