@@ -16,6 +16,7 @@ from outsidein.web.nav import NavItem
 from outsidein.web.routes import (
     accounts,
     accounts_pages,
+    admin,
     config,
     ingestion_pages,
     jobs,
@@ -62,6 +63,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
+    Section("admin", api=admin.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
