@@ -66,6 +66,7 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                           ("button", "Show"), ("link", "Net revenue")]),
     ("ingestion", "/ingestion", [("heading", "Ingestion")]),
     ("status", "/status", [("heading", "Status")]),
+    ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
 ]  # fmt: skip
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
        ("link", "API")]  # fmt: skip

@@ -17,6 +17,7 @@ from outsidein.web.routes import (
     accounts,
     accounts_pages,
     admin,
+    audit,
     config,
     ingestion_pages,
     jobs,
@@ -64,6 +65,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("admin", api=admin.router),
+    Section("audit", api=audit.router, pages=audit.pages),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

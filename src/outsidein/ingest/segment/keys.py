@@ -13,7 +13,8 @@ import binascii
 import hashlib
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,7 @@ import duckdb
 
 from outsidein.errors import InvalidRequestError
 from outsidein.ingest.segment.errors import KeyNotFoundError, WriteKeyError
+from outsidein.store import audit
 
 SECRET_PREFIX = "oiwk_"
 SHOWN_PREFIX = 10  # characters of the secret kept in clear, to recognise a key in lists
@@ -72,7 +74,13 @@ def check_scopes(scopes: Sequence[str]) -> list[str]:
     return sorted(set(scopes))
 
 
-def create_key(con: duckdb.DuckDBPyConnection, name: str, scopes: Sequence[str] = ()) -> CreatedKey:
+def create_key(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    scopes: Sequence[str] = (),
+    *,
+    actor: str | None = "cli",
+) -> CreatedKey:
     """Create a write key named ``name``; the returned secret is not stored anywhere.
 
     ``scopes`` widen what the key may do (:data:`SCOPES`); none is the safe default for a
@@ -84,12 +92,32 @@ def create_key(con: duckdb.DuckDBPyConnection, name: str, scopes: Sequence[str] 
     chosen = check_scopes(scopes)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     key_id = "wk_" + secrets.token_hex(6)
-    row = con.execute(
-        "INSERT INTO write_keys (key_id, name, key_hash, key_prefix, created_at, scopes) "
-        f"VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?) RETURNING {_COLUMNS}",
-        [key_id, name, hash_secret(secret), secret[:SHOWN_PREFIX], chosen],
-    ).fetchall()[0]
+    with _audited(con, actor, "key.create", key_id, {"name": name, "scopes": chosen}):
+        row = con.execute(
+            "INSERT INTO write_keys (key_id, name, key_hash, key_prefix, created_at, scopes) "
+            f"VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?) RETURNING {_COLUMNS}",
+            [key_id, name, hash_secret(secret), secret[:SHOWN_PREFIX], chosen],
+        ).fetchall()[0]
     return CreatedKey(WriteKey(*row), secret)
+
+
+@contextmanager
+def _audited(
+    con: duckdb.DuckDBPyConnection,
+    actor: str | None,
+    action: str,
+    target: str,
+    detail: dict[str, object],
+) -> Iterator[None]:
+    """Run the body and record it in the audit log, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        audit.record(con, actor=actor, action=action, target=target, detail=detail)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def list_keys(con: duckdb.DuckDBPyConnection) -> list[WriteKey]:
@@ -98,15 +126,22 @@ def list_keys(con: duckdb.DuckDBPyConnection) -> list[WriteKey]:
     return [WriteKey(*row) for row in rows]
 
 
-def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str) -> WriteKey:
-    """Revoke ``key_id`` (again is a no-op); requests with it get 401 from then on."""
-    rows = con.execute(
-        "UPDATE write_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) "
-        f"WHERE key_id = ? RETURNING {_COLUMNS}",
-        [key_id],
-    ).fetchall()
+def revoke_key(
+    con: duckdb.DuckDBPyConnection, key_id: str, *, actor: str | None = "cli"
+) -> WriteKey:
+    """Revoke ``key_id`` (again is a no-op, not audited again); requests with it get 401."""
+    found = con.execute(f"SELECT {_COLUMNS} FROM write_keys WHERE key_id = ?", [key_id])
+    rows = found.fetchall()
     if not rows:
         raise KeyNotFoundError(f"no write key {key_id!r}; `outsidein keys list` shows them")
+    if rows[0][4] is not None:
+        return WriteKey(*rows[0])
+    with _audited(con, actor, "key.revoke", key_id, {"name": rows[0][1]}):
+        rows = con.execute(
+            "UPDATE write_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) "
+            f"WHERE key_id = ? RETURNING {_COLUMNS}",
+            [key_id],
+        ).fetchall()
     return WriteKey(*rows[0])
 
 
