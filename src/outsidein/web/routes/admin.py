@@ -1,4 +1,6 @@
-"""``POST /api/v1/admin/backup``: a consistent snapshot of the store this server holds.
+"""``/api/v1/admin``: a backup of the store this server holds, and erasing a contact.
+
+``POST /api/v1/admin/backup``: a consistent snapshot of the store this server holds.
 
 How ``outsidein backup`` works while the server runs (docs/operations.md). The server never
 writes where a client names: it writes the snapshot into a private folder beside its store
@@ -7,6 +9,9 @@ streams the file back; the command writes it under ``PATH.partial``, checks it a
 it. The folder is removed once the answer is sent, and at the next start if the server was
 killed meanwhile. Like loads, it answers only this machine with this start's token; one
 backup at a time.
+
+``POST /api/v1/admin/contacts/{id}/erase``: :func:`outsidein.store.erasure.erase_contact`,
+as ``outsidein contacts erase ID`` runs it while the server holds the store.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 from outsidein.errors import OutsideInError
 from outsidein.store import audit
 from outsidein.store.backup import BackupManifest, take_snapshot
+from outsidein.store.erasure import erase_contact
 from outsidein.web.routes.loads import _owner
 from outsidein.web.schemas.errors import ErrorResponse
 
@@ -105,3 +112,36 @@ async def post_backup(request: Request) -> FileResponse:
         headers={"X-Outsidein-Backup-Rows": str(manifest.rows)},
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+class ErasedOut(BaseModel):
+    """What an erasure changed, per table (zeros when the contact was erased already)."""
+
+    contact_id: str
+    changed: dict[str, int]
+    total: int
+
+
+@router.post(
+    "/contacts/{contact_id}/erase",
+    response_model=ErasedOut,
+    summary="Erase a contact's personal data (as `outsidein contacts erase` does)",
+    responses={
+        403: {"model": ErrorResponse, "description": "Not from this machine, or no valid token"},
+        404: {"model": ErrorResponse, "description": "No such contact or user"},
+    },
+)
+async def post_erase(request: Request, contact_id: str) -> ErasedOut:
+    """Anonymises the contact's rows; identifiers stay so every figure counts the same."""
+    _owner(request)
+    app: FastAPI = request.app
+
+    def run() -> ErasedOut:
+        cur = app.state.store.cursor()
+        try:
+            done = erase_contact(cur, contact_id, actor="cli")
+        finally:
+            cur.close()
+        return ErasedOut(contact_id=done.contact_id, changed=done.changed, total=done.total)
+
+    return await asyncio.to_thread(run)
