@@ -113,6 +113,7 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
         return
     table = RichTable("name", "starts with", "created", "status", "last seen", "accepted",
                       "rejected")  # fmt: skip
+    table.add_column("scopes")
     table.add_column("key id", no_wrap=True)
     for key in keys:
         table.add_row(
@@ -123,6 +124,7 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
             _when(key["last_seen"]) or "never",
             f"{key['accepted']:,}",
             f"{key['rejected']:,}",
+            ", ".join(key.get("scopes") or []) or "—",
             key["key_id"],
         )
     console.print(table)
