@@ -78,6 +78,10 @@ def test_api_page_and_cli_show_config_and_key_changes(
         assert published["entries"][0]["detail"] == {"source": "api", "origin": "127.0.0.1"}
         bad = web.get("/api/v1/audit", params={"limit": 0})
         assert bad.status_code in (400, 422)
+        assert web.get("/api/v1/audit", params={"since": "0"}).status_code in (400, 422)
+        today = datetime.now(UTC).date().isoformat()
+        assert web.get("/api/v1/audit", params={"until": today}).json()["total"] == body["total"]
+        assert web.get("/api/v1/audit", params={"until": "2020-01-01"}).json()["total"] == 0
 
         page = web.get("/audit", params={"action": "key"})
         assert page.status_code == 200

@@ -2,13 +2,13 @@
 
 An administrator's view (docs/operations.md): once users and roles exist, only admins may
 read it. Filters: ``action`` (a name or its prefix, ``key`` for every key action), ``actor``,
-``target``, ``since``/``until`` (UTC), paged by ``limit``/``offset``.
+``target``, ``since``/``until`` (UTC days, inclusive), paged by ``limit``/``offset``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from outsidein.store import audit
 from outsidein.web.deps import CursorDep
+from outsidein.web.params import IsoDate
 from outsidein.web.schemas.audit import AuditEntryOut, AuditPageOut
-from outsidein.web.schemas.types import as_utc
 from outsidein.web.templating import templates
 
 router = APIRouter(tags=["audit"])
@@ -31,8 +31,8 @@ class AuditFilters:
     action: Annotated[str | None, Query(max_length=100, description="e.g. key, backup")] = None
     actor: Annotated[str | None, Query(max_length=200)] = None
     target: Annotated[str | None, Query(max_length=1000)] = None
-    since: Annotated[datetime | None, Query(description="From this time (UTC), inclusive")] = None
-    until: Annotated[datetime | None, Query(description="Before this time (UTC)")] = None
+    since: Annotated[IsoDate | None, Query(description="From this day (UTC), inclusive")] = None
+    until: Annotated[IsoDate | None, Query(description="Up to this day (UTC), inclusive")] = None
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 50
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0
 
@@ -42,18 +42,16 @@ class AuditFilters:
             action=self.action or None,
             actor=self.actor or None,
             target=self.target or None,
-            since=_naive(self.since),
-            until=_naive(self.until),
+            since=_start(self.since),
+            until=_start(self.until + timedelta(days=1)) if self.until else None,
             limit=self.limit,
             offset=self.offset,
         )
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    """A time as the store keeps it: naive UTC (a time without an offset is taken as UTC)."""
-    if value is None or value.tzinfo is None:
-        return value
-    return as_utc(value).replace(tzinfo=None)
+def _start(day: date | None) -> datetime | None:
+    """The first instant of ``day`` as the store keeps times: naive UTC."""
+    return None if day is None else datetime.combine(day, time())
 
 
 FiltersDep = Annotated[AuditFilters, Depends()]
