@@ -36,13 +36,15 @@ def free_port() -> int:
 class SegmentServer:
     """One store and the server process that owns it (restartable, killable)."""
 
-    def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, folder: Path, env: dict[str, str] | None = None, scopes: tuple[str, ...] = ()
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.db = folder / "store.duckdb"
         self.env = {"OUTSIDEIN_SEGMENT_APPLY_INTERVAL": "0.2", **(env or {})}
         con = connect(self.db)
-        self.key = create_key(con, "tests").secret
+        self.key = create_key(con, "tests", scopes).secret
         self.key_id = con.execute("SELECT key_id FROM write_keys").fetchall()[0][0]
         con.close()
         self.port = free_port()

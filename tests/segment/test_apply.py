@@ -26,10 +26,10 @@ from tests.ingest.helpers import write_csv
 class Harness:
     """A store, its ingestion service, and a way to send a batch and wait for the commit."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, scopes: tuple[str, ...] = ()) -> None:
         self.path = path
         self.con = connect(path)
-        self.secret = create_key(self.con, "t").secret
+        self.secret = create_key(self.con, "t", scopes).secret
         self.service: SegmentService | None = None
         self.precedence = PrecedenceConfig()
 

@@ -91,7 +91,8 @@ def test_a_file_reload_records_the_file_as_the_source_of_what_it_changed(tmp_pat
 
 
 def test_a_file_does_not_overwrite_what_the_product_outranks_it_for(tmp_path: Path) -> None:
-    h = Harness(tmp_path / "s.duckdb")
+    # A key with the master-data scope: without it no precedence lets it replace a file's value.
+    h = Harness(tmp_path / "s.duckdb", ("master-data",))
     h.precedence = PrecedenceConfig(accounts={"industry": ["segment", "file"]})
     load_file(
         h.con,

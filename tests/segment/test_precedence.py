@@ -33,14 +33,17 @@ def crm(tmp_path: Path) -> Path:
     )
 
 
-def _server(tmp_path: Path, crm: Path, config: str | None = None) -> SegmentServer:
-    """A store with the CRM file loaded, and its server (optionally with an outsidein.toml)."""
+def _server(
+    tmp_path: Path, crm: Path, config: str | None = None, scopes: tuple[str, ...] = ()
+) -> SegmentServer:
+    """A store with the CRM file loaded, and its server (optionally with an outsidein.toml),
+    its test key with ``scopes`` (``master-data`` lets it change what the file set)."""
     env = {}
     if config is not None:
         toml = tmp_path / "outsidein.toml"
         toml.write_text(config, encoding="utf-8")
         env["OUTSIDEIN_CONFIG"] = str(toml)
-    server = SegmentServer(tmp_path / "server", env)
+    server = SegmentServer(tmp_path / "server", env, scopes)
     con = connect(server.db)
     load_file(con, "accounts", crm)
     con.close()
@@ -104,7 +107,7 @@ def test_precedence_configured_the_other_way_lets_the_product_rename(
     tmp_path: Path, crm: Path
 ) -> None:
     config = '[ingest.precedence]\naccounts.name = ["segment", "file"]\n'
-    server = _server(tmp_path, crm, config)
+    server = _server(tmp_path, crm, config, ("master-data",))
     try:
         _send(server, [("group", ("u1", "a1", {"name": "Acme (product)", "region": "EMEA"}))])
         detail = _account(server, "a1")

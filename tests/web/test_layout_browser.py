@@ -81,6 +81,7 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("status", "/status", [("heading", "Status")]),
     ("rejects", "/rejects", [("heading", "Rejects")]),
     ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
+    ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
 ]  # fmt: skip
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
        ("link", "API")]  # fmt: skip

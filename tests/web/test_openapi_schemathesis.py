@@ -46,6 +46,10 @@ checks.positive_data_acceptance.expected-statuses = [
 # it becomes a cancellable job on the `bounds` branch (issue 11, item 1). Until then a
 # far-back as_of takes longer than the 10 s budget, so it is left out here.
 EXCLUDED = "/api/v1/metrics/snapshot"
+# The admin routes answer only `outsidein backup` / `contacts erase` on this machine with the
+# server's per-start token, which a test app has none of: every call is 403, tested in
+# tests/store/test_backup.py and test_erasure.py.
+EXCLUDED_ADMIN = "^/api/v1/admin/"
 
 
 def _latest_dates(path: Path) -> dict[str, object]:
@@ -101,6 +105,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 "1",
                 "--exclude-path",
                 EXCLUDED,
+                "--exclude-path-regex",
+                EXCLUDED_ADMIN,
                 "--continue-on-failure",
             ],
             cwd=tmp_path,

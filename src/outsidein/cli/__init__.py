@@ -6,7 +6,10 @@ import sys
 
 # Command modules register themselves on `app` when imported.
 from outsidein.cli import accounts as _accounts  # noqa: F401
+from outsidein.cli import audit as _audit  # noqa: F401
+from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
+from outsidein.cli import contacts as _contacts  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401

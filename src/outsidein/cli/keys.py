@@ -19,7 +19,7 @@ from rich.table import Table as RichTable
 
 from outsidein.cli.app import DbOption, app, console, settings
 from outsidein.cli.server_client import Server, ServerUnreachableError, store_or_server
-from outsidein.ingest.segment import create_key, ingestion_overview, revoke_key
+from outsidein.ingest.segment import check_scopes, create_key, ingestion_overview, revoke_key
 
 T = TypeVar("T")
 __all__ = ["ServerUnreachableError", "keys_app"]
@@ -59,21 +59,35 @@ def _through_store_or_server(
 @keys_app.command("create")
 def create(
     name: Annotated[str, typer.Argument(help="What sends with this key, e.g. 'web app'")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help="Widen the key (repeatable). 'master-data': its traits may replace values a "
+            "file load set. Without it a key sends events and creates what it names only.",
+        ),
+    ] = None,
     db: DbOption = None,
     server: ServerOption = None,
 ) -> None:
     """Create a write key. Its secret is printed this once and stored only as a hash."""
+    scopes = check_scopes(scope or [])
 
     def local(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        created = create_key(con, name)
+        created = create_key(con, name, scopes)
         return {"key_id": created.key.key_id, "name": created.key.name, "secret": created.secret}
 
     def remote(server: Server) -> dict[str, Any]:
-        result: dict[str, Any] = server.call("POST", "/api/v1/segment/keys", body={"name": name})
+        body = {"name": name, "scopes": scopes}
+        result: dict[str, Any] = server.call("POST", "/api/v1/segment/keys", body=body)
         return result
 
     key = _through_store_or_server(db, server, local, remote)
-    console.print(f"created write key [bold]{key['key_id']}[/] ({key['name']})", highlight=False)
+    console.print(
+        f"created write key [bold]{key['key_id']}[/] ({key['name']}), scopes: "
+        f"{', '.join(scopes) or 'none (events, new accounts and users)'}",
+        highlight=False,
+    )
     console.print(f"\n  {key['secret']}\n", highlight=False, soft_wrap=True)
     console.print(
         "[yellow]Store it now: it is not shown again.[/] Clients send it as the HTTP Basic "
@@ -99,6 +113,7 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
         return
     table = RichTable("name", "starts with", "created", "status", "last seen", "accepted",
                       "rejected")  # fmt: skip
+    table.add_column("scopes")
     table.add_column("key id", no_wrap=True)
     for key in keys:
         table.add_row(
@@ -109,6 +124,7 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
             _when(key["last_seen"]) or "never",
             f"{key['accepted']:,}",
             f"{key['rejected']:,}",
+            ", ".join(key.get("scopes") or []) or "—",
             key["key_id"],
         )
     console.print(table)

@@ -124,6 +124,31 @@ class Server:
                 f"the server at {self.url} did not answer {method} {path}: {reason}"
             ) from None
 
+    def download(self, path: str, into: Path, timeout: float = LOAD_TIMEOUT) -> int:
+        """POST ``path`` and write the answer's bytes to ``into``; the bytes written."""
+        headers = {"Accept": "application/octet-stream, application/json"}
+        if self.record is not None:
+            headers[TOKEN_HEADER] = self.record.token
+        url = self.url + path
+        request = urllib.request.Request(url, data=b"", method="POST", headers=headers)
+        written = 0
+        try:
+            with (
+                urllib.request.urlopen(request, timeout=timeout) as response,
+                open(into, "wb") as handle,
+            ):
+                while chunk := response.read(1 << 20):
+                    handle.write(chunk)
+                    written += len(chunk)
+        except urllib.error.HTTPError as err:
+            raise _server_error(url, err) from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise ServerUnreachableError(
+                f"the server at {self.url} did not answer POST {path}: {reason}"
+            ) from None
+        return written
+
 
 def _query(params: dict[str, Any] | None) -> str:
     if not params:

@@ -14,7 +14,7 @@ here into SQL conditions over the stored row.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from outsidein.ingest.validate import ident, literal
@@ -98,6 +98,14 @@ def _guard(
     return f"({alias}.{ident(field)} IS NULL OR {_stored_kind(alias, field)} IN ({_kinds(kinds)}))"
 
 
+def _scope_guard(alias: str, field: str, source: str, master_data: Sequence[str]) -> str:
+    """SQL true where a write from ``source`` may replace ``alias.field`` by its key's scope."""
+    allowed = [f"{alias}.{ident(field)} IS NULL", f"{_stored_kind(alias, field)} <> 'file'"]
+    if master_data:
+        allowed.append(f"{source} IN ({', '.join(literal(s) for s in master_data)})")
+    return f"({' OR '.join(allowed)})"
+
+
 def file_write_sql(table: Table, precedence: PrecedenceConfig, ready: str, into: str) -> str:
     """CREATE ``into``: the rows of ``ready`` that change the store, with ``field_sources``.
 
@@ -151,13 +159,16 @@ def update_assignments(
     writes: Mapping[str, Write],
     precedence: PrecedenceConfig,
     old: str,
+    master_data: Sequence[str] = (),
 ) -> str:
     """The SET list of an UPDATE of ``target`` by Segment, but for ``source``/``loaded_at``.
 
     ``old`` is the target row's parsed ``field_sources`` (:func:`old_sources_sql`). A value
-    is written where it is not NULL and precedence lets Segment replace what is stored; its
-    entry changes where the value does. Every other field keeps its source, pinned since
-    the row's own source is about to change.
+    is written where it is not NULL, precedence lets Segment replace what is stored, and,
+    when a file set it, the write key that sent it has the ``master-data`` scope (its source
+    is in ``master_data``): a key without it never changes master data loaded from files,
+    whatever precedence says. Its entry changes where the value does. Every other field
+    keeps its source, pinned since the row's own source is about to change.
     """
     sets, entries = [], {}
     for field in _fields(table):
@@ -171,6 +182,7 @@ def update_assignments(
         guard = _guard("segment", precedence, table.name, field, target)
         if guard is not None:
             condition += f" AND {guard}"
+        condition += f" AND {_scope_guard(target, field, w.source, master_data)}"
         sets.append(f"{col} = CASE WHEN {condition} THEN {w.value} ELSE {target}.{col} END")
         entries[field] = (
             f"CASE WHEN {condition} AND {w.value} IS DISTINCT FROM {target}.{col} "

@@ -20,6 +20,7 @@ from typing import Literal
 import duckdb
 
 from outsidein.config import DEFAULT_CONFIG, OutsideInConfig, config_toml, load_config
+from outsidein.store import audit
 
 Source = Literal["file", "api", "cli"]
 _COLUMNS = "version, created_at, source, origin, config, toml"
@@ -82,22 +83,40 @@ def save_config(
     *,
     origin: str | None = None,
     toml: str | None = None,
+    actor: str | None = None,
 ) -> ConfigVersion:
-    """Store ``config`` as the next version, unless it equals the current one (then that)."""
+    """Store ``config`` as the next version, unless it equals the current one (then that).
+
+    A new version is recorded in the audit log (``config.publish``) in the same transaction,
+    by ``actor`` (default: the source, ``file``, ``api`` or ``cli``).
+    """
     current = current_config(con)
     if current is not None and canonical(current.config) == canonical(config):
         return current
     text = config_toml(config) if toml is None else toml
-    row = con.execute(
-        f"""
-        INSERT INTO config_versions ({_COLUMNS})
-        SELECT coalesce(max(version), 0) + 1, now()::TIMESTAMP, ?, ?, ?, ?
-        FROM config_versions
-        RETURNING version, created_at
-        """,
-        [source, origin, canonical(config), text],
-    ).fetchone()
-    assert row is not None  # an INSERT ... RETURNING of one row returns it
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute(
+            f"""
+            INSERT INTO config_versions ({_COLUMNS})
+            SELECT coalesce(max(version), 0) + 1, now()::TIMESTAMP, ?, ?, ?, ?
+            FROM config_versions
+            RETURNING version, created_at
+            """,
+            [source, origin, canonical(config), text],
+        ).fetchone()
+        assert row is not None  # an INSERT ... RETURNING of one row returns it
+        audit.record(
+            con,
+            actor=actor or source,
+            action="config.publish",
+            target=f"version {row[0]}",
+            detail={"source": source, "origin": origin},
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return ConfigVersion(row[0], row[1], source, origin, config, text)
 
 

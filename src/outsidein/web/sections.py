@@ -16,6 +16,8 @@ from outsidein.web.nav import NavItem
 from outsidein.web.routes import (
     accounts,
     accounts_pages,
+    admin,
+    audit,
     config,
     ingestion_pages,
     jobs,
@@ -65,6 +67,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("rejects", api=rejects.router, pages=rejects_pages.router),  # linked from Ingestion
+    Section("admin", api=admin.router),
+    Section("audit", api=audit.router, pages=audit.pages),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

@@ -21,8 +21,10 @@ from outsidein.ingest.segment.errors import (
     WriteKeyError,
 )
 from outsidein.ingest.segment.keys import (
+    MASTER_DATA,
     CreatedKey,
     WriteKey,
+    check_scopes,
     create_key,
     list_keys,
     revoke_key,
@@ -33,6 +35,7 @@ from outsidein.ingest.segment.service import CheckedRequest, SegmentService
 from outsidein.settings.segment import SegmentSettings
 
 __all__ = [
+    "MASTER_DATA",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_EVENTS",
     "MAX_EVENT_BYTES",
@@ -54,6 +57,7 @@ __all__ = [
     "WriteKey",
     "WriteKeyError",
     "apply_cycle",
+    "check_scopes",
     "create_key",
     "ingestion_overview",
     "list_keys",

@@ -72,6 +72,7 @@ class KeyActivity:
     rejected_24h: int = 0
     last_seen: datetime | None = None
     top_reasons: list[ReasonCount] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def ingestion_overview(
                coalesce(sum(a.rejected), 0), coalesce(sum(a.duplicates), 0),
                coalesce(sum(a.accepted) FILTER (WHERE a.minute >= ?), 0),
                coalesce(sum(a.rejected) FILTER (WHERE a.minute >= ?), 0),
-               max(a.last_seen)
+               max(a.last_seen), coalesce(k.scopes, [])
         FROM write_keys k LEFT JOIN segment_activity a ON a.key_id = k.key_id
         GROUP BY ALL
         ORDER BY max(a.last_seen) DESC NULLS LAST, k.created_at
@@ -138,6 +139,7 @@ def ingestion_overview(
             rejected=int(row[7]),
             duplicates=int(row[8]),
             accepted_24h=int(row[9]),
+            scopes=list(row[12]),
             rejected_24h=int(row[10]),
             last_seen=row[11],
             top_reasons=reasons.get(row[0], []),

@@ -21,6 +21,7 @@ import duckdb
 
 from outsidein.ingest.segment import entities, events, identity, traits
 from outsidein.ingest.segment.events import EventCounts
+from outsidein.ingest.segment.keys import master_data_sources
 from outsidein.ingest.segment.writer import Backlog
 from outsidein.ingest.validate import DateBounds
 from outsidein.pipeline import Outcome, Step, StepContext
@@ -124,7 +125,7 @@ def apply_cycle(
                 "SELECT g.account_id AS entity_id, m.timestamp, m.seq, m.key_id, m.payload "
                 "FROM _seg_m m JOIN _seg_gid g ON g.gid = m.group_id WHERE m.type = 'group'",
             )
-            entities.refresh_accounts(cur, rules.precedence)
+            entities.refresh_accounts(cur, rules.precedence, master_data_sources(cur))
         identity.link_users(cur)
         if identifies:
             entities.store_traits(
@@ -134,7 +135,7 @@ def apply_cycle(
                 "WHERE type = 'identify'",
             )
         if identifies or cur.execute("SELECT count(*) FROM _seg_dirty").fetchall()[0][0]:
-            entities.refresh_contacts(cur, rules.precedence)
+            entities.refresh_contacts(cur, rules.precedence, master_data_sources(cur))
         counts = events.place_events(cur, recheck_all_pending)
         events.record_duplicates(cur)
         cur.execute("DELETE FROM segment_inbox WHERE seq <= getvariable('seg_hi')")

@@ -11,12 +11,15 @@ as any system's external id when that is unambiguous. A group call for an id not
 creates the account (``account_id`` = ``groupId``) and records the id as Segment's.
 
 A trait fills a column only where source precedence lets Segment replace the stored value
-(by default not a value a file set; :mod:`outsidein.precedence`), and the column's
+(by default not a value a file set; :mod:`outsidein.precedence`) and, over a value a file
+set, only when the write key has the ``master-data`` scope; the column's
 ``field_sources`` entry then names the write key and the call's time. Traits that fail the
 checks of a file row never get here (:mod:`.traits` rejects them).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 
@@ -128,11 +131,14 @@ def store_traits(cur: duckdb.DuckDBPyConnection, kind: str, entities_sql: str) -
     )
 
 
-def refresh_accounts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig) -> None:
+def refresh_accounts(
+    cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig, master_data: Sequence[str] = ()
+) -> None:
     """Write the accounts of this cycle's group calls from their traits.
 
-    Existing accounts (from a CRM file, say) keep every column no trait speaks about, and
-    every column whose value precedence protects from Segment.
+    Existing accounts (from a CRM file, say) keep every column no trait speaks about, every
+    column whose value precedence protects from Segment, and every value a file set unless
+    the key that sent the trait is one of ``master_data`` (sources with that scope).
     """
     cur.execute(
         f"""
@@ -161,7 +167,9 @@ def refresh_accounts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfi
     )
     writes = _writes("a", "name", "industry", "segment", "region", "employees", "created_at")
     accounts = TABLES["accounts"]
-    assignments = update_assignments(accounts, "accounts", writes, precedence, "a._old_fs")
+    assignments = update_assignments(
+        accounts, "accounts", writes, precedence, "a._old_fs", master_data
+    )
     cur.execute(
         f"UPDATE accounts SET {assignments}, source = a.source, "
         "loaded_at = getvariable('seg_now') "
@@ -190,12 +198,15 @@ def refresh_accounts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfi
     )
 
 
-def refresh_contacts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig) -> None:
+def refresh_contacts(
+    cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfig, master_data: Sequence[str] = ()
+) -> None:
     """Write the contacts of identified users whose traits or account changed this cycle.
 
     A user becomes a contact once both are known: traits (an identify call) and an account
     (a group call or ``context.groupId``), in whichever order they arrive. An existing
-    contact keeps what precedence protects from Segment, its account included.
+    contact keeps what precedence protects from Segment, its account included, and what a
+    file set unless the key is one of ``master_data``.
     """
     cur.execute(
         f"""
@@ -230,7 +241,9 @@ def refresh_contacts(cur: duckdb.DuckDBPyConnection, precedence: PrecedenceConfi
     )
     writes = _writes("p", "account_id", "name", "email", "role", "title", "created_at")
     contacts = TABLES["contacts"]
-    assignments = update_assignments(contacts, "contacts", writes, precedence, "p._old_fs")
+    assignments = update_assignments(
+        contacts, "contacts", writes, precedence, "p._old_fs", master_data
+    )
     cur.execute(
         f"UPDATE contacts SET {assignments}, source = p.source, "
         "loaded_at = getvariable('seg_now') "

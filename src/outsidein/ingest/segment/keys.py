@@ -13,6 +13,8 @@ import binascii
 import hashlib
 import secrets
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,10 +22,14 @@ import duckdb
 
 from outsidein.errors import InvalidRequestError
 from outsidein.ingest.segment.errors import KeyNotFoundError, WriteKeyError
+from outsidein.store import audit
 
 SECRET_PREFIX = "oiwk_"
 SHOWN_PREFIX = 10  # characters of the secret kept in clear, to recognise a key in lists
 MAX_NAME = 100
+MASTER_DATA = "master-data"
+SCOPES = (MASTER_DATA,)  # beyond sending events and creating what a call names
+_COLUMNS = "key_id, name, key_prefix, created_at, revoked_at, coalesce(scopes, [])"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class WriteKey:
     key_prefix: str
     created_at: datetime
     revoked_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scopes", tuple(self.scopes))
 
     @property
     def revoked(self) -> bool:
@@ -54,40 +64,97 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(con: duckdb.DuckDBPyConnection, name: str) -> CreatedKey:
-    """Create a write key named ``name``; the returned secret is not stored anywhere."""
+def check_scopes(scopes: Sequence[str]) -> list[str]:
+    """``scopes`` without repeats, each one of :data:`SCOPES`, or an error naming the valid."""
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise InvalidRequestError(
+            f"unknown write-key scope {unknown[0]!r}; the scopes are: {', '.join(SCOPES)}"
+        )
+    return sorted(set(scopes))
+
+
+def create_key(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    scopes: Sequence[str] = (),
+    *,
+    actor: str | None = "cli",
+) -> CreatedKey:
+    """Create a write key named ``name``; the returned secret is not stored anywhere.
+
+    ``scopes`` widen what the key may do (:data:`SCOPES`); none is the safe default for a
+    key that a browser sends, so anyone may read it.
+    """
     name = name.strip()
     if not name or len(name) > MAX_NAME:
         raise InvalidRequestError(f"a key name must be 1 to {MAX_NAME} characters, got {name!r}")
+    chosen = check_scopes(scopes)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     key_id = "wk_" + secrets.token_hex(6)
-    row = con.execute(
-        "INSERT INTO write_keys VALUES (?, ?, ?, ?, now()::TIMESTAMP, NULL) "
-        "RETURNING key_id, name, key_prefix, created_at, revoked_at",
-        [key_id, name, hash_secret(secret), secret[:SHOWN_PREFIX]],
-    ).fetchall()[0]
+    with _audited(con, actor, "key.create", key_id, {"name": name, "scopes": chosen}):
+        row = con.execute(
+            "INSERT INTO write_keys (key_id, name, key_hash, key_prefix, created_at, scopes) "
+            f"VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?) RETURNING {_COLUMNS}",
+            [key_id, name, hash_secret(secret), secret[:SHOWN_PREFIX], chosen],
+        ).fetchall()[0]
     return CreatedKey(WriteKey(*row), secret)
+
+
+@contextmanager
+def _audited(
+    con: duckdb.DuckDBPyConnection,
+    actor: str | None,
+    action: str,
+    target: str,
+    detail: dict[str, object],
+) -> Iterator[None]:
+    """Run the body and record it in the audit log, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        audit.record(con, actor=actor, action=action, target=target, detail=detail)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def list_keys(con: duckdb.DuckDBPyConnection) -> list[WriteKey]:
     """Every key, oldest first, revoked ones included."""
-    rows = con.execute(
-        "SELECT key_id, name, key_prefix, created_at, revoked_at FROM write_keys "
-        "ORDER BY created_at, key_id"
-    ).fetchall()
+    rows = con.execute(f"SELECT {_COLUMNS} FROM write_keys ORDER BY created_at, key_id").fetchall()
     return [WriteKey(*row) for row in rows]
 
 
-def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str) -> WriteKey:
-    """Revoke ``key_id`` (again is a no-op); requests with it get 401 from then on."""
-    rows = con.execute(
-        "UPDATE write_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) "
-        "WHERE key_id = ? RETURNING key_id, name, key_prefix, created_at, revoked_at",
-        [key_id],
-    ).fetchall()
+def revoke_key(
+    con: duckdb.DuckDBPyConnection, key_id: str, *, actor: str | None = "cli"
+) -> WriteKey:
+    """Revoke ``key_id`` (again is a no-op, not audited again); requests with it get 401."""
+    found = con.execute(f"SELECT {_COLUMNS} FROM write_keys WHERE key_id = ?", [key_id])
+    rows = found.fetchall()
     if not rows:
         raise KeyNotFoundError(f"no write key {key_id!r}; `outsidein keys list` shows them")
+    if rows[0][4] is not None:
+        return WriteKey(*rows[0])
+    with _audited(con, actor, "key.revoke", key_id, {"name": rows[0][1]}):
+        rows = con.execute(
+            "UPDATE write_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) "
+            f"WHERE key_id = ? RETURNING {_COLUMNS}",
+            [key_id],
+        ).fetchall()
     return WriteKey(*rows[0])
+
+
+def master_data_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The ``source`` (``segment:KEY_ID``) of every key whose traits may replace file values.
+
+    Revoked keys stay in: what they sent before the revocation was sent with the scope.
+    """
+    rows = con.execute(
+        "SELECT 'segment:' || key_id FROM write_keys WHERE list_contains(scopes, ?)",
+        [MASTER_DATA],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def secret_from_authorization(header: str | None) -> str | None:
@@ -114,9 +181,7 @@ class KeyRing:
         self._lock = threading.Lock()
 
     def load(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(
-            "SELECT key_hash, key_id, name, key_prefix, created_at, revoked_at FROM write_keys"
-        ).fetchall()
+        rows = con.execute(f"SELECT key_hash, {_COLUMNS} FROM write_keys").fetchall()
         keys = {row[0]: WriteKey(*row[1:]) for row in rows}
         with self._lock:
             self._by_hash = keys
@@ -139,12 +204,16 @@ class KeyRing:
 
 
 __all__ = [
+    "MASTER_DATA",
+    "SCOPES",
     "CreatedKey",
     "KeyRing",
     "WriteKey",
+    "check_scopes",
     "create_key",
     "hash_secret",
     "list_keys",
+    "master_data_sources",
     "revoke_key",
     "secret_from_authorization",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -272,15 +272,17 @@ class SegmentService:
 
     # -- keys (the server owns the store, so the CLI manages keys through it) -------------
 
-    def create_key(self, name: str) -> CreatedKey:
+    def create_key(
+        self, name: str, scopes: Sequence[str] = (), *, actor: str | None = "api"
+    ) -> CreatedKey:
         with self._admin_lock:
-            created = keyring.create_key(self._admin, name)
+            created = keyring.create_key(self._admin, name, scopes, actor=actor)
             self.keys.load(self._admin)
         return created
 
-    def revoke_key(self, key_id: str) -> WriteKey:
+    def revoke_key(self, key_id: str, *, actor: str | None = "api") -> WriteKey:
         with self._admin_lock:
-            key = keyring.revoke_key(self._admin, key_id)
+            key = keyring.revoke_key(self._admin, key_id, actor=actor)
             self.keys.load(self._admin)
         return key
 

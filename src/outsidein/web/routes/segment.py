@@ -213,7 +213,8 @@ for _type in (*TYPES, None):
 
 
 def _key_out(key: WriteKey) -> KeyOut:
-    return KeyOut(**{name: getattr(key, name) for name in KeyOut.model_fields})
+    fields = {name: getattr(key, name) for name in KeyOut.model_fields}
+    return KeyOut(**{**fields, "scopes": list(key.scopes)})
 
 
 def _local_only(request: Request) -> None:
@@ -241,7 +242,7 @@ def get_keys(request: Request) -> list[KeyOut]:
 )
 def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
     _local_only(request)
-    created = _service(request).create_key(body.name)
+    created = _service(request).create_key(body.name, body.scopes)
     return CreatedKeyOut(**_key_out(created.key).model_dump(), secret=created.secret)
 
 

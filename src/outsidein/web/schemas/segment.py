@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from outsidein.web.schemas.types import UtcDatetime
@@ -15,12 +17,19 @@ class KeyOut(BaseModel):
     key_prefix: str
     created_at: UtcDatetime
     revoked_at: UtcDatetime | None
+    scopes: list[Literal["master-data"]] = Field(
+        default_factory=list, description="What the key may do beyond sending events"
+    )
 
 
 class NewKey(BaseModel):
-    """The name of a key to create."""
+    """The name of a key to create, and its scopes (none: events and new accounts only)."""
 
     name: str = Field(min_length=1, max_length=100)
+    scopes: list[Literal["master-data"]] = Field(
+        default_factory=list,
+        description="'master-data': its traits may replace values a file load set",
+    )
 
 
 class CreatedKeyOut(KeyOut):
