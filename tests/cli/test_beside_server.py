@@ -191,6 +191,7 @@ EVENTS = ["message_id", "account_id", "user_id", "event", "timestamp"]
 def normal(text: str) -> str:
     """A load's summary without what differs between two runs (timing, load id)."""
     text = re.sub(r"in [\d.]+ s \([\d,]+ rows/s\)", "in T", text)
+    text = re.sub(r"rejects show [0-9a-f]+", "rejects show X", text)
     return re.sub(r"load_id [0-9a-f]+", "load_id X", text)
 
 
