@@ -301,23 +301,26 @@ def default_scorecards() -> dict[str, Scorecard]:
     return {"default": Scorecard.model_validate(DEFAULT_SCORECARD)}
 
 
+#: The shipped card. Its bounds are what a CS team reads off its own book (utilization of
+#: 10-60 % of seats, NPS by its detractor / passive / promoter categories); renewal timing is
+#: left out on purpose: it says when an account may leave, not how healthy it is.
 DEFAULT_SCORECARD: dict[str, object] = {
     "label": "Default health",
     "rollup": "weighted",
     "groups": {
         "usage": {
             "label": "Product usage",
-            "weight": 50,
+            "weight": 60,
             "measures": {
+                "seat_utilization": {
+                    "field": "seat_utilization",
+                    "weight": 2,
+                    "scoring": {"kind": "linear", "low": 0.1, "high": 0.6},
+                },
                 "active_users": {
                     "field": "active_users",
                     "window": 28,
                     "scoring": {"kind": "linear", "low": 0, "high": 20},
-                    "weight": 2,
-                },
-                "seat_utilization": {
-                    "field": "seat_utilization",
-                    "scoring": {"kind": "linear", "low": 0.2, "high": 0.9},
                 },
                 "breadth": {
                     "field": "breadth",
@@ -337,15 +340,18 @@ DEFAULT_SCORECARD: dict[str, object] = {
                 "trend": {
                     "field": "events_trend",
                     "window": 28,
-                    "scoring": {"kind": "linear", "low": -0.5, "high": 0.25},
+                    "scoring": {"kind": "linear", "low": -0.5, "high": 0.5},
                 },
             },
         },
         "voice": {
             "label": "Voice of the customer",
-            "weight": 30,
+            "weight": 25,
             "measures": {
-                "nps": {"field": "nps", "scoring": {"kind": "linear", "low": 0, "high": 10}},
+                "nps": {
+                    "field": "nps",
+                    "scoring": {"kind": "bands", "thresholds": [7, 9], "points": [0, 50, 100]},
+                },
                 "csat": {"field": "csat", "scoring": {"kind": "linear", "low": 1, "high": 5}},
                 "ces": {
                     "field": "ces",
@@ -356,18 +362,18 @@ DEFAULT_SCORECARD: dict[str, object] = {
         },
         "support": {
             "label": "Support",
-            "weight": 20,
+            "weight": 15,
             "rollup": "worst",
             "measures": {
                 "urgent_cases": {
                     "field": "urgent_cases",
-                    "scoring": {"kind": "bands", "thresholds": [1, 2], "points": [100, 40, 0]},
                     "direction": "lower",
+                    "scoring": {"kind": "bands", "thresholds": [1, 2], "points": [100, 40, 0]},
                 },
                 "breached_slas": {
                     "field": "breached_slas",
-                    "scoring": {"kind": "bands", "thresholds": [1, 3], "points": [100, 50, 0]},
                     "direction": "lower",
+                    "scoring": {"kind": "bands", "thresholds": [1, 3], "points": [100, 50, 0]},
                 },
                 "open_cases": {
                     "field": "open_cases",
