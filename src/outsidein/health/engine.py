@@ -315,7 +315,7 @@ def _contributions(ids: pa.Array, card: str, leaves: list[_Leaf]) -> pa.Table:
     return pa.table(
         {
             "account_id": pa.concat_arrays([ids] * k),
-            "scorecard": pa.array(np.full(m * k, card)),
+            "scorecard": pa.array([card]).take(pa.array(np.zeros(m * k, dtype=np.int32))),
             "measure": paths,
             "raw": pa.array(raw, mask=np.isnan(raw)),
             "points": pa.array(points, mask=np.isnan(points)),
