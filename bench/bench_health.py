@@ -179,12 +179,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     card = scorecard()
-    onboarding = {
-        **card,
-        "applies_when": "lifecycle_status = 'onboarding' and tier in ('smb', 'mid')",
-    }
+    rule = "lifecycle_status = 'onboarding' and tier in ('smb', 'mid')"
     health = HealthConfig.model_validate(
-        {"scorecards": {"onboarding": onboarding, "default": card}}
+        {
+            "scorecards": {"onboarding": card, "default": card},
+            "assign": [{"scorecard": "onboarding", "when": rule}],
+        }
     )
     inputs = synthesise(args.accounts)
     times = []

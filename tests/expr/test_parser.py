@@ -90,6 +90,7 @@ BAD = [
     ("clamp(active_users_28, 1)", 1, "takes 3 argument(s), not 2", None, None),
     ("segment in ('a', 2)", 18, "the list holds a number", None, None),
     ("is_trial < true", 10, "does not order", None, None),
+    ("active_users_28 > 1e999", 19, "too large a number", None, None),
 ]
 
 

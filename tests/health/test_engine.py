@@ -85,14 +85,16 @@ CARD: dict[str, Any] = {
 def config(**more: Any) -> HealthConfig:
     cards = {
         "enterprise": {
-            "applies_when": 'tier = "enterprise"',
             "measures": {
                 "nps": {"field": "nps", "scoring": {"kind": "linear", "low": 0, "high": 10}}
             },
         },
         "main": CARD,
     }
-    return HealthConfig.model_validate({"scorecards": cards, "default_scorecard": "main", **more})
+    rules = [{"scorecard": "enterprise", "when": 'tier = "enterprise"'}]
+    return HealthConfig.model_validate(
+        {"scorecards": cards, "assign": rules, "default_scorecard": "main", **more}
+    )
 
 
 def inputs(**override: list[Any]) -> pa.Table:

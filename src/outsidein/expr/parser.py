@@ -22,6 +22,7 @@ Grammar (lowest precedence first)::
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -239,7 +240,12 @@ class _Parser:
         tok = self.tok
         if tok.kind == "number":
             self.i += 1
-            return Literal(float(tok.text), Type.NUMBER, tok.pos)
+            value = float(tok.text)
+            if not math.isfinite(value):
+                raise ExpressionError(
+                    self.text, tok.pos, f"{tok.text} is too large a number", found=tok.text
+                )
+            return Literal(value, Type.NUMBER, tok.pos)
         if tok.kind == "string":
             self.i += 1
             return Literal(unquote(tok.text), Type.TEXT, tok.pos)

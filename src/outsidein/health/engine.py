@@ -155,11 +155,13 @@ class _Card:
 
     def group(self, group: Group, prefix: str) -> F64:
         names, scores, weights = [], [], []
-        for name, child in group.groups.items():
+        # In name order, as the store's sorted copy of the configuration has them: a worst-of
+        # tie goes to the same child whichever copy is scored.
+        for name, child in sorted(group.groups.items()):
             names.append(f"{prefix}{name}")
             scores.append(self.group(child, f"{prefix}{name}/"))
             weights.append(child.weight)
-        for name, measure in group.measures.items():
+        for name, measure in sorted(group.measures.items()):
             names.append(f"{prefix}{name}")
             scores.append(self.measure(measure, f"{prefix}{name}"))
             weights.append(measure.weight)
@@ -206,13 +208,12 @@ def _assign(inputs: pa.Table, health: HealthConfig, columns: dict[str, Column]) 
     n = inputs.num_rows
     out = np.full(n, -1, dtype=np.int64)
     catalogue = _catalogue(inputs)
-    for i, (name, card) in enumerate(health.scorecards.items()):
-        if card.applies_when is None:
-            continue
-        probe = _Card(name, card, columns, catalogue, n)
-        expression = probe.compile(card.applies_when, Type.BOOL, f"{name}/applies_when")
+    for k, rule in enumerate(health.assign):
+        card = health.scorecards[rule.scorecard]
+        probe = _Card(rule.scorecard, card, columns, catalogue, n)
+        expression = probe.compile(rule.when, Type.BOOL, f"assign[{k}]")
         held = probe.evaluate(expression)
-        out[(out < 0) & held.valid & held.values.astype(bool)] = i
+        out[(out < 0) & held.valid & held.values.astype(bool)] = names.index(rule.scorecard)
     out[out < 0] = names.index(health.default_scorecard)
     return out
 
@@ -245,8 +246,8 @@ def _needed(health: HealthConfig) -> set[str]:
 
     for card in health.scorecards.values():
         walk(card)
-        if card.applies_when is not None:
-            out.update(fields(parse(card.applies_when)))
+    for rule in health.assign:
+        out.update(fields(parse(rule.when)))
     return out
 
 

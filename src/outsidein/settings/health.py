@@ -5,8 +5,9 @@ A scorecard is a tree: groups nest to any depth, each with its roll-up (``weight
 A measure reads one input (a field of the input catalogue below, or an expression over it),
 scores it 0-100 (``linear`` between bounds, ``bands``, or points per ``conditions``), and says
 how a missing input counts: ``skip`` (the other weights are renormalised) or a stated score,
-never silently zero. Several scorecards are assigned by rule (``applies_when``, an expression
-over tier, lifecycle status, segment...), the first that matches wins, else ``default``.
+never silently zero. Several scorecards are assigned by rules (``assign``: a list, so its
+order survives the store's sorted JSON copy; each an expression over tier, lifecycle status,
+segment...), the first that holds wins, else ``default_scorecard``.
 
 A leaf module (pydantic, the stdlib and the stdlib-only :mod:`outsidein.expr`): reading
 settings loads no engine. docs/health.md is the reference, with a full example.
@@ -270,18 +271,10 @@ class Group(BaseModel):
 
 
 class Scorecard(Group):
-    """The root group of a card, with its bands, its default for missing inputs and its rule."""
+    """The root group of a card, with its bands and its default for missing inputs."""
 
-    applies_when: str | None = Field(
-        None, description="The accounts this card scores (first matching card wins)."
-    )
     bands: list[Band] = Field(default_factory=default_bands)
     missing: Missing = Field("skip", description="Default for measures that do not say.")
-
-    @field_validator("applies_when")
-    @classmethod
-    def _valid_rule(cls, text: str | None) -> str | None:
-        return None if text is None else _checked(text, Type.BOOL)
 
     @field_validator("bands")
     @classmethod
@@ -386,6 +379,20 @@ DEFAULT_SCORECARD: dict[str, object] = {
 }
 
 
+class Rule(BaseModel):
+    """Accounts for which ``when`` holds are scored by ``scorecard``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scorecard: str
+    when: str
+
+    @field_validator("when")
+    @classmethod
+    def _valid_rule(cls, text: str) -> str:
+        return _checked(text, Type.BOOL)
+
+
 class HealthConfig(BaseModel):
     """Health scorecards and how parent accounts roll up their children."""
 
@@ -393,10 +400,14 @@ class HealthConfig(BaseModel):
 
     scorecards: dict[str, Scorecard] = Field(
         default_factory=default_scorecards,
-        description="Scorecards by name, in the order their `applies_when` rules are tried.",
+        description="Scorecards by name.",
+    )
+    assign: list[Rule] = Field(
+        default_factory=list,
+        description="Rules tried in order: an account gets the card of the first that holds.",
     )
     default_scorecard: str = Field(
-        "default", description="The card for accounts no `applies_when` rule matches."
+        "default", description="The card for accounts no `assign` rule matches."
     )
     parent_rollup: Literal["none", "arr", "count"] = Field(
         "arr",
@@ -409,6 +420,12 @@ class HealthConfig(BaseModel):
         for name in self.scorecards:
             if not _NAME.match(name):
                 raise ValueError(f"scorecard name `{name}`: use letters, digits, `_` and `-`")
+        for rule in self.assign:
+            if rule.scorecard not in self.scorecards:
+                raise ValueError(
+                    f"assign: `{rule.scorecard}` is not a scorecard (there are: "
+                    f"{', '.join(self.scorecards)})"
+                )
         if self.default_scorecard not in self.scorecards:
             known = ", ".join(self.scorecards) or "none"
             raise ValueError(
@@ -433,6 +450,7 @@ __all__ = [
     "HealthConfig",
     "Linear",
     "Measure",
+    "Rule",
     "Scorecard",
     "default_bands",
     "default_scorecards",
