@@ -126,5 +126,12 @@ def test_want_a_type() -> None:
 def test_limits() -> None:
     with pytest.raises(ExpressionError, match="nested deeper"):
         parse("(" * 200 + "1" + ")" * 200)
+    with pytest.raises(ExpressionError, match="nested deeper"):
+        parse("-" * 5000 + "1")
+    with pytest.raises(ExpressionError, match="nested deeper"):
+        parse("not " * 2000 + "true")
+    with pytest.raises(ExpressionError, match="nested deeper"):
+        parse("1" + " + 1" * 150)  # a left-deep chain of 150 additions
+    assert parse("1" + " + 1" * 90) is not None
     with pytest.raises(ExpressionError, match="longer than"):
         parse("1 + " * 5000 + "1")

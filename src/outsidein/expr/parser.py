@@ -229,7 +229,13 @@ class _Parser:
 
     def unary(self) -> Node:
         if tok := self.accept("op", "-"):
-            operand = self.unary()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise ExpressionError(self.text, tok.pos, f"nested deeper than {MAX_DEPTH}")
+            try:
+                operand = self.unary()
+            finally:
+                self.depth -= 1
             if isinstance(operand, Literal) and operand.type is Type.NUMBER:
                 assert isinstance(operand.value, float)
                 return Literal(-operand.value, Type.NUMBER, tok.pos)
@@ -289,9 +295,32 @@ class _Parser:
         raise self.fail("a value (a number, a text in quotes, a field, `(`, ...)")
 
 
+def _depth(node: Node) -> int:
+    """How deep the tree is, without recursion (the checker and back ends do recurse)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        match current:
+            case Unary(operand=o) | IsNull(operand=o):
+                stack.append((o, level + 1))
+            case Binary(left=a, right=b):
+                stack.extend([(a, level + 1), (b, level + 1)])
+            case InList(operand=o, items=items):
+                stack.extend((c, level + 1) for c in (o, *items))
+            case Call(args=args):
+                stack.extend((c, level + 1) for c in args)
+    return deepest
+
+
 def parse(text: str) -> Node:
     """The expression tree of ``text``; raises :class:`ExpressionError` naming the column."""
-    return _Parser(text).parse()
+    tree = _Parser(text).parse()
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(
+            text, 0, f"the expression is nested deeper than {MAX_DEPTH} levels: split it"
+        )
+    return tree
 
 
 __all__ = ["KEYWORDS", "Token", "parse", "quote_text", "tokenize", "unquote"]

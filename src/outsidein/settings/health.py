@@ -105,7 +105,7 @@ def _checked(text: str, want: Type, extra: dict[str, Type] | None = None) -> str
 class Band(BaseModel):
     """A label for scores below ``below`` (the last band has no bound: everything above)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     label: str = Field(min_length=1, max_length=40)
     below: float | None = Field(None, gt=0, le=100)
@@ -118,7 +118,7 @@ def default_bands() -> list[Band]:
 class Linear(BaseModel):
     """0 points at ``low`` and 100 at ``high`` (reversed when lower is better), straight between."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: Literal["linear"]
     low: float
@@ -136,7 +136,7 @@ class Bands(BaseModel):
     ``thresholds[i-1]`` up to ``thresholds[i]`` scores ``points[i]``, from the last threshold on
     the last points (so ``points`` has one more entry than ``thresholds``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: Literal["bands"]
     thresholds: list[float] = Field(min_length=1)
@@ -157,7 +157,7 @@ class Bands(BaseModel):
 class Condition(BaseModel):
     """``points`` (may be negative) added when ``when`` holds; ``value`` is the measure's input."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     when: str
     points: float = Field(ge=-100, le=100)
@@ -171,7 +171,7 @@ class Condition(BaseModel):
 class Conditions(BaseModel):
     """``base`` plus the points of every condition that holds, clamped to 0-100."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: Literal["conditions"]
     base: Points = 0.0
@@ -184,7 +184,7 @@ Scoring = Annotated[Linear | Bands | Conditions, Field(discriminator="kind")]
 class Measure(BaseModel):
     """One input scored 0-100."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     label: str | None = Field(None, description="Words for the explanation; default: the field's.")
     field: str | None = Field(None, description="An input of the catalogue (docs/health.md).")
@@ -249,7 +249,7 @@ class Measure(BaseModel):
 class Group(BaseModel):
     """Measures and groups combined by one roll-up."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     label: str | None = None
     weight: float = Field(1.0, ge=0, le=1000)
@@ -382,7 +382,7 @@ DEFAULT_SCORECARD: dict[str, object] = {
 class Rule(BaseModel):
     """Accounts for which ``when`` holds are scored by ``scorecard``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     scorecard: str
     when: str
@@ -396,7 +396,7 @@ class Rule(BaseModel):
 class HealthConfig(BaseModel):
     """Health scorecards and how parent accounts roll up their children."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     scorecards: dict[str, Scorecard] = Field(
         default_factory=default_scorecards,
