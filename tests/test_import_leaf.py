@@ -40,6 +40,8 @@ def imported_modules(statement: str) -> set[str]:
         "outsidein.config",
         "outsidein.settings.analytics",
         "outsidein.settings.segment",
+        "outsidein.settings.health",
+        "outsidein.expr",
         "outsidein.ingest",
     ],
 )

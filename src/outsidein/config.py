@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from outsidein.errors import ConfigError, InvalidConfigError
 from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.health import HealthConfig
 from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -68,6 +69,7 @@ class OutsideInConfig(BaseModel):
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    health: HealthConfig = Field(default_factory=HealthConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

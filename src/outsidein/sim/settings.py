@@ -1,13 +1,17 @@
 """The simulated company's own ``outsidein.toml``: what its data needs to be read right.
 
 Its subscriptions are priced in USD, EUR and GBP, and its product has a value event and key
-features; the analytics need both, so the simulator writes them beside the data.
+features; the analytics need both, so the simulator writes them beside the data, with the
+health scorecard the demo scores its accounts by.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import tomli_w
+
+from outsidein.settings.health import DEFAULT_SCORECARD
 from outsidein.sim.catalog import CURRENCIES, FEATURES, FX
 
 VALUE_EVENT = "Report Shared"
@@ -29,7 +33,9 @@ def company_config() -> str:
         f'value_event = "{VALUE_EVENT}"\n'
         f"key_features = [{key_features}]\n\n"
         "[analytics.currency_rates]  # USD per unit of each currency, as the list prices use\n"
-        f"{rates}\n"
+        f"{rates}\n\n"
+        "# The health scorecard (docs/health.md): the shipped default, written out to be edited.\n"
+        + tomli_w.dumps({"health": {"scorecards": {"default": DEFAULT_SCORECARD}}})
     )
 
 
