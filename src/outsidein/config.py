@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from outsidein.errors import ConfigError, InvalidConfigError
 from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.load import LoadSpec
 from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -64,6 +65,10 @@ class OutsideInConfig(BaseModel):
     mapping: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Per load kind, source column -> canonical column.",
+    )
+    load: dict[str, LoadSpec] = Field(
+        default_factory=dict,
+        description="Per load kind, transforms: value maps, constants, keys, filters (loading.md).",
     )
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
