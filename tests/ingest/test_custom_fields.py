@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from outsidein.errors import LoadError, NotFoundError
-from outsidein.ingest import custom_fields, load_file
+from outsidein.ingest import load_file
 from outsidein.ingest.transforms import cli_spec
+from outsidein.store import custom_fields
 from tests.ingest.helpers import write_csv
 
 HEADER = ["account_id", "name", "created_at", "Plan Tier", "Seats", "Trial", "Renewal", "Note"]

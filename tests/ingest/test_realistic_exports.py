@@ -25,8 +25,7 @@ from typing import Any
 import pytest
 
 from outsidein.analytics import AnalyticsConfig, account_mrr, store_sources
-from outsidein.ingest import custom_fields
-from outsidein.store import connect
+from outsidein.store import connect, custom_fields
 
 AS_OF = date(2025, 6, 30)
 SEGMENTS = {"Enterprise": "enterprise", "Mid-Market": "mid_market", "SMB": "smb"}

@@ -17,6 +17,7 @@ from outsidein.web.routes import (
     accounts,
     accounts_pages,
     config,
+    custom_fields,
     ingestion_pages,
     jobs,
     loads,
@@ -62,6 +63,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
+    Section("custom_fields", api=custom_fields.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
