@@ -233,3 +233,20 @@ def test_generated_sql_has_identifiers_and_parameters_only() -> None:
     assert (
         "O'Reilly Pro" in bound and "test' OR 1=1 --" in bound and "E'UR" in bound and 0.01 in bound
     )
+
+
+def test_the_documented_examples_are_valid_configuration() -> None:
+    import re
+    import tomllib
+
+    from outsidein.config import parse_config
+
+    doc = (Path(__file__).parents[2] / "docs" / "loading.md").read_text(encoding="utf-8")
+    section = doc.split("## Transforms, keys, custom fields", 1)[1]
+    blocks = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 2
+    for block in blocks:
+        config = parse_config(tomllib.loads(block), "docs/loading.md")
+        for kind, spec in config.load.items():
+            names = [*spec.map, "Interval", "Canceled At", "Status", "Is Test Account", "Segment"]
+            compile_plan(spec, {}, names, {}, TABLES[kind], "docs")
