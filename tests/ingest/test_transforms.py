@@ -250,3 +250,15 @@ def test_the_documented_examples_are_valid_configuration() -> None:
         for kind, spec in config.load.items():
             names = [*spec.map, "Interval", "Canceled At", "Status", "Is Test Account", "Segment"]
             compile_plan(spec, {}, names, {}, TABLES[kind], "docs")
+
+
+def test_the_command_line_wins_over_both_sections_of_the_file() -> None:
+    from outsidein.ingest.transforms.options import load_inputs
+
+    mapping, spec = load_inputs(
+        {"Id": "account_id", "Co": "name"},  # [mapping.accounts]
+        LoadSpec(map={"Name": "name", "Co": ["industry", "region"]}),  # [load.accounts]
+        cli_spec(maps=["Name=industry"]),
+    )
+    assert mapping == {"Id": "account_id", "Co": "region", "Name": "industry"}
+    assert spec.is_empty()

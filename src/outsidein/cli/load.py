@@ -19,10 +19,9 @@ from rich.table import Table as RichTable
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
 from outsidein.errors import LoadError
-from outsidein.ingest import LoadResult, RejectRow, load_file, parse_mapping
-from outsidein.ingest.mapping import merge_mappings
-from outsidein.ingest.transforms import cli_spec, merge_specs
-from outsidein.ingest.transforms.options import plain_maps
+from outsidein.ingest import LoadResult, RejectRow, load_file
+from outsidein.ingest.transforms import cli_spec
+from outsidein.ingest.transforms.options import load_inputs, plain_maps
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -107,28 +106,26 @@ def load(
     """Load files of one KIND; bad rows go to the rejects table and are listed here."""
     cfg_settings = settings(db, config)
     from_file = read_config_file(cfg_settings.config)  # a bad file fails before the store opens
-    specs, cli = plain_maps(
-        cli_spec(
-            maps=map_ or [], values=values or [], sets=set_ or [], coalesce=coalesce or [],
-            scale=scale or [], derive=derive or [], where=where or [], key_from=key_from,
-            group_by=group_by, sums=sum_ or [], keep_extra=keep_extra,
-            values_case_sensitive=values_case_sensitive,
-        )
+    cli = cli_spec(
+        maps=map_ or [], values=values or [], sets=set_ or [], coalesce=coalesce or [],
+        scale=scale or [], derive=derive or [], where=where or [], key_from=key_from,
+        group_by=group_by, sums=sum_ or [], keep_extra=keep_extra,
+        values_case_sensitive=values_case_sensitive,
     )  # fmt: skip
-    extra = parse_mapping(specs)
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
     ) as store:
         if isinstance(store, Server):
             for path in files:
-                result = _send(store, kind, path, specs, id_system, strict, cli)
+                result = _send(store, kind, path, id_system, strict, cli)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
         else:
             cfg = seed(store, from_file).config  # the store's version in force
-            mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
-            spec = merge_specs(cfg.load.get(kind, LoadSpec()), cli)
+            mapping, spec = load_inputs(
+                cfg.mapping.get(kind, {}), cfg.load.get(kind, LoadSpec()), cli
+            )
             for path in files:
                 result = _load_one(store, kind, path, mapping, id_system, strict, cfg, spec)
                 _print_summary(result)
@@ -141,7 +138,6 @@ def _send(
     server: Server,
     kind: str,
     path: Path,
-    specs: list[str],
     id_system: str | None,
     strict: bool,
     cli: LoadSpec,
@@ -157,10 +153,12 @@ def _send(
             "(OUTSIDEIN_MAX_UPLOAD_MB when it starts); raise it, or stop the server and run "
             "this command again to load the store directly"
         )
-    params = {"filename": str(path.resolve()), "map": specs, "id_system": id_system,
-              "strict": strict}  # fmt: skip
-    if not cli.is_empty():
-        params["transforms"] = cli.model_dump_json(exclude_defaults=True)
+    params: dict[str, object] = {"filename": str(path.resolve()), "id_system": id_system,
+                                 "strict": strict}  # fmt: skip
+    plain, rest = plain_maps(cli)
+    params["map"] = [f"{source}={target}" for source, target in plain.items()]
+    if not rest.is_empty():
+        params["transforms"] = rest.model_dump_json(exclude_defaults=True)
     with (
         Progress(
             TextColumn("[bold]{task.description}"),

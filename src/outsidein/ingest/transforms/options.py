@@ -7,13 +7,21 @@ the option and what would be valid.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from outsidein.errors import ConfigError
 from outsidein.ingest.transforms.conditions import Condition, parse_condition, parse_derivation
 from outsidein.settings.load import LoadSpec
 
-__all__ = ["cli_spec", "merge_specs", "parse_factor", "parse_scale", "plain_maps", "split_list"]
+__all__ = [
+    "cli_spec",
+    "load_inputs",
+    "merge_specs",
+    "parse_factor",
+    "parse_scale",
+    "plain_maps",
+    "split_list",
+]
 
 _FACTOR = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?)\s*)?")
 
@@ -194,13 +202,21 @@ def merge_specs(from_file: LoadSpec, from_cli: LoadSpec) -> LoadSpec:
     return merged
 
 
-def plain_maps(spec: LoadSpec) -> tuple[list[str], LoadSpec]:
-    """(``SOURCE=TARGET`` specs of one-to-one maps, the rest of the spec).
-
-    A load with plain maps only is read, and fingerprinted, exactly as before transforms.
-    """
-    plain = [f"{s}={t}" for s, t in spec.map.items() if isinstance(t, str)]
-    rest = spec.model_copy(
-        update={"map": {s: t for s, t in spec.map.items() if not isinstance(t, str)}}
-    )
+def plain_maps(spec: LoadSpec) -> tuple[dict[str, str], LoadSpec]:
+    """(one-to-one maps, the rest of the spec): a load with plain maps only is read, and
+    fingerprinted, exactly as before transforms existed."""
+    plain = {s: t for s, t in spec.map.items() if isinstance(t, str)}
+    rest = spec.model_copy(update={"map": {s: t for s, t in spec.map.items() if s not in plain}})
     return plain, rest
+
+
+def load_inputs(
+    mapping: Mapping[str, str], from_file: LoadSpec, cli: LoadSpec
+) -> tuple[dict[str, str], LoadSpec]:
+    """The column mapping and transforms of a load: ``[mapping.KIND]`` and ``[load.KIND]``
+    of the configuration with the command line's options on top (it wins source by source
+    and target by target)."""
+    spec = merge_specs(from_file, cli)
+    plain, rest = plain_maps(spec)
+    merged = {s: t for s, t in mapping.items() if s not in spec.map}
+    return {**merged, **plain}, rest

@@ -28,8 +28,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
 from outsidein.ingest import LoadResult, load_file, parse_mapping
-from outsidein.ingest.mapping import merge_mappings
-from outsidein.ingest.transforms import merge_specs
+from outsidein.ingest.transforms.options import load_inputs
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
@@ -135,8 +134,10 @@ def _load(
 ) -> LoadResult:
     """The same load as ``outsidein load``, with the configuration in force; in a thread."""
     config = app.state.config.current.config
-    mapping = merge_mappings(config.mapping.get(kind, {}), extra)
-    spec = merge_specs(config.load.get(kind, LoadSpec()), cli)
+    cli = cli.model_copy(update={"map": {**extra, **cli.map}})
+    mapping, spec = load_inputs(
+        config.mapping.get(kind, {}), config.load.get(kind, LoadSpec()), cli
+    )
     with app.state.loading:
         for attempt in range(1, ATTEMPTS + 1):
             cur = app.state.store.cursor()
