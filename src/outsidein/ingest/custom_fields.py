@@ -93,20 +93,27 @@ def write(
             "updated_at = excluded.updated_at",
             [table.name, name, kind, source_column, load_id, source, filled],
         )
-        con.execute(
-            f"DELETE FROM custom_values WHERE entity = ? AND name = ? AND record_id IN "
-            f"(SELECT record_id FROM ({rows}) WHERE v IS NULL)",
-            [table.name, name],
+        stored = con.execute(
+            "SELECT count(*) FROM custom_values WHERE entity = ? AND name = ?", [table.name, name]
+        ).fetchall()[0][0]
+        upsert = (
+            " ON CONFLICT (entity, record_id, name) DO UPDATE SET value = excluded.value, "
+            "number = excluded.number, flag = excluded.flag, day = excluded.day, "
+            "load_id = excluded.load_id, source = excluded.source, "
+            "loaded_at = excluded.loaded_at WHERE custom_values.value IS DISTINCT FROM "
+            "excluded.value"
         )
+        if stored:  # a field seen before: blanked values go, changed ones are replaced
+            con.execute(
+                f"DELETE FROM custom_values WHERE entity = ? AND name = ? AND record_id IN "
+                f"(SELECT record_id FROM ({rows}) WHERE v IS NULL)",
+                [table.name, name],
+            )
         con.execute(
             f"INSERT INTO custom_values SELECT ?, record_id, ?, v, TRY_CAST(v AS DOUBLE), "
             f"CASE WHEN lower(v) IN (?, ?) THEN true WHEN lower(v) IN (?, ?) THEN false END, "
             f"CASE WHEN regexp_full_match(v, ?) THEN TRY_CAST(v AS DATE) END, ?, ?, "
-            f"getvariable('oi_loaded_at') FROM ({rows}) WHERE v IS NOT NULL "
-            "ON CONFLICT (entity, record_id, name) DO UPDATE SET value = excluded.value, "
-            "number = excluded.number, flag = excluded.flag, day = excluded.day, "
-            "load_id = excluded.load_id, source = excluded.source, "
-            "loaded_at = excluded.loaded_at WHERE custom_values.value IS DISTINCT FROM "
-            "excluded.value",
+            f"getvariable('oi_loaded_at') FROM ({rows}) WHERE v IS NOT NULL"
+            + (upsert if stored else ""),
             [table.name, name, "true", "yes", "false", "no", _ISO_DAY, load_id, source],
         )
