@@ -50,6 +50,20 @@ def test_one_source_feeds_several_targets(store: duckdb.DuckDBPyConnection, tmp_
     ]
 
 
+def test_a_column_replaced_by_a_target_is_listed_as_ignored(
+    store: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "a.csv",
+        ["id", "name", "created_at", "industry"],
+        [["a1", "A", "2024-01-01", "x"]],
+    )
+    spec = cli_spec(maps=["id=account_id"], sets=["industry=software"])
+    result = load_file(store, "accounts", path, transforms=spec)
+    assert result.ignored_columns == ["industry"] and result.custom_fields == []
+    assert rows(store, "SELECT industry FROM accounts") == [("software",)]
+
+
 def test_value_maps_ignore_case_unless_told(
     store: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

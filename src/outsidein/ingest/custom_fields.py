@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 import duckdb
 
 from outsidein.errors import LoadError
-from outsidein.ingest.transforms.compile import CUSTOM_PREFIX, normalize_name
+from outsidein.ingest.resolve import normalize_name
+from outsidein.ingest.transforms.compile import CUSTOM_PREFIX
 from outsidein.ingest.validate import ident
 from outsidein.store.custom_fields import ENTITIES
 from outsidein.store.tables import Table

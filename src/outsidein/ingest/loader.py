@@ -158,6 +158,7 @@ class _Load:
         custom, columns.ignored = custom_fields.choose(
             table, columns.ignored, plan.referenced, self.spec.keep_extra
         )
+        columns.ignored += plan.shadowed  # a target given another way replaced them
         result.ignored_columns = columns.ignored
         result.custom_fields = [c.removeprefix("custom:") for c in custom]
         bounds = DateBounds.of(self.config)

@@ -19,6 +19,7 @@ import pyarrow as pa
 from outsidein.errors import LoadError
 from outsidein.ingest.keys import key_sql
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
+from outsidein.ingest.resolve import normalize_name
 from outsidein.ingest.transforms.conditions import (
     All,
     Any_,
@@ -44,10 +45,6 @@ __all__ = ["CUSTOM_PREFIX", "Plan", "compile_plan"]
 CUSTOM_PREFIX = "custom:"
 CUSTOM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def normalize_name(name: str) -> str:
-    return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 @dataclass
@@ -76,6 +73,7 @@ class Plan:
     sums: list[str] = field(default_factory=list)
     params: Params = field(default_factory=Params)
     referenced: set[str] = field(default_factory=set)
+    shadowed: list[str] = field(default_factory=list)  # file columns a target replaced
 
     def bind(self, con: duckdb.DuckDBPyConnection) -> None:
         """Bind every literal (as a parameter, never as SQL text)."""
@@ -327,8 +325,12 @@ def compile_plan(
         out_types[target] = source_type or pa.string()
         select.append(f"{sql} AS {ident(target)}")
     taken = {normalize_name(t) for t in producers}
+    shadowed = []
     for name in names:
-        if name in consumed or normalize_name(name) in taken or name == "_line":
+        if name in consumed or name == "_line":
+            continue
+        if normalize_name(name) in taken:
+            shadowed.append(name)
             continue
         select.append(f"{ident(name)} AS {ident(name)}")
         out_types[name] = types.get(name, pa.string())
@@ -354,4 +356,5 @@ def compile_plan(
         sums=list(spec.sum),
         params=params,
         referenced=referenced | consumed,
+        shadowed=shadowed,
     )
