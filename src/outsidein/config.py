@@ -18,6 +18,7 @@ from outsidein.errors import ConfigError, InvalidConfigError
 from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.load import LoadSpec
 from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -65,6 +66,10 @@ class OutsideInConfig(BaseModel):
     mapping: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Per load kind, source column -> canonical column.",
+    )
+    load: dict[str, LoadSpec] = Field(
+        default_factory=dict,
+        description="Per load kind, transforms: value maps, constants, keys, filters (loading.md).",
     )
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)

@@ -20,8 +20,10 @@ from rich.table import Table as RichTable
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
 from outsidein.errors import LoadError
-from outsidein.ingest import LoadResult, RejectRow, load_file, parse_mapping
-from outsidein.ingest.mapping import merge_mappings
+from outsidein.ingest import LoadResult, RejectRow, load_file
+from outsidein.ingest.transforms import cli_spec
+from outsidein.ingest.transforms.options import load_inputs, plain_maps
+from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
 
@@ -36,10 +38,60 @@ def load(
         list[str] | None,
         typer.Option(
             "--map",
-            help="SOURCE_COLUMN=CANONICAL_COLUMN (repeatable; ext:SYSTEM "
-            "marks another system's account id)",
+            help="SOURCE_COLUMN=TARGET (repeatable, a source may feed several targets; "
+            "ext:SYSTEM marks another system's account id, custom:NAME a custom field)",
         ),
     ] = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--values",
+            help="TARGET:FROM=TO,FROM=TO maps values (ignoring case; * is any other value)",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="TARGET=VALUE, a constant")
+    ] = None,
+    coalesce: Annotated[
+        list[str] | None,
+        typer.Option("--coalesce", help="TARGET=COLUMN,COLUMN: the first non-empty value"),
+    ] = None,
+    scale: Annotated[
+        list[str] | None,
+        typer.Option("--scale", help="TARGET=FACTOR [if CONDITION]: multiply numbers (0.01, 1/12)"),
+    ] = None,
+    derive: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--derive", help="TARGET='VALUE if CONDITION; ...; else VALUE' (file columns)"
+        ),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="CONDITION a row must meet to load (repeatable: all)"),
+    ] = None,
+    key_from: Annotated[
+        str | None,
+        typer.Option("--key-from", help="COLUMN,COLUMN: make the key from these values"),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option("--group-by", help="TARGET: one row per value (line items -> invoice)"),
+    ] = None,
+    sum_: Annotated[
+        list[str] | None, typer.Option("--sum", help="TARGET summed over a --group-by group")
+    ] = None,
+    keep_extra: Annotated[
+        bool | None,
+        typer.Option(
+            "--keep-extra/--no-keep-extra",
+            help="Keep unmapped columns as custom fields (default: yes for accounts, "
+            "contacts, subscriptions, cases)",
+        ),
+    ] = None,
+    values_case_sensitive: Annotated[
+        bool, typer.Option("--values-case-sensitive", help="--values match exactly")
+    ] = False,
     id_system: Annotated[
         str | None,
         typer.Option(
@@ -55,21 +107,28 @@ def load(
     """Load files of one KIND; bad rows go to the rejects table and are listed here."""
     cfg_settings = settings(db, config)
     from_file = read_config_file(cfg_settings.config)  # a bad file fails before the store opens
-    extra = parse_mapping(map_ or [])
+    cli = cli_spec(
+        maps=map_ or [], values=values or [], sets=set_ or [], coalesce=coalesce or [],
+        scale=scale or [], derive=derive or [], where=where or [], key_from=key_from,
+        group_by=group_by, sums=sum_ or [], keep_extra=keep_extra,
+        values_case_sensitive=values_case_sensitive,
+    )  # fmt: skip
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
     ) as store:
         if isinstance(store, Server):
             for path in files:
-                result = _send(store, kind, path, map_ or [], id_system, strict)
+                result = _send(store, kind, path, id_system, strict, cli)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
         else:
             cfg = seed(store, from_file).config  # the store's version in force
-            mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
+            mapping, spec = load_inputs(
+                cfg.mapping.get(kind, {}), cfg.load.get(kind, LoadSpec()), cli
+            )
             for path in files:
-                result = _load_one(store, kind, path, mapping, id_system, strict, cfg)
+                result = _load_one(store, kind, path, mapping, id_system, strict, cfg, spec)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
     if rejected:
@@ -77,7 +136,12 @@ def load(
 
 
 def _send(
-    server: Server, kind: str, path: Path, specs: list[str], id_system: str | None, strict: bool
+    server: Server,
+    kind: str,
+    path: Path,
+    id_system: str | None,
+    strict: bool,
+    cli: LoadSpec,
 ) -> LoadResult:
     """Load ``path`` through the server that holds the store: the same loader runs there."""
     if not path.is_file():
@@ -90,8 +154,12 @@ def _send(
             "(OUTSIDEIN_MAX_UPLOAD_MB when it starts); raise it, or stop the server and run "
             "this command again to load the store directly"
         )
-    params = {"filename": str(path.resolve()), "map": specs, "id_system": id_system,
-              "strict": strict}  # fmt: skip
+    params: dict[str, object] = {"filename": str(path.resolve()), "id_system": id_system,
+                                 "strict": strict}  # fmt: skip
+    plain, rest = plain_maps(cli)
+    params["map"] = [f"{source}={target}" for source, target in plain.items()]
+    if not rest.is_empty():
+        params["transforms"] = rest.model_dump_json(exclude_defaults=True)
     with (
         Progress(
             TextColumn("[bold]{task.description}"),
@@ -135,7 +203,7 @@ class _Counted:
         return chunk
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec) -> LoadResult:  # type: ignore[no-untyped-def]
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -154,6 +222,7 @@ def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  
             strict=strict,
             config=cfg.store,
             precedence=cfg.ingest.precedence,
+            transforms=spec,
             progress=lambda rows: bar.update(task, completed=rows),
         )
 
@@ -172,6 +241,14 @@ def _print_summary(result: LoadResult) -> None:
         f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)",
         highlight=False,
     )
+    for note in result.notes:
+        console.print(f"  {note}", highlight=False)
+    if result.custom_fields:
+        console.print(
+            f"  kept as custom fields: {', '.join(result.custom_fields)} (--no-keep-extra "
+            "ignores them)",
+            highlight=False,
+        )
     if result.ignored_columns:
         console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
     if result.rejects:

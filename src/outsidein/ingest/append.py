@@ -48,6 +48,7 @@ class AppendLoad:
     def __init__(
         self, con: duckdb.DuckDBPyConnection, table: Table, file: str, id_system: str | None
     ) -> None:
+        self.custom: dict[str, str] = {}  # facts keep no custom fields
         if any(c.references and c.references.startswith(f"{table.name}.") for c in table.columns):
             raise ValueError(f"{table.name}: an append-only table cannot reference itself")
         self.con, self.table = con, table

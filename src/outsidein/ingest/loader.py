@@ -23,13 +23,16 @@ from pathlib import Path
 import duckdb
 
 from outsidein.errors import LoadError
+from outsidein.ingest import custom_fields
 from outsidein.ingest.append import AppendLoad, NeedsStaging
 from outsidein.ingest.formats import UnreadableRow, detect_format, source_relations
-from outsidein.ingest.resolve import map_columns
+from outsidein.ingest.resolve import file_columns, map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
+from outsidein.ingest.transforms import compile_plan, transformed
 from outsidein.ingest.validate import DateBounds, validation_sql
 from outsidein.precedence import PrecedenceConfig
+from outsidein.settings.load import LoadSpec
 from outsidein.settings.store import StoreConfig
 from outsidein.store.tables import TABLES, Table
 
@@ -63,6 +66,7 @@ def load_file(
     precedence: PrecedenceConfig | None = None,
     progress: Progress | None = None,
     name: str | None = None,
+    transforms: LoadSpec | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
 
@@ -71,7 +75,9 @@ def load_file(
     a thread while the first rows are read; a file loaded before stops the load there.
     ``precedence`` says which stored account and contact values the file may replace.
     ``name`` is what the load log and rejects call the file (default: its full path), e.g.
-    the client's path of a file uploaded to the server.
+    the client's path of a file uploaded to the server. ``transforms`` (value maps,
+    constants, derivations, filters, keys, aggregation: :mod:`outsidein.ingest.transforms`)
+    are checked against the file before any row is read.
     """
     started = time.perf_counter()
     table = _table(kind)
@@ -80,13 +86,16 @@ def load_file(
         raise LoadError(f"{path}: no such file")
     fmt = detect_format(path)
     mapping = dict(mapping or {})
+    spec = transforms or LoadSpec()
+    if not spec.is_empty():  # how the file is read is part of its fingerprint
+        mapping["~transforms"] = spec.model_dump_json(exclude_defaults=True)
     config = config or StoreConfig()
     result = LoadResult(uuid.uuid4().hex, kind, name or str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
         digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system)
         load = _Load(
             con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
-            precedence or PrecedenceConfig(),
+            precedence or PrecedenceConfig(), spec,
         )  # fmt: skip
         try:
             try:
@@ -123,6 +132,7 @@ class _Load:
     progress: Progress | None
     digest: Future[str]
     precedence: PrecedenceConfig
+    spec: LoadSpec
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -143,8 +153,17 @@ class _Load:
 
     def run(self, result: LoadResult, append: bool) -> None:
         table, path = self.table, self.path
-        columns = map_columns(path, self.fmt, table, self.mapping, self.id_system)
+        plain = {s: t for s, t in self.mapping.items() if s != "~transforms"}
+        file_cols = file_columns(path, self.fmt)
+        plan = compile_plan(self.spec, plain, *file_cols, table, str(path))
+        shaped = None if plan.trivial else (plan.names or [], plan.types or {})
+        columns = map_columns(path, self.fmt, table, plan.mapping, self.id_system, shaped)
+        custom, columns.ignored = custom_fields.choose(
+            table, columns.ignored, plan.referenced, self.spec.keep_extra
+        )
+        columns.ignored += plan.shadowed  # a target given another way replaced them
         result.ignored_columns = columns.ignored
+        result.custom_fields = [c.removeprefix("custom:") for c in custom]
         bounds = DateBounds.of(self.config)
         self.check_earlier(wait=False)
         stage: Stage = (
@@ -154,14 +173,15 @@ class _Load:
         )
         try:
             unreadable: list[UnreadableRow] = []
-            for relation in source_relations(self.con, path, self.fmt, unreadable, self.progress):
+            parts = source_relations(self.con, path, self.fmt, unreadable, self.progress)
+            for relation in transformed(self.con, plan, parts, result.notes):
                 sql = validation_sql(
                     table,
                     columns.sources,
                     columns.arrow_types,
                     relation,
                     bounds,
-                    passthrough=columns.external,
+                    passthrough={**columns.external, **custom},
                 )
                 stage.add_rows(sql, relation)
                 self.check_earlier(wait=False)
@@ -183,6 +203,7 @@ class _Load:
                     f"{result.rows_read} rows have problems; nothing was loaded.\n{listing}",
                     rejects=[r.__dict__ for r in result.rejects],
                 )
+            stage.custom = custom
             stage.commit(
                 result, self.digest.result(), self.mapping, self.id_system, list(columns.external)
             )

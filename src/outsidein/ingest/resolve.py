@@ -35,16 +35,28 @@ def normalize_name(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def map_columns(
-    path: Path, fmt: str, table: Table, mapping: Mapping[str, str], id_system: str | None
-) -> ColumnMap:
-    """Resolve canonical columns to file columns; raise LoadError naming what is missing."""
+def file_columns(path: Path, fmt: str) -> tuple[list[str], dict[str, pa.DataType]]:
+    """The file's column names and their Arrow types (text unless the format has types)."""
     names = read_columns(path, fmt)
     if fmt == "parquet":
         schema = pq.ParquetFile(path).schema_arrow
-        types = {name: schema.field(name).type for name in names}
-    else:
-        types = {name: pa.string() for name in names}
+        return names, {name: schema.field(name).type for name in names}
+    return names, {name: pa.string() for name in names}
+
+
+def map_columns(
+    path: Path,
+    fmt: str,
+    table: Table,
+    mapping: Mapping[str, str],
+    id_system: str | None,
+    columns: tuple[list[str], dict[str, pa.DataType]] | None = None,
+) -> ColumnMap:
+    """Resolve canonical columns to file columns; raise LoadError naming what is missing.
+
+    ``columns`` (names, types) stands for the file's own when transforms reshape it.
+    """
+    names, types = columns or file_columns(path, fmt)
     for source in mapping:
         if source not in names:
             raise LoadError(

@@ -38,6 +38,8 @@ class LoadResult:
     ignored_columns: list[str] = field(default_factory=list)
     already_loaded: bool = False
     seconds: float = 0.0
+    custom_fields: list[str] = field(default_factory=list)  # columns kept as custom fields
+    notes: list[str] = field(default_factory=list)  # rows left out or combined by transforms
 
     @property
     def rows_loaded(self) -> int:

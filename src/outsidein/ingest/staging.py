@@ -20,6 +20,7 @@ import duckdb
 
 from outsidein.errors import LoadError
 from outsidein.ingest import reasons
+from outsidein.ingest import custom_fields
 from outsidein.ingest.formats import UnreadableRow
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.provenance import file_write_sql
@@ -100,6 +101,8 @@ class Stage(Protocol):
     ) -> None: ...
     def drop(self) -> None: ...
 
+    custom: dict[str, str]  # custom field column -> file column, written at commit
+
 
 class StagedLoad:
     """Temporary staging tables of one load; nothing here is visible until :meth:`commit`."""
@@ -116,6 +119,7 @@ class StagedLoad:
         self.good = "_oi_good"
         self.bad = BAD
         self.created = False
+        self.custom: dict[str, str] = {}
         # Leftovers of an interrupted load on this connection (this also ends any result
         # the caller left half-read, which DuckDB requires before registering a table).
         self.drop()
@@ -253,6 +257,10 @@ class StagedLoad:
             ready = con.execute("SELECT count(*) FROM _oi_ready").fetchall()[0]
             result.rows_unchanged = (int(ready[0]) if ready else 0) - result.rows_loaded
             self._write_external_ids(result, external)
+            if self.custom:
+                custom_fields.write(
+                    con, table, "_oi_ready", self.custom, result.load_id, result.file
+                )
             record_load(con, result, table, fingerprint, mapping, id_system)
             con.execute("COMMIT")
         except BaseException:

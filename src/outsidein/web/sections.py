@@ -19,6 +19,7 @@ from outsidein.web.routes import (
     admin,
     audit,
     config,
+    custom_fields,
     ingestion_pages,
     jobs,
     loads,
@@ -69,6 +70,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("rejects", api=rejects.router, pages=rejects_pages.router),  # linked from Ingestion
     Section("admin", api=admin.router),
     Section("audit", api=audit.router, pages=audit.pages),
+    Section("custom_fields", api=custom_fields.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),

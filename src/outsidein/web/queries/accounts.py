@@ -6,7 +6,7 @@ sort expression looked up in :data:`SORT_COLUMNS`, so unknown sort keys cannot r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
@@ -23,8 +23,10 @@ from outsidein.analytics.revenue import priced
 from outsidein.analytics.today import report_dates
 from outsidein.errors import InvalidRequestError, NotFoundError
 from outsidein.labels import matching
+from outsidein.store import custom_fields
 from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
+from outsidein.web.queries.custom_fields import PREFIX, custom_filter
 from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.provenance import field_sources
 from outsidein.web.queries.rows import fetch_dicts, utc_now
@@ -43,6 +45,7 @@ from outsidein.web.schemas.accounts import (
     Touchpoint,
     UsageSummary,
 )
+from outsidein.web.schemas.custom_fields import CustomFieldValue
 
 SortKey = Literal[
     "name",
@@ -166,9 +169,11 @@ def list_accounts(
     page_size: int = 50,
     filters: AccountFilters | None = None,
     as_of: date | None = None,
+    custom: Mapping[str, str] | None = None,
 ) -> AccountList:
     """One page of accounts matching ``q`` (case-insensitive substring of any text field
-    shown, segment and status also by their labels) and ``filters``,
+    shown, segment and status also by their labels), ``filters`` and ``custom`` (custom
+    field name -> value),
     sorted by ``sort``, with figures as of ``as_of`` (default: the report day rule of
     :func:`outsidein.analytics.today.report_dates`)."""
     sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
@@ -182,8 +187,10 @@ def list_accounts(
         "statuses": matching(q, STATUSES),
         **asdict(chosen),
     }
+    custom_sql, custom_values = custom_filter(cur, custom or {})
+    params.update(custom_values)
     joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
-    where = f"WHERE ({_SEARCH}) {_FILTERS}"
+    where = f"WHERE ({_SEARCH}) {_FILTERS} {custom_sql}"
     with _figures(cur, config, dates.as_of):
         total, mrr_total = cur.execute(
             f"SELECT count(*), coalesce(sum(n.mrr), 0) FROM accounts a {joins} {where}", params
@@ -214,7 +221,7 @@ def list_accounts(
         currency=config.reporting_currency,
         as_of=dates.as_of,
         notice=dates.notice,
-        filters=chosen.shown(),
+        filters={**chosen.shown(), **{PREFIX + k: v for k, v in sorted((custom or {}).items())}},
         page=page,
         page_size=page_size,
     )
@@ -345,6 +352,10 @@ def get_account(
         ],
         usage=usage_summary(cur, account_id, now=now),
         field_sources=field_sources(cur, "accounts", account_id),
+        custom_fields=[
+            CustomFieldValue.model_validate(v)
+            for v in custom_fields.record_values(cur, "accounts", account_id)
+        ],
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from outsidein.pipeline import Step
 from outsidein.store.last_seen import last_seen_step
@@ -29,6 +29,7 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
+from outsidein.web.queries.custom_fields import custom_params
 from outsidein.web.schemas.accounts import AccountDetail, AccountList
 from outsidein.web.schemas.errors import ErrorResponse, refused
 
@@ -48,6 +49,7 @@ router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=with_steps(_s
     summary="Search, sort and page accounts",
 )
 def accounts_list(
+    request: Request,
     cur: CursorDep,
     config: ConfigDep,
     q: SearchParam = "",
@@ -62,7 +64,9 @@ def accounts_list(
     as_of: AsOfParam = None,
 ) -> AccountList:
     """``q`` matches account id, name, industry, region and CSM (id or name); filters match
-    any case, and an unknown value is refused with the values the data holds."""
+    any case, and an unknown value is refused with the values the data holds.
+    ``custom.<name>=<value>`` keeps accounts whose custom field has that value (any case;
+    ``GET /api/v1/custom-fields`` lists them)."""
     return list_accounts(
         cur,
         config,
@@ -73,6 +77,7 @@ def accounts_list(
         page_size=page_size,
         filters=AccountFilters(status, segment, region, csm),
         as_of=as_of,
+        custom=custom_params(request.query_params),
     )
 
 

@@ -32,6 +32,7 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
+from outsidein.web.queries.custom_fields import custom_params
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -110,6 +111,7 @@ def accounts_page(
         page=page,
         page_size=page_size,
         filters=AccountFilters(status, segment, region, csm),
+        custom=custom_params(request.query_params),
     )
     pages = max(1, math.ceil(result.total / page_size))
     if page > pages:  # past the end (an old link, a shrunk search): the last page

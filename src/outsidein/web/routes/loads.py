@@ -28,7 +28,8 @@ from fastapi import APIRouter, FastAPI, Query, Request
 
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
 from outsidein.ingest import LoadResult, load_file, parse_mapping
-from outsidein.ingest.mapping import merge_mappings
+from outsidein.ingest.transforms.options import load_inputs
+from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
 from outsidein.web.background import pipeline_of
@@ -129,10 +130,14 @@ def _load(
     extra: dict[str, str],
     id_system: str | None,
     strict: bool,
+    cli: LoadSpec,
 ) -> LoadResult:
     """The same load as ``outsidein load``, with the configuration in force; in a thread."""
     config = app.state.config.current.config
-    mapping = merge_mappings(config.mapping.get(kind, {}), extra)
+    cli = cli.model_copy(update={"map": {**extra, **cli.map}})
+    mapping, spec = load_inputs(
+        config.mapping.get(kind, {}), config.load.get(kind, LoadSpec()), cli
+    )
     with app.state.loading:
         for attempt in range(1, ATTEMPTS + 1):
             cur = app.state.store.cursor()
@@ -147,6 +152,7 @@ def _load(
                     config=config.store,
                     precedence=config.ingest.precedence,
                     name=name,
+                    transforms=spec,
                 )
             except duckdb.TransactionException as exc:
                 if attempt == ATTEMPTS:
@@ -186,12 +192,24 @@ async def post_load(
     ] = None,
     id_system: Annotated[str | None, Query(max_length=100)] = None,
     strict: bool = False,
+    transforms: Annotated[
+        str | None,
+        Query(
+            max_length=100_000,
+            description="The transform options of `outsidein load` as JSON ([load.<kind>] "
+            "of outsidein.toml), laid over the server's own",
+        ),
+    ] = None,
 ) -> LoadOut:
     """Runs the file loader on the uploaded bytes; rows land, bad rows go to ``rejects``."""
     owner = _owner(request)
     if kind not in TABLES:
         raise LoadError(f"unknown kind {kind!r}; one of: {', '.join(TABLES)}")
     extra = parse_mapping(map_ or [])
+    try:
+        cli = LoadSpec.model_validate_json(transforms) if transforms else LoadSpec()
+    except ValueError as exc:
+        raise LoadError(f"transforms: not valid transform options: {exc}") from None
     base = Path(filename.replace("\\", "/")).name
     if base in ("", ".", ".."):
         raise LoadError(f"{filename!r} is not a file name")
@@ -201,7 +219,7 @@ async def post_load(
         target = folder / base
         await _receive(request, target, filename, owner.max_upload_bytes)
         result = await asyncio.to_thread(
-            _load, app, kind, target, filename, extra, id_system, strict
+            _load, app, kind, target, filename, extra, id_system, strict, cli
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

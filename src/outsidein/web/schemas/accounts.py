@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from outsidein.web.schemas.custom_fields import CustomFieldValue
 from outsidein.web.schemas.provenance import FieldSource
 from outsidein.web.schemas.types import Money, UtcDatetime
 
@@ -199,4 +200,8 @@ class AccountDetail(BaseModel):
     field_sources: dict[str, FieldSource] = Field(
         default_factory=dict,
         description="Per profile field holding a value: the source that set it, and when.",
+    )
+    custom_fields: list[CustomFieldValue] = Field(
+        default_factory=list,
+        description="What loaded files had with no canonical home, typed, with their file.",
     )

@@ -30,3 +30,9 @@ class LoadOut(BaseModel):
     ignored_columns: list[str]
     already_loaded: bool = Field(description="The same bytes, kind and mapping were loaded before.")
     seconds: float
+    custom_fields: list[str] = Field(
+        default_factory=list, description="Columns kept as custom fields of the rows."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="Rows left out (--where) or combined (--group-by)."
+    )
