@@ -19,8 +19,7 @@ from typing import Protocol
 import duckdb
 
 from outsidein.errors import LoadError
-from outsidein.ingest import reasons
-from outsidein.ingest import custom_fields
+from outsidein.ingest import custom_fields, reasons
 from outsidein.ingest.formats import UnreadableRow
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.provenance import file_write_sql
