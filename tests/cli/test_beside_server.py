@@ -28,7 +28,7 @@ from outsidein.cli import app
 from outsidein.errors import LoadError, OutsideInError, StoreLockedError
 from outsidein.store.owner import ServerRecord, read_record, record_path
 from tests.ingest.helpers import write_csv
-from tests.web.conftest import seed_small
+from tests.web.conftest import record_auth, seed_small
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -76,7 +76,7 @@ class Serving:
             record = read_record(db)
             if record is not None:
                 try:
-                    if httpx.get(record.url + "/api/v1/status", timeout=2).status_code == 200:
+                    if record.http.get(record.url + "/healthz", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
@@ -84,11 +84,14 @@ class Serving:
             time.sleep(0.05)
         self.record: ServerRecord = record
         self.url = record.url
+        self.auth = record_auth(db)
+        self.http = httpx.Client(headers=self.auth, timeout=30)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        self.http.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait(timeout=60)
@@ -209,7 +212,7 @@ def loading(tmp_path: Path) -> Iterator[tuple[Serving, Path]]:
 
 
 def steps(server: Serving) -> dict[str, dict[str, Any]]:
-    status = httpx.get(server.url + "/api/v1/status", timeout=10).json()
+    status = server.http.get(server.url + "/api/v1/status", timeout=10).json()
     return {step["name"]: step for step in status["pipeline"]}
 
 
@@ -226,9 +229,9 @@ def test_load_goes_through_the_server_with_the_same_result_and_rejects(
     assert "yesterday" in served.stdout and "first rejects" in served.stdout
     assert normal(served.stdout) == normal(local.stdout)
     # The rows are there for the server's readers at once.
-    newco = httpx.get(server.url + "/api/v1/accounts/N-1", timeout=10)
+    newco = server.http.get(server.url + "/api/v1/accounts/N-1", timeout=10)
     assert newco.status_code == 200 and newco.json()["account"]["name"] == "Newco"
-    assert httpx.get(server.url + "/api/v1/accounts/N-3", timeout=10).status_code == 404
+    assert server.http.get(server.url + "/api/v1/accounts/N-3", timeout=10).status_code == 404
     again = cli("load", "accounts", str(path), "--db", str(server.db))
     assert again.exit_code == 0 and "already loaded; nothing changed" in again.stdout
 
@@ -243,7 +246,9 @@ def test_load_goes_through_the_server_with_the_same_result_and_rejects(
     while steps(server)["last_seen"]["runs"] <= runs:
         assert time.monotonic() < deadline, "the load did not mark events changed"
         time.sleep(0.1)
-    listed = httpx.get(server.url + "/api/v1/accounts", params={"q": "Newco"}, timeout=10).json()
+    listed = server.http.get(
+        server.url + "/api/v1/accounts", params={"q": "Newco"}, timeout=10
+    ).json()
     assert listed["items"][0]["last_seen"].startswith("2025-01-02T03:04:05")
 
     server.stop()
@@ -297,7 +302,7 @@ def test_a_load_needs_the_token_and_this_machine(
     body = (tmp_path / "a.csv").write_bytes(b"account_id,name,created_at\nX-1,X,2024-01-01\n")
     del body
     send = {"params": {"filename": "a.csv"}, "content": (tmp_path / "a.csv").read_bytes()}
-    missing = httpx.post(server.url + "/api/v1/loads/accounts", timeout=30, **send)
+    missing = server.http.post(server.url + "/api/v1/loads/accounts", timeout=30, **send)
     assert missing.status_code == 403 and "no X-Outsidein-Token" in missing.text
     wrong = httpx.post(
         server.url + "/api/v1/loads/accounts",

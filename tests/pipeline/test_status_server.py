@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from outsidein.analytics import AnalyticsConfig, update_snapshot
@@ -35,7 +34,7 @@ WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
 
 
 def steps(server: SegmentServer) -> dict[str, dict[str, Any]]:
-    status = httpx.get(server.url + "/api/v1/status", timeout=10).json()
+    status = server.http.get(server.url + "/api/v1/status", timeout=10).json()
     return {step["name"]: step for step in status["pipeline"]}
 
 
@@ -107,7 +106,7 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert failing.post("/v1/batch", body).status_code == 200
     wait_for(failing, lambda s: s["segment_apply"]["runs"] > runs, "the applier did not run")
 
-    with httpx.Client(base_url=failing.url, timeout=30, headers={"accept": "text/html"}) as client:
+    with failing.client(timeout=30, headers={"accept": "text/html"}) as client:
         page = client.get("/status").text
         assert 'data-step="snapshot"' in page and ERROR in page
         assert "in a row" in page and 'data-step="segment_apply"' in page

@@ -23,6 +23,7 @@ import pytest
 
 from outsidein.ingest.segment import create_key
 from outsidein.store import connect
+from tests.web.conftest import record_auth
 
 STARTUP_SECONDS = 60
 
@@ -66,7 +67,9 @@ class SegmentServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited at start:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/api/v1/status", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    self.auth = record_auth(self.db)
+                    self.http = httpx.Client(headers=self.auth, timeout=30)
                     return self
             except httpx.TransportError:
                 pass
@@ -88,6 +91,8 @@ class SegmentServer:
                 self.proc.wait()
                 raise
         self.proc = None
+        if hasattr(self, "http"):
+            self.http.close()
 
     def kill(self) -> None:
         """SIGKILL: nothing is flushed, nothing is cleaned up."""

@@ -16,6 +16,7 @@ from outsidein.web.nav import NavItem
 from outsidein.web.routes import (
     accounts,
     accounts_pages,
+    auth_pages,
     config,
     ingestion_pages,
     jobs,
@@ -25,6 +26,7 @@ from outsidein.web.routes import (
     segment,
     status,
     status_pages,
+    users,
 )
 
 
@@ -68,6 +70,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
     ),
+    # Users, tokens, who am I; the login page, logout and the liveness probe.
+    Section("auth", api=users.router, pages=auth_pages.router),
     # The chart library and the favicon (web/assets.py).
     Section("assets", pages=assets.router),
 )

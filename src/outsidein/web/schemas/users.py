@@ -1,0 +1,71 @@
+"""What the users and API token endpoints take and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from outsidein.auth.roles import RoleName, ScopeName
+
+
+class UserOut(BaseModel):
+    user_id: str
+    username: str
+    role: RoleName
+    csm_id: str | None
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=100)
+    role: RoleName
+    password: str = Field(min_length=10, max_length=1024)
+    csm_id: str | None = Field(None, max_length=200, description="A CSM's book")
+
+
+class UserChange(BaseModel):
+    """What to change; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: RoleName | None = None
+    csm_id: str | None = Field(None, max_length=200)
+    disabled: bool | None = None
+    password: str | None = Field(None, min_length=10, max_length=1024)
+
+
+class TokenOut(BaseModel):
+    token_id: str
+    username: str
+    name: str
+    scope: ScopeName
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    scope: ScopeName = "read"
+    username: str | None = Field(
+        None, max_length=100, description="Whose token (admins only; default: the caller)"
+    )
+
+
+class CreatedTokenOut(TokenOut):
+    secret: str = Field(description="Shown once: send it as Authorization: Bearer <secret>")
+
+
+class MeOut(BaseModel):
+    username: str
+    role: RoleName
+    via: str
+    scope: ScopeName | None
+    csm_id: str | None
+    book: str | None = Field(description="The CSM id whose accounts the caller sees; null: all")
