@@ -188,6 +188,15 @@ def seed_company(path: Path) -> Path:
     return path
 
 
+def browser_login(page: Any, url: str, username: str, password: str) -> None:
+    """Sign a Playwright page in through the login form, as a person does."""
+    page.goto(url + "/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda at: "/login" not in at)
+
+
 def record_auth(db: Path) -> dict[str, str]:
     """What `outsidein` sends to the server it finds beside ``db`` (its record's token):
     how tests sign in to a server run as a process."""
@@ -256,11 +265,7 @@ class LiveServer:
 
     def login(self, page: Any, username: str | None = None, password: str | None = None) -> None:
         """Sign a Playwright page in through the login form (the admin by default)."""
-        page.goto(self.url + "/login")
-        page.get_by_label("User name").fill(username or self.username)
-        page.get_by_label("Password").fill(password or self.password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        browser_login(page, self.url, username or self.username, password or self.password)
 
     def stop(self) -> None:
         if hasattr(self, "http"):

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
 from outsidein.store import connect

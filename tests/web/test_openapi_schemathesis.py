@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from outsidein.store import connect
+from outsidein.store.owner import ServerRecord
 from outsidein.store.tables import TABLES
 from outsidein.web import create_app
 from tests.web.conftest import LiveServer, seed_company
@@ -77,7 +78,13 @@ def _latest_dates(path: Path) -> dict[str, object]:
 def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     store = seed_company(tmp_path / "s.duckdb")
     before = _latest_dates(store)
-    server = LiveServer(create_app(store)).start()
+    app = create_app(store)
+    # The run signs in with the server's own token (as `outsidein` on this machine does): an
+    # admin no request of the run can revoke or disable. Its 1-byte upload limit keeps
+    # random bodies out of the store (POST /api/v1/loads answers 413).
+    app.state.owner = ServerRecord.starting(store, "127.0.0.1", 0, 1)
+    server = LiveServer(app).start()
+    token = app.state.owner.token
     try:
         (tmp_path / "schemathesis.toml").write_text(CONFIG)
         run = subprocess.run(
@@ -87,6 +94,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 str(tmp_path / "schemathesis.toml"),
                 "run",
                 f"{server.url}/openapi.json",
+                "--header",
+                f"X-Outsidein-Token: {token}",
                 "--checks",
                 "all",
                 "--max-response-time",
@@ -109,6 +118,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 "PYTHONPATH": str(Path(__file__).parent),
                 "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
                 "OUTSIDEIN_SCHEMATHESIS_URL": server.url,
+                "OUTSIDEIN_SCHEMATHESIS_TOKEN": token,
                 "NO_COLOR": "1",
             },
             capture_output=True,

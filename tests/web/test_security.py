@@ -136,6 +136,11 @@ def test_roles_and_scopes_limit_writes(server: LiveServer, csm: httpx.Client) ->
         assert v.post("/api/v1/tokens", json={"name": "x"}).status_code == 403
     with server.client() as admin:
         assert admin.post("/api/v1/segment/keys", json={"name": "k"}).status_code == 201
+        me = admin.patch(f"/api/v1/users/{server.username}", json={"disabled": True})
+        assert me.status_code == 403 and "yourself" in me.text
+        demoted = admin.patch("/api/v1/users/dana", json={"role": "viewer"})
+        assert demoted.status_code == 200 and demoted.json()["role"] == "viewer"
+        admin.patch("/api/v1/users/dana", json={"role": "csm"})
 
 
 def sign_in(server: LiveServer, client: httpx.Client, user: str, password: str) -> httpx.Response:
@@ -232,3 +237,12 @@ def test_no_stack_trace_in_an_error(server: LiveServer, tmp_path: Path) -> None:
     with server.client() as admin:
         huge = admin.put("/api/v1/config", content=b"{" * (2 * 1024 * 1024))
     assert huge.status_code == 413 and "Traceback" not in huge.text
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for _ in range(40):
+            yield b" " * 65536
+
+    with server.client() as admin:
+        streamed = admin.put("/api/v1/config", content=chunks())
+    assert streamed.status_code == 413, streamed.text
+    assert streamed.json()["error"]["code"] == "payload_too_large"

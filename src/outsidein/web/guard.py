@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from outsidein.auth.principal import SERVER, Principal
 from outsidein.auth.sessions import COOKIE, find_session
 from outsidein.auth.tokens import find_token
+from outsidein.errors import OutsideInError
 from outsidein.settings.auth import LOOPBACK_HOSTS, AuthSettings
 from outsidein.web.errors import error_response
 
@@ -64,8 +65,12 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` when a body without Content-Length grows past the limit."""
+class BodyTooLargeError(OutsideInError):
+    """Raised from ``receive`` when a streamed body grows past the limit: the app's error
+    handlers answer it (413) like any of our errors."""
+
+    code = "payload_too_large"
+    http_status = 413
 
 
 class Guard:
@@ -101,10 +106,7 @@ class Guard:
             return
         if not path.startswith(OWN_BODY_LIMIT):
             receive = self._capped(receive)
-        try:
-            await self.app(scope, receive, send)
-        except BodyTooLarge:
-            await self._too_large(request)(scope, receive, send)
+        await self.app(scope, receive, send)
 
     # -- 1. and 2.: where the request is addressed, how big it is ---------------------------
 
@@ -145,7 +147,10 @@ class Guard:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_body:
-                raise BodyTooLarge
+                raise BodyTooLargeError(
+                    f"the body is over this server's limit of {self.max_body:,} bytes "
+                    "(OUTSIDEIN_MAX_BODY_KB)"
+                )
             return message
 
         return capped

@@ -71,8 +71,14 @@ async def add_user(cur: CursorDep, body: NewUser) -> UserOut:
 
 
 @admin.patch("/{username}", response_model=UserOut, summary="Change a user", responses=_MISSING)
-async def change_user(cur: CursorDep, username: str, body: UserChange) -> UserOut:
+async def change_user(
+    cur: CursorDep, principal: PrincipalDep, username: str, body: UserChange
+) -> UserOut:
+    """An admin cannot disable or demote themselves (another admin can): no lock-out."""
     user = u.get_user(cur, username)
+    demoted = body.role is not None and body.role != "admin"
+    if user.user_id == principal.user_id and (body.disabled or demoted):
+        raise PermissionDeniedError("you cannot disable or demote yourself; ask another admin")
     if body.role is not None or body.csm_id is not None:
         role = Role.parse(body.role) if body.role is not None else user.role
         user = u.set_role(cur, username, role, body.csm_id)
