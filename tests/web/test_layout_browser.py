@@ -172,6 +172,7 @@ def test_charts_read_at_24_months(server: LiveServer, page: Any) -> None:
     west = page.context.browser.new_context(viewport=DESKTOP, timezone_id="America/Los_Angeles")
     try:
         there = west.new_page()
+        server.login(there)
         there.goto(server.url + f"/metrics?from={FROM}")
         chart = there.get_by_test_id("chart-bridge")
         expect(chart).to_have_attribute("data-rendered", "true")
