@@ -246,3 +246,16 @@ def test_no_stack_trace_in_an_error(server: LiveServer, tmp_path: Path) -> None:
         streamed = admin.put("/api/v1/config", content=chunks())
     assert streamed.status_code == 413, streamed.text
     assert streamed.json()["error"]["code"] == "payload_too_large"
+
+
+def test_the_cli_signs_in_with_the_api_token_of_its_environment(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--server URL` without a record beside the store: OUTSIDEIN_API_TOKEN is sent."""
+    from outsidein.cli.server_client import Server, ServerError
+
+    monkeypatch.delenv("OUTSIDEIN_API_TOKEN", raising=False)
+    with pytest.raises(ServerError, match="sign in first"):
+        Server(server.url).get("/api/v1/me")
+    monkeypatch.setenv("OUTSIDEIN_API_TOKEN", server.auth["Authorization"].split()[1])
+    assert Server(server.url).get("/api/v1/me")["username"] == server.username

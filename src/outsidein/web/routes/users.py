@@ -16,7 +16,7 @@ from outsidein.auth.roles import Role
 from outsidein.errors import NotFoundError
 from outsidein.web.access import PrincipalDep, requires
 from outsidein.web.deps import CursorDep
-from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.users import (
     CreatedTokenOut,
     MeOut,
@@ -30,10 +30,13 @@ from outsidein.web.schemas.users import (
 router = APIRouter(tags=["users"])
 admin = APIRouter(prefix="/users", tags=["users"], dependencies=[requires(Role.ADMIN)])
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorResponse, "description": "The name is taken"}
+    409: {"model": ErrorResponse, "description": "The name is taken"},
+    **refused("a CSM without csm_id, a user name or password out of bounds"),
 }
 _MISSING: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No such user or token"}
+    404: {"model": ErrorResponse, "description": "No such user or token"},
+    403: {"model": ErrorResponse, "description": "Not allowed (e.g. demoting yourself)"},
+    **refused("a CSM without csm_id, a password out of bounds"),
 }
 
 
@@ -96,7 +99,11 @@ def list_tokens(cur: CursorDep, principal: PrincipalDep) -> list[TokenOut]:
 
 
 @router.post(
-    "/tokens", response_model=CreatedTokenOut, status_code=201, summary="Create an API token"
+    "/tokens",
+    response_model=CreatedTokenOut,
+    status_code=201,
+    summary="Create an API token",
+    responses=_MISSING,
 )
 def create_token(cur: CursorDep, principal: PrincipalDep, body: NewToken) -> CreatedTokenOut:
     """The secret is in this answer only. A token never has more than its user's role."""

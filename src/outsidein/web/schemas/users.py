@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from outsidein.auth.roles import RoleName, ScopeName
+from outsidein.web.schemas.types import UtcDatetime
 
 
 class UserOut(BaseModel):
@@ -15,8 +14,8 @@ class UserOut(BaseModel):
     role: RoleName
     csm_id: str | None
     disabled: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class NewUser(BaseModel):
@@ -35,7 +34,7 @@ class UserChange(BaseModel):
 
     role: RoleName | None = None
     csm_id: str | None = Field(None, max_length=200)
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
     password: str | None = Field(None, min_length=10, max_length=1024)
 
 
@@ -44,8 +43,8 @@ class TokenOut(BaseModel):
     username: str
     name: str
     scope: ScopeName
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class NewToken(BaseModel):
