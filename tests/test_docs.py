@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from outsidein.config import OutsideInConfig, Settings
+from outsidein.settings.auth import AuthSettings
 from outsidein.settings.store import StoreConfig
 from outsidein.store import TABLES
 
@@ -23,6 +24,8 @@ def test_every_setting_is_documented() -> None:
         assert f"`store.{name}`" in doc, name
     for name in OutsideInConfig.model_fields:
         assert name in doc, name
+    for name in AuthSettings.model_fields:
+        assert f"`OUTSIDEIN_{name.upper()}`" in doc, name
 
 
 def test_every_canonical_column_is_documented() -> None:

@@ -24,11 +24,14 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
+from outsidein.auth import Role
+from outsidein.auth.users import create_user
 from outsidein.cli import app
 from outsidein.errors import LoadError, OutsideInError, StoreLockedError
+from outsidein.store import connect
 from outsidein.store.owner import ServerRecord, read_record, record_path
 from tests.ingest.helpers import write_csv
-from tests.web.conftest import seed_small
+from tests.web.conftest import record_auth, seed_small
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -76,7 +79,7 @@ class Serving:
             record = read_record(db)
             if record is not None:
                 try:
-                    if httpx.get(record.url + "/api/v1/status", timeout=2).status_code == 200:
+                    if httpx.get(record.url + "/healthz", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
@@ -84,11 +87,14 @@ class Serving:
             time.sleep(0.05)
         self.record: ServerRecord = record
         self.url = record.url
+        self.auth = record_auth(db)
+        self.http = httpx.Client(headers=self.auth, timeout=30)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        self.http.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             self.proc.wait(timeout=60)
@@ -210,7 +216,7 @@ def loading(tmp_path: Path) -> Iterator[tuple[Serving, Path]]:
 
 
 def steps(server: Serving) -> dict[str, dict[str, Any]]:
-    status = httpx.get(server.url + "/api/v1/status", timeout=10).json()
+    status = server.http.get(server.url + "/api/v1/status", timeout=10).json()
     return {step["name"]: step for step in status["pipeline"]}
 
 
@@ -227,9 +233,9 @@ def test_load_goes_through_the_server_with_the_same_result_and_rejects(
     assert "yesterday" in served.stdout and "first rejects" in served.stdout
     assert normal(served.stdout) == normal(local.stdout)
     # The rows are there for the server's readers at once.
-    newco = httpx.get(server.url + "/api/v1/accounts/N-1", timeout=10)
+    newco = server.http.get(server.url + "/api/v1/accounts/N-1", timeout=10)
     assert newco.status_code == 200 and newco.json()["account"]["name"] == "Newco"
-    assert httpx.get(server.url + "/api/v1/accounts/N-3", timeout=10).status_code == 404
+    assert server.http.get(server.url + "/api/v1/accounts/N-3", timeout=10).status_code == 404
     again = cli("load", "accounts", str(path), "--db", str(server.db))
     assert again.exit_code == 0 and "already loaded; nothing changed" in again.stdout
 
@@ -244,7 +250,9 @@ def test_load_goes_through_the_server_with_the_same_result_and_rejects(
     while steps(server)["last_seen"]["runs"] <= runs:
         assert time.monotonic() < deadline, "the load did not mark events changed"
         time.sleep(0.1)
-    listed = httpx.get(server.url + "/api/v1/accounts", params={"q": "Newco"}, timeout=10).json()
+    listed = server.http.get(
+        server.url + "/api/v1/accounts", params={"q": "Newco"}, timeout=10
+    ).json()
     assert listed["items"][0]["last_seen"].startswith("2025-01-02T03:04:05")
 
     server.stop()
@@ -298,15 +306,16 @@ def test_a_load_needs_the_token_and_this_machine(
     body = (tmp_path / "a.csv").write_bytes(b"account_id,name,created_at\nX-1,X,2024-01-01\n")
     del body
     send = {"params": {"filename": "a.csv"}, "content": (tmp_path / "a.csv").read_bytes()}
+    # No token, or a wrong one: nobody is signed in (the guard answers before the route).
     missing = httpx.post(server.url + "/api/v1/loads/accounts", timeout=30, **send)
-    assert missing.status_code == 403 and "no X-Outsidein-Token" in missing.text
+    assert missing.status_code == 401, missing.text
     wrong = httpx.post(
         server.url + "/api/v1/loads/accounts",
         headers={"X-Outsidein-Token": "guessed"},
         timeout=30,
         **send,
     )
-    assert wrong.status_code == 403 and "a wrong X-Outsidein-Token" in wrong.text
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthenticated"
     good = httpx.post(
         server.url + "/api/v1/loads/accounts",
         headers={"X-Outsidein-Token": server.record.token},
@@ -332,7 +341,10 @@ def test_a_load_from_another_address_is_refused_even_with_the_token(tmp_path: Pa
     if address is None:
         pytest.skip("this machine has no address besides the loopback")
     db = seed_small(tmp_path / "store.duckdb")
-    server = Serving(db, "--host", "0.0.0.0")
+    con = connect(db)
+    create_user(con, "admin", Role.ADMIN, "a-long-password")  # else 0.0.0.0 is refused
+    con.close()
+    server = Serving(db, "--host", "0.0.0.0", env={"OUTSIDEIN_ALLOWED_HOSTS": address})
     try:
         assert server.url.startswith("http://127.0.0.1:")
         url = f"http://{address}:{server.record.port}/api/v1/loads/accounts"
@@ -343,9 +355,10 @@ def test_a_load_from_another_address_is_refused_even_with_the_token(tmp_path: Pa
             headers={"X-Outsidein-Token": server.record.token},
             timeout=30,
         )
-        assert refused.status_code == 403, refused.text
-        assert "only from its own machine" in refused.json()["error"]["message"]
-        # Reads from there are answered as before (the API's reads are not restricted).
-        assert httpx.get(url.replace("/loads/accounts", "/status"), timeout=10).status_code == 200
+        # The record's token counts only from this machine: from there nobody is signed in.
+        assert refused.status_code == 401, refused.text
+        status = url.replace("/loads/accounts", "/status")
+        assert httpx.get(status, timeout=10).status_code == 401
+        assert httpx.get(status.replace("/api/v1/status", "/healthz")).status_code == 200
     finally:
         server.stop()

@@ -15,6 +15,7 @@ import pytest
 from outsidein.config import load_config, parse_config
 from outsidein.store import connect
 from outsidein.store.config_versions import current_config, save_config, seed_from_file
+from tests.web.conftest import record_auth
 
 from .test_demo import free_port
 
@@ -106,9 +107,12 @@ def test_serve_and_demo_take_config(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/config", timeout=10)
+                auth = record_auth(tmp_path / "outsidein-data" / "outsidein.duckdb")
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/config", headers=auth, timeout=10
+                )
                 break
-            except httpx.ConnectError:
+            except (httpx.ConnectError, AssertionError):  # not up, or no record yet
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
         assert answer.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -42,17 +43,25 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
                 break
             assert time.monotonic() < deadline, "".join(seen)
         assert f"http://127.0.0.1:{port}/" in seen[-1], "".join(seen)
+        # The first run made the admin and printed the password once.
+        printed = re.search(r"sign in as admin with the password (\S+)", "".join(seen))
+        assert printed, "".join(seen)
+        base = f"http://127.0.0.1:{port}"
+        browser = httpx.Client(base_url=base, timeout=60, follow_redirects=True)
         page = None
         while time.monotonic() < deadline:
             try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=10)
+                page = browser.get("/")
                 break
             except httpx.ConnectError:
                 time.sleep(0.2)
-        assert page is not None and page.status_code == 200
-        assert "2,000 accounts" in page.text
+        assert page is not None and str(page.url).startswith(base + "/login")
+        form = {"username": "admin", "password": printed.group(1), "next": "/"}
+        page = browser.post("/login", data=form, headers={"origin": base})
+        assert page.status_code == 200 and "2,000 accounts" in page.text
         # The demo's contracts were loaded: term contracts renew in the next 90 days.
-        due = httpx.get(f"http://127.0.0.1:{port}/api/v1/metrics/renewals", timeout=60)
+        due = browser.get("/api/v1/metrics/renewals")
+        browser.close()
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
     finally:
         proc.send_signal(signal.SIGINT)

@@ -21,6 +21,7 @@ import pytest
 from outsidein.cli.app import settings
 from outsidein.store import connect
 from outsidein.store.config_versions import current_config
+from tests.web.conftest import record_auth
 
 from .test_demo import free_port
 
@@ -109,9 +110,12 @@ def test_serve_after_the_demo_runs_with_the_demo_config(tmp_path: Path) -> None:
         deadline = time.monotonic() + 90
         while True:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/config", timeout=10)
+                auth = record_auth(tmp_path / "outsidein-data" / "outsidein.duckdb")
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/config", headers=auth, timeout=10
+                )
                 break
-            except httpx.ConnectError:
+            except (httpx.ConnectError, AssertionError):  # not up, or no record yet
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
         body = answer.json()

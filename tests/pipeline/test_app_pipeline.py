@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from outsidein.pipeline import Outcome, Scheduler, Step, StepContext
@@ -26,7 +25,7 @@ def test_the_app_registers_every_section_step_in_one_scheduler(
     assert set(pipeline.order) == {"segment_apply", "last_seen", "snapshot"}
     deadline = time.monotonic() + 20
     while True:
-        steps = httpx.get(server.url + "/api/v1/status").json()["pipeline"]
+        steps = server.http.get(server.url + "/api/v1/status").json()["pipeline"]
         if all(s["runs"] for s in steps):
             break
         assert time.monotonic() < deadline, steps

@@ -35,7 +35,7 @@ WIDER_THAN_SCREEN = """[...document.querySelectorAll('body *')]
 
 
 def steps(server: SegmentServer) -> dict[str, dict[str, Any]]:
-    status = httpx.get(server.url + "/api/v1/status", timeout=10).json()
+    status = server.http.get(server.url + "/api/v1/status", timeout=10).json()
     return {step["name"]: step for step in status["pipeline"]}
 
 
@@ -107,7 +107,8 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert failing.post("/v1/batch", body).status_code == 200
     wait_for(failing, lambda s: s["segment_apply"]["runs"] > runs, "the applier did not run")
 
-    with httpx.Client(base_url=failing.url, timeout=30, headers={"accept": "text/html"}) as client:
+    html = {**failing.auth, "accept": "text/html"}
+    with httpx.Client(base_url=failing.url, timeout=30, headers=html) as client:
         page = client.get("/status").text
         assert 'data-step="snapshot"' in page and ERROR in page
         assert "in a row" in page and 'data-step="segment_apply"' in page
@@ -138,6 +139,7 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
 
     assert isinstance(page, Page)
     wait_for(failing, lambda s: s["snapshot"]["consecutive_errors"] >= 2, "no failure yet")
+    failing.login(page)
     for width, height in ((1360, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(failing.url + "/status")

@@ -21,8 +21,11 @@ import duckdb
 import httpx
 import pytest
 
+from outsidein.auth import Role
+from outsidein.auth.users import count_users, create_user
 from outsidein.ingest.segment import create_key
 from outsidein.store import connect
+from tests.web.conftest import browser_login, record_auth
 
 STARTUP_SECONDS = 60
 
@@ -31,6 +34,9 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+ADMIN_PASSWORD = "segment-tests-admin"
 
 
 class SegmentServer:
@@ -46,6 +52,8 @@ class SegmentServer:
         con = connect(self.db)
         self.key = create_key(con, "tests", scopes).secret
         self.key_id = con.execute("SELECT key_id FROM write_keys").fetchall()[0][0]
+        if not count_users(con):  # for the pages in a browser (login)
+            create_user(con, "admin", Role.ADMIN, ADMIN_PASSWORD)
         con.close()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -68,13 +76,19 @@ class SegmentServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited at start:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/api/v1/status", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    self.auth = record_auth(self.db)
+                    self.http = httpx.Client(headers=self.auth, timeout=30)
                     return self
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{self.log()}")
             time.sleep(0.05)
+
+    def login(self, page: Any) -> None:
+        """Sign a browser page in as the store's admin."""
+        browser_login(page, self.url, "admin", ADMIN_PASSWORD)
 
     def log(self) -> str:
         return (self.folder / f"server-{self.starts}.log").read_text(errors="replace")
@@ -90,9 +104,13 @@ class SegmentServer:
                 self.proc.wait()
                 raise
         self.proc = None
+        if hasattr(self, "http"):
+            self.http.close()
 
     def kill(self) -> None:
         """SIGKILL: nothing is flushed, nothing is cleaned up."""
+        if hasattr(self, "http"):
+            self.http.close()
         if self.proc is not None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
@@ -117,7 +135,7 @@ class SegmentServer:
     def wait_applied(self, timeout: float = 30) -> None:
         """Until the inbox is empty (everything accepted has reached the tables)."""
         deadline = time.monotonic() + timeout
-        while httpx.get(self.url + "/api/v1/segment/activity", timeout=5).json()["inbox"]:
+        while self.http.get(self.url + "/api/v1/segment/activity", timeout=5).json()["inbox"]:
             assert time.monotonic() < deadline, "the inbox was not applied in time"
             time.sleep(0.05)
 

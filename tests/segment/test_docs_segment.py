@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from outsidein.ingest import segment
 from outsidein.ingest.segment import SegmentSettings
 
@@ -28,7 +26,7 @@ def test_every_error_code_is_documented() -> None:
 
 
 def test_every_endpoint_is_documented_and_in_the_openapi(shared_server: SegmentServer) -> None:
-    paths = httpx.get(shared_server.url + "/openapi.json").json()["paths"]
+    paths = shared_server.http.get(shared_server.url + "/openapi.json").json()["paths"]
     for call in (*segment.TYPES, "batch"):
         assert f"/v1/{call}" in paths and f"/v1/{call}" in DOC, call
         assert set(paths[f"/v1/{call}"]["post"]["responses"]) >= {"200", "400", "401", "413", "429"}

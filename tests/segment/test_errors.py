@@ -138,15 +138,17 @@ def test_write_key_is_required_and_checked(shared_server: SegmentServer) -> None
 
 
 def test_revoked_key_gets_401(shared_server: SegmentServer) -> None:
-    created = httpx.post(shared_server.url + "/api/v1/segment/keys", json={"name": "temp"})
+    created = shared_server.http.post(
+        shared_server.url + "/api/v1/segment/keys", json={"name": "temp"}
+    )
     assert created.status_code == 201
     secret, key_id = created.json()["secret"], created.json()["key_id"]
     assert shared_server.post("/v1/track", track(), key=secret).status_code == 200
-    revoked = httpx.post(f"{shared_server.url}/api/v1/segment/keys/{key_id}/revoke")
+    revoked = shared_server.http.post(f"{shared_server.url}/api/v1/segment/keys/{key_id}/revoke")
     assert revoked.json()["revoked_at"] is not None
     error = error_of(shared_server.post("/v1/track", track(), key=secret), 401, "invalid_write_key")
     assert f"write key {key_id} (temp) was revoked" in error["message"]
-    listed = httpx.get(shared_server.url + "/api/v1/segment/keys").json()
+    listed = shared_server.http.get(shared_server.url + "/api/v1/segment/keys").json()
     assert "secret" not in listed[0] and {k["key_id"] for k in listed} >= {key_id}
 
 
@@ -170,7 +172,7 @@ def test_mixed_batch_keeps_the_good_and_records_the_bad(segment_server: SegmentS
         "2 of 5 events rejected; the other 3 were stored. "
         "First problem: batch[2].userId: userId or anonymousId is required"
     )
-    page = httpx.get(segment_server.url + "/ingestion").text
+    page = segment_server.http.get(segment_server.url + "/ingestion").text
     assert "userId or anonymousId is required" in page and "batch[3].timestamp" in page
     segment_server.stop()
     assert segment_server.query("SELECT message_id FROM events ORDER BY 1") == [

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from segment.analytics.client import Client as SegmentClient
 
@@ -74,7 +73,7 @@ def _send(server: SegmentServer, calls: list[tuple[str, tuple[Any, ...]]]) -> No
 
 
 def _account(server: SegmentServer, account_id: str) -> dict[str, Any]:
-    response = httpx.get(f"{server.url}/api/v1/accounts/{account_id}", timeout=30)
+    response = server.http.get(f"{server.url}/api/v1/accounts/{account_id}", timeout=30)
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body
@@ -137,7 +136,7 @@ def test_bad_traits_are_rejected_and_the_rest_of_the_call_applies(served: Segmen
     served.wait_applied()
 
     # The existing rejects view (the ingestion page's API) lists them with their reasons.
-    activity = httpx.get(f"{served.url}/api/v1/segment/activity", timeout=30).json()
+    activity = served.http.get(f"{served.url}/api/v1/segment/activity", timeout=30).json()
     shown = {(r["field"], r["value"]) for r in activity["recent_rejects"]}
     assert ("traits.employees", "lots") in shown and ("traits.role", "overlord") in shown
     served.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from outsidein.ingest.segment import SegmentSettings
@@ -32,7 +31,7 @@ def test_new_events_are_visible_to_metrics_within_the_promise(tmp_path: Path) ->
         assert server.post("/v1/batch", body).status_code == 200
         acknowledged = time.monotonic()
         while True:
-            tables = httpx.get(server.url + "/api/v1/status").json()["tables"]
+            tables = server.http.get(server.url + "/api/v1/status").json()["tables"]
             if tables["events"] == 500:
                 break
             waited = time.monotonic() - acknowledged
@@ -41,7 +40,7 @@ def test_new_events_are_visible_to_metrics_within_the_promise(tmp_path: Path) ->
         assert time.monotonic() - acknowledged <= float(default) + 3
         assert tables["accounts"] == 1
         # The per-account usage metrics read them too, at once (computed from `events`).
-        usage = httpx.get(
+        usage = server.http.get(
             server.url + "/api/v1/metrics/usage", params={"account": "visible"}, timeout=30
         ).json()
         (row,) = usage["rows"]
@@ -57,8 +56,8 @@ def test_a_built_snapshot_takes_new_events_within_the_promise(tmp_path: Path) ->
     config.write_text("[analytics]\nsnapshot_refresh_seconds = 1\n")
     server = SegmentServer(tmp_path / "s", {"OUTSIDEIN_CONFIG": str(config)}).start()
     try:
-        job = httpx.post(server.url + "/api/v1/metrics/snapshot", timeout=60)
-        built = finished(job, server.url)["result"]
+        job = server.http.post(server.url + "/api/v1/metrics/snapshot", timeout=60)
+        built = finished(job, server.url, headers=server.auth)["result"]
         assert built["mode"] == "full", built
         body = {
             "batch": [{"type": "group", "userId": "s", "groupId": "snap"}]
@@ -67,7 +66,7 @@ def test_a_built_snapshot_takes_new_events_within_the_promise(tmp_path: Path) ->
         assert server.post("/v1/batch", body).status_code == 200
         acknowledged = time.monotonic()
         while True:
-            trend = httpx.get(
+            trend = server.http.get(
                 server.url + "/api/v1/metrics/usage/trend", params={"days": 1}, timeout=30
             ).json()
             if trend["rows"] and trend["rows"][-1]["events_7"] == 300:

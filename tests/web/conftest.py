@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -187,6 +188,25 @@ def seed_company(path: Path) -> Path:
     return path
 
 
+def browser_login(page: Any, url: str, username: str, password: str) -> None:
+    """Sign a Playwright page in through the login form, as a person does."""
+    page.goto(url + "/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda at: "/login" not in at)
+
+
+def record_auth(db: Path) -> dict[str, str]:
+    """What `outsidein` sends to the server it finds beside ``db`` (its record's token):
+    how tests sign in to a server run as a process."""
+    from outsidein.store.owner import read_record
+
+    record = read_record(db)
+    assert record is not None, f"no server record beside {db}"
+    return {"X-Outsidein-Token": record.token}
+
+
 class LiveServer:
     """uvicorn serving ``app`` in a thread on a socket bound to a free port on 127.0.0.1."""
 
@@ -202,15 +222,54 @@ class LiveServer:
         )
 
     def start(self) -> LiveServer:
+        """Serve, then sign in: an admin with an admin token (:attr:`auth`) for the tests."""
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
+        self.username, self.password, token = self.add_user("admin", "admin")
+        self.auth = {"Authorization": f"Bearer {token}"}
+        self.http = httpx.Client(headers=self.auth, timeout=30)
         return self
 
+    def add_user(self, name: str, role: str, csm_id: str | None = None) -> tuple[str, str, str]:
+        """A user of ``role`` made in the server's store: (name, password, token secret).
+
+        The token's scope is the widest the role needs (read for a viewer)."""
+        from outsidein.auth import Role
+        from outsidein.auth.errors import UserExistsError
+        from outsidein.auth.tokens import create_token
+        from outsidein.auth.users import create_user, reset_password, set_role
+
+        password = f"pw-{name}-0123456789"
+        cur = self.app.state.store.cursor()
+        try:
+            try:
+                create_user(cur, name, Role.parse(role), password, csm_id)
+            except UserExistsError:  # a second server on the same store
+                set_role(cur, name, Role.parse(role), csm_id)
+                reset_password(cur, name, password)
+            scope = {"admin": "admin", "viewer": "read"}.get(role, "write")
+            _, secret = create_token(cur, name, "tests", scope)
+        finally:
+            cur.close()
+        return name, password, secret
+
+    def client(self, path: str = "", **options: Any) -> httpx.Client:
+        """An httpx client signed in as the admin (its token), based at ``url + path``."""
+        headers = {**self.auth, **options.pop("headers", {})}
+        options.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.url + path, headers=headers, **options)
+
+    def login(self, page: Any, username: str | None = None, password: str | None = None) -> None:
+        """Sign a Playwright page in through the login form (the admin by default)."""
+        browser_login(page, self.url, username or self.username, password or self.password)
+
     def stop(self) -> None:
+        if hasattr(self, "http"):
+            self.http.close()
         self.server.should_exit = True
         self.thread.join(timeout=30)
         self.sock.close()

@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 
 
-def finished(response: httpx.Response, base_url: str, timeout: float = 60) -> dict[str, Any]:
-    """The job of a 202 ``response``, polled until its status is final."""
+def finished(
+    response: httpx.Response, base_url: str, timeout: float = 60, *, headers: dict[str, str]
+) -> dict[str, Any]:
+    """The job of a 202 ``response``, polled until its status is final (``headers`` sign in)."""
     assert response.status_code == 202, response.text
     job: dict[str, Any] = response.json()
     assert response.headers["Location"] == job["url"] == f"/api/v1/jobs/{job['id']}"
@@ -17,5 +19,5 @@ def finished(response: httpx.Response, base_url: str, timeout: float = 60) -> di
     while job["status"] in ("queued", "running"):
         assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"
         time.sleep(0.05)
-        job = httpx.get(base_url + job["url"], timeout=30).json()
+        job = httpx.get(base_url + job["url"], headers=headers, timeout=30).json()
     return job

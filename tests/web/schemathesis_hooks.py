@@ -36,10 +36,13 @@ class WriteKey:
 
     def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
         base = os.environ["OUTSIDEIN_SCHEMATHESIS_URL"] + "/api/v1/segment/keys"
-        keys = {k["key_id"]: k for k in httpx.get(base, timeout=30).json()}
+        admin = {"X-Outsidein-Token": os.environ["OUTSIDEIN_SCHEMATHESIS_TOKEN"]}
+        keys = {k["key_id"]: k for k in httpx.get(base, headers=admin, timeout=30).json()}
         mine = keys.get(self.key_id or "")
         if self.secret is None or mine is None or mine["revoked_at"] is not None:
-            created = httpx.post(base, json={"name": "schemathesis"}, timeout=30).json()
+            created = httpx.post(
+                base, json={"name": "schemathesis"}, headers=admin, timeout=30
+            ).json()
             self.secret, self.key_id = created["secret"], created["key_id"]
         assert self.secret is not None
         return self.secret

@@ -72,7 +72,7 @@ def test_labels_for_raw_values() -> None:
 
 @pytest.fixture(scope="module")
 def client(small_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=small_server.url, timeout=30, headers={"accept": "text/html"}) as c:
+    with small_server.client(timeout=30, headers={"accept": "text/html"}) as c:
         yield c
 
 

@@ -3,8 +3,6 @@ the chart library served by the app (web/assets.py)."""
 
 from __future__ import annotations
 
-import httpx
-
 from outsidein.web import charts
 from outsidein.web.assets import CHARTS_PATH, CHARTS_VERSION
 from outsidein.web.metrics_view import bridge_chart, heat_step, retention_chart, trend_chart
@@ -52,7 +50,7 @@ def test_heatmap_shades() -> None:
 
 
 def test_chart_library_is_served_cached_and_gzipped(small_server: LiveServer) -> None:
-    with httpx.Client(base_url=small_server.url, timeout=60) as http:
+    with small_server.client(timeout=60) as http:
         first = http.get(CHARTS_PATH, headers={"Accept-Encoding": "gzip"})
         assert first.status_code == 200
         assert first.headers["content-type"].startswith("text/javascript")

@@ -29,7 +29,7 @@ def store_and_file(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def client(server: LiveServer) -> httpx.Client:
-    return httpx.Client(base_url=server.url + "/api/v1", timeout=30)
+    return server.client("/api/v1", timeout=30)
 
 
 def mrr_now(api: httpx.Client) -> tuple[str, str]:
@@ -57,7 +57,7 @@ def test_get_shows_the_seeded_version_and_put_stores_a_new_one_used_at_once(
         edited = api.put("/config", json=TO_EUR)
         assert edited.status_code == 200, edited.text
         body = edited.json()
-        assert (body["version"], body["source"], body["origin"]) == (2, "api", "127.0.0.1")
+        assert (body["version"], body["source"], body["origin"]) == (2, "api", "admin")
         assert 'reporting_currency = "EUR"' in body["toml"]
         assert body["config"]["analytics"]["renewal_days"] == 90  # the whole config, replaced
         assert api.get("/config").json()["version"] == 2
@@ -130,7 +130,7 @@ def test_a_bad_file_fails_when_the_app_is_made(tmp_path: Path) -> None:
         create_app(tmp_path / "s.duckdb", config_path=bad)
 
 
-def test_edits_from_another_machine_are_refused(store_and_file: tuple[Path, Path]) -> None:
+def test_edits_need_a_signed_in_caller(store_and_file: tuple[Path, Path]) -> None:
     db, toml = store_and_file
     app = create_app(db, config_path=toml)
     con = connect(db)
@@ -139,18 +139,19 @@ def test_edits_from_another_machine_are_refused(store_and_file: tuple[Path, Path
 
     async def put() -> httpx.Response:
         transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as remote:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as remote:
             return await remote.put("/api/v1/config", json=TO_EUR)
 
     try:
         answer = asyncio.run(put())
     finally:
         app.state.store.close()
-    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"]["code"] == "unauthenticated"
 
 
 def test_the_openapi_document_describes_the_body_and_the_422(small_server: LiveServer) -> None:
-    spec = httpx.get(small_server.url + "/openapi.json", timeout=30).json()
+    spec = small_server.http.get(small_server.url + "/openapi.json", timeout=30).json()
     put = spec["paths"]["/api/v1/config"]["put"]
     ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"]

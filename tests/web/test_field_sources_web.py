@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from outsidein.ingest import load_file
@@ -35,7 +34,7 @@ def test_the_account_shows_the_source_of_each_value(
     h.con.close()
     server = live_server(create_app(tmp_path / "s.duckdb"))
 
-    body = httpx.get(f"{server.url}/api/v1/accounts/a1", timeout=30).json()
+    body = server.http.get(f"{server.url}/api/v1/accounts/a1", timeout=30).json()
     assert body["account"]["name"] == "Acme Corp"
     sources = body["field_sources"]
     assert list(sources) == ["name", "industry", "created_at"]  # the profile's order
@@ -48,7 +47,7 @@ def test_the_account_shows_the_source_of_each_value(
     }
     assert sources["industry"]["source"].startswith("segment:wk_")
 
-    page = httpx.get(f"{server.url}/accounts/a1", timeout=30).text
+    page = server.http.get(f"{server.url}/accounts/a1", timeout=30).text
     table = page.split('id="field-sources"', 1)[1].split("</table>", 1)[0]
     assert "Where each value came from" in table
     assert '<tr data-field="industry" data-kind="segment">' in table

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
 from outsidein.store import connect
@@ -62,37 +61,38 @@ def test_a_snapshot_job_cancelled_mid_run_stops_within_seconds(
     try:
         assert temp_bytes(store) == 0
         api = server.url + "/api/v1"
-        future = httpx.post(api + "/metrics/snapshot", params={"as_of": "6822-07-16"})
+        http = server.http
+        future = http.post(api + "/metrics/snapshot", params={"as_of": "6822-07-16"})
         assert future.status_code == 422 and "in the future" in future.json()["error"]["message"]
-        started = httpx.post(api + "/metrics/snapshot")
+        started = http.post(api + "/metrics/snapshot")
         assert started.status_code == 202, started.text
         job = started.json()
         assert job["status"] in ("queued", "running") and job["kind"] == "snapshot"
         while job["status"] == "queued":
-            job = httpx.get(api + f"/jobs/{job['id']}").json()
+            job = http.get(api + f"/jobs/{job['id']}").json()
         time.sleep(1.5)  # well into the century
-        assert httpx.get(api + f"/jobs/{job['id']}").json()["status"] == "running"
+        assert http.get(api + f"/jobs/{job['id']}").json()["status"] == "running"
         asked = time.monotonic()
-        cancel = httpx.post(api + f"/jobs/{job['id']}/cancel")
+        cancel = http.post(api + f"/jobs/{job['id']}/cancel")
         assert cancel.status_code == 200 and cancel.json()["id"] == job["id"]
-        while (job := httpx.get(api + f"/jobs/{job['id']}").json())["status"] == "running":
+        while (job := http.get(api + f"/jobs/{job['id']}").json())["status"] == "running":
             assert time.monotonic() - asked < 5, "the job did not stop within 5 s"
             time.sleep(0.05)
         assert (job["status"], job["result"]) == ("cancelled", None)
         assert time.monotonic() - asked < 5
         assert temp_bytes(store) == 0
         # Its writes were rolled back: no snapshot yet.
-        trend = httpx.get(api + "/metrics/usage/trend")
+        trend = http.get(api + "/metrics/usage/trend")
         assert trend.status_code == 404 and trend.json()["error"]["code"] == "snapshot_missing"
-        listed = httpx.get(api + "/jobs").json()
+        listed = http.get(api + "/jobs").json()
         assert [j["id"] for j in listed] == [job["id"]]
-        missing = httpx.get(api + "/jobs/0123abcd")
+        missing = http.get(api + "/jobs/0123abcd")
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         # A second run, far as_of refused, a near one done: no row after today.
-        done = finished(httpx.post(api + "/metrics/snapshot", params={"as_of": "2000-01-01"}),
-                        server.url, timeout=120)  # fmt: skip
+        done = finished(http.post(api + "/metrics/snapshot", params={"as_of": "2000-01-01"}),
+                        server.url, timeout=120, headers=server.auth)  # fmt: skip
         assert done["status"] == "done" and done["result"]["last_date"] == "2000-01-01"
-        again = httpx.delete(api + f"/jobs/{done['id']}").json()
+        again = http.delete(api + f"/jobs/{done['id']}").json()
         assert again["status"] == "done"  # cancelling a finished job changes nothing
     finally:
         server.stop()

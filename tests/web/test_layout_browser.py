@@ -110,6 +110,7 @@ def test_every_page_fits_the_screen(
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.set_viewport_size(viewport)
     width = viewport["width"]
+    server.login(page)
     for name, path, controls in PAGES:
         response = page.goto(server.url + path.format(**LOADS))
         assert response is not None and response.status == 200, path
@@ -124,6 +125,23 @@ def test_every_page_fits_the_screen(
             within(page, role, label, width)
         if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
             _screenshot(page, name, width)
+    assert problems == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1440px"])
+def test_the_login_page_fits_the_screen(
+    server: LiveServer, page: Any, viewport: dict[str, int]
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.set_viewport_size(viewport)
+    response = page.goto(server.url + "/accounts")  # not signed in: the login page
+    assert response is not None and response.status == 200 and "/login?next=" in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    for role, label in [("textbox", "User name"), ("button", "Sign in")]:
+        within(page, role, label, viewport["width"])
+    server.login(page)
+    assert page.url == server.url + "/accounts"  # back where it was going
     assert problems == []
 
 
@@ -144,6 +162,7 @@ def test_charts_read_at_24_months(server: LiveServer, page: Any) -> None:
     """Axis labels never overlap, carry the year, and a bar's tooltip names its month."""
     from playwright.sync_api import expect
 
+    server.login(page)
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
         page.goto(server.url + f"/metrics?from={FROM}")
@@ -169,6 +188,7 @@ def test_charts_read_at_24_months(server: LiveServer, page: Any) -> None:
     west = page.context.browser.new_context(viewport=DESKTOP, timezone_id="America/Los_Angeles")
     try:
         there = west.new_page()
+        server.login(there)
         there.goto(server.url + f"/metrics?from={FROM}")
         chart = there.get_by_test_id("chart-bridge")
         expect(chart).to_have_attribute("data-rendered", "true")
@@ -195,6 +215,7 @@ def test_keyboard_reaches_content_and_icon(server: LiveServer, page: Any) -> Non
     favicon is served (no 404 in the console)."""
     failed: list[str] = []
     page.on("response", lambda r: r.status >= 400 and failed.append(r.url))
+    server.login(page)
     page.goto(server.url + "/accounts")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")

@@ -40,7 +40,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         patch.setenv("OUTSIDEIN_CONFIG", str(folder / "outsidein.toml"))
         server = LiveServer(create_app(company_store(folder))).start()
         try:
-            with httpx.Client(base_url=server.url + "/api/v1/metrics", timeout=60) as client:
+            with server.client("/api/v1/metrics", timeout=60) as client:
                 yield client
         finally:
             server.stop()
@@ -99,14 +99,18 @@ def test_snapshot_then_usage_trend(api: httpx.Client) -> None:
     assert missing.json()["error"]["code"] == "snapshot_missing"
     assert "outsidein metrics snapshot" in missing.json()["error"]["message"]
     root = str(api.base_url).split("/api/")[0]
-    job = finished(api.post("/snapshot", params={"as_of": "2024-06-15"}), root)
+    job = finished(
+        api.post("/snapshot", params={"as_of": "2024-06-15"}), root, headers=dict(api.headers)
+    )
     assert (job["kind"], job["status"], job["params"]) == (
         "snapshot",
         "done",
         {"as_of": "2024-06-15"},
     )
     assert (job["result"]["mode"], job["result"]["accounts"]) == ("full", 10)
-    again = finished(api.post("/snapshot", params={"as_of": "2024-06-15"}), root)["result"]
+    again = finished(
+        api.post("/snapshot", params={"as_of": "2024-06-15"}), root, headers=dict(api.headers)
+    )["result"]
     assert (again["mode"], again["rows"]) == ("incremental", 0)
     trend = api.get("/usage/trend", params={**SCOPE, "segment": "SMB"}).json()["rows"]
     assert trend[-1]["date"] == "2024-06-15" and trend[-1]["active_users_28"] == 4  # A1

@@ -37,6 +37,7 @@ def test_metrics_page(
     con.close()
     monkeypatch.setenv("OUTSIDEIN_CONFIG", str(tmp_path / "outsidein.toml"))
     server = live_server(create_app(store))
+    server.login(page)
 
     page.goto(server.url + "/accounts")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Metrics").click()

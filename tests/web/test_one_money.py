@@ -65,7 +65,7 @@ def by_testid(html: str, name: str) -> str:
 
 @pytest.mark.parametrize("as_of", DAYS)
 def test_api_and_pages_agree_with_the_metrics_total(server: LiveServer, as_of: str | None) -> None:
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    with server.client(timeout=60) as client:
         total, day = metrics_total(client, as_of)
         assert total > 0
         params = {"as_of": as_of} if as_of else {}
@@ -88,7 +88,7 @@ def test_api_and_pages_agree_with_the_metrics_total(server: LiveServer, as_of: s
 
 
 def test_an_eur_account_shows_converted_and_original(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    with server.client(timeout=60) as client:
         body = client.get("/api/v1/accounts/A3", params={"as_of": "2024-01-15"}).json()
         # S3a: EUR 50.15 at 1.10 = USD 55.165 -> 55.17, never "$50.15"
         assert body["account"]["mrr"] == "55.17" and body["account"]["arr"] == "662.04"
@@ -108,7 +108,7 @@ def test_an_eur_account_shows_converted_and_original(server: LiveServer) -> None
 def test_cli_agrees(server: LiveServer, store: Path, as_of: str | None) -> None:
     folder = store.parent / "cli"
     common = ["--db", str(folder / "outsidein.duckdb"), "--config", str(folder / "outsidein.toml")]
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    with server.client(timeout=60) as client:
         total, day = metrics_total(client, as_of)
     when = ["--as-of", as_of] if as_of else []
     runner = CliRunner()

@@ -25,7 +25,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         patch.setenv("OUTSIDEIN_CONFIG", str(folder / "outsidein.toml"))
         server = LiveServer(create_app(company_store(folder))).start()
         try:
-            with httpx.Client(base_url=server.url, timeout=60) as http:
+            with server.client(timeout=60) as http:
                 yield http
         finally:
             server.stop()

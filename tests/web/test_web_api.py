@@ -15,7 +15,7 @@ from .conftest import LiveServer
 
 @pytest.fixture(scope="module")
 def api(small_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=small_server.url + "/api/v1", timeout=30) as client:
+    with small_server.client("/api/v1", timeout=30) as client:
         yield client
 
 
@@ -143,7 +143,7 @@ def test_status(api: httpx.Client) -> None:
 
 
 def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
-    doc = httpx.get(small_server.url + "/openapi.json", timeout=30).json()
+    doc = small_server.http.get(small_server.url + "/openapi.json", timeout=30).json()
     listing = doc["paths"]["/api/v1/accounts"]["get"]
     for status in ("400", "422"):  # FastAPI's own 422 body replaced by ours, and our 422
         assert listing["responses"][status]["content"]["application/json"]["schema"] == {
@@ -156,12 +156,14 @@ def test_openapi_documents_our_errors(small_server: LiveServer) -> None:
         "q", "sort", "order", "page", "page_size", "status", "segment", "region", "csm", "as_of"
     }  # fmt: skip
     assert "ErrorResponse" in doc["components"]["schemas"]
-    docs = httpx.get(small_server.url + "/docs", timeout=30)
+    docs = small_server.http.get(small_server.url + "/docs", timeout=30)
     assert docs.status_code == 200
     # Offline: the Swagger UI files come from this server, never from a CDN.
     assert "cdn" not in docs.text.lower()
     assert "/static-offline-docs/swagger-ui-bundle.js" in docs.text
-    bundle = httpx.get(small_server.url + "/static-offline-docs/swagger-ui-bundle.js", timeout=30)
+    bundle = small_server.http.get(
+        small_server.url + "/static-offline-docs/swagger-ui-bundle.js", timeout=30
+    )
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
 
 
@@ -185,23 +187,25 @@ def test_the_account_page_pages_a_long_section(
     from outsidein.web.routes import accounts_pages
 
     monkeypatch.setattr(accounts_pages, "SECTION_PAGE", 2)
-    first = httpx.get(small_server.url + "/accounts/A-001", timeout=30).text
+    first = small_server.http.get(small_server.url + "/accounts/A-001", timeout=30).text
     assert 'aria-label="Pages of cases"' in first and "1\u20132 of 3" in first
     assert "cases_page=2#cases" in first
-    second = httpx.get(small_server.url + "/accounts/A-001?cases_page=2", timeout=30).text
+    second = small_server.http.get(
+        small_server.url + "/accounts/A-001?cases_page=2", timeout=30
+    ).text
     assert "3\u20133 of 3" in second and "cases_page=1#cases" in second
 
 
 def test_the_document_says_what_responses_are(small_server: LiveServer) -> None:
     """Timestamps leave with their zone, a 405 lists every method, /v1 bodies have schemas."""
-    url = small_server.url
-    config = httpx.get(url + "/api/v1/config", timeout=30).json()
+    url, http = small_server.url, small_server.http
+    config = http.get(url + "/api/v1/config", timeout=30).json()
     assert config["created_at"].endswith("Z")
-    detail = httpx.get(url + "/api/v1/accounts/A-001", timeout=30).json()
+    detail = http.get(url + "/api/v1/accounts/A-001", timeout=30).json()
     assert detail["account"]["created_at"] == "2022-01-10T00:00:00Z"
-    refused = httpx.request("OPTIONS", url + "/api/v1/config", timeout=30)
+    refused = http.request("OPTIONS", url + "/api/v1/config", timeout=30)
     assert (refused.status_code, refused.headers["allow"]) == (405, "GET, PUT")
-    doc = httpx.get(url + "/openapi.json", timeout=30).json()
+    doc = http.get(url + "/openapi.json", timeout=30).json()
     track = doc["paths"]["/v1/track"]["post"]
     body = track["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/SegmentTrack"}

@@ -26,6 +26,7 @@ def test_accounts_dashboard(
 
     assert isinstance(page, Page)
     server = live_server(create_app(seed_company(tmp_path / "company.duckdb")))
+    server.login(page)
     total = page.get_by_test_id("total")
     rows = page.locator("table.data tbody tr")
 

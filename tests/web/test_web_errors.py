@@ -13,7 +13,7 @@ from .conftest import LiveServer
 
 @pytest.fixture(scope="module")
 def client(small_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=small_server.url, timeout=30) as c:
+    with small_server.client(timeout=30) as c:
         yield c
 
 
@@ -103,7 +103,7 @@ def test_unexpected_error_is_500_without_internals(client: httpx.Client) -> None
 
 def test_unexpected_error_keeps_the_connection_usable(small_server: LiveServer) -> None:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    with httpx.Client(base_url=small_server.url, limits=limits, timeout=30) as one:
+    with small_server.client(limits=limits, timeout=30) as one:
         for _ in range(3):
             assert one.get("/api/v1/test-boom").status_code == 500
             assert one.get("/api/v1/status").status_code == 200

@@ -12,7 +12,7 @@ from .conftest import LiveServer
 
 @pytest.fixture(scope="module")
 def client(small_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=small_server.url, timeout=30, headers={"accept": "text/html"}) as c:
+    with small_server.client(timeout=30, headers={"accept": "text/html"}) as c:
         yield c
 
 

@@ -17,6 +17,7 @@ from outsidein.cli import metrics as _metrics  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401
 from outsidein.cli import simulate as _simulate  # noqa: F401
+from outsidein.cli import users as _users  # noqa: F401
 from outsidein.cli.app import app, err_console
 from outsidein.errors import OutsideInError
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.progress import (
     BarColumn,
@@ -18,6 +19,9 @@ from rich.progress import (
 )
 
 from outsidein.analytics import update_snapshot
+from outsidein.auth.passwords import generate_password
+from outsidein.auth.roles import Role
+from outsidein.auth.users import count_users, create_user
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.ingest import load_directory
@@ -43,6 +47,23 @@ def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> b
         return False
     meta = json.loads(manifest.read_text(encoding="utf-8"))
     return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
+
+
+def _first_admin(con: duckdb.DuckDBPyConnection) -> None:
+    """The demo's first run creates the admin and prints the credentials (once: they are
+    stored only as a hash; `outsidein users reset-password admin` prints new ones)."""
+    if count_users(con) > 0:
+        console.print(
+            "sign in with your users (`outsidein users reset-password admin` sets a new password)",
+            highlight=False,
+        )
+        return
+    password = generate_password()
+    create_user(con, "admin", Role.ADMIN, password)
+    console.print(
+        f"sign in as [bold]admin[/] with the password [bold]{password}[/] (shown once)",
+        highlight=False,
+    )
 
 
 def _demo_config(data: Path, config_path: Path | None, db: Path) -> Path:
@@ -125,6 +146,7 @@ def demo(
             f"{snapshot.first_date} to {snapshot.last_date}, in {snapshot.seconds:.1f} s",
             highlight=False,
         )
+        _first_admin(con)
     finally:
         con.close()
 

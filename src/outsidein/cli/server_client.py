@@ -4,7 +4,9 @@ DuckDB lets one process write a store, and while ``outsidein serve`` holds it no
 process may even read it. So a command first looks for the record the server leaves beside
 the store (:mod:`outsidein.store.owner`): a live server there answers the command over its
 API (reads, ``load``, ``keys``), with the record's token proving the caller can read it, i.e.
-is the same user on the same machine. Without one the command opens the store itself; if
+is the same user on the same machine (the server accepts it from the loopback only, as an
+admin). A server named by ``--server URL`` is sent the API token in ``OUTSIDEIN_API_TOKEN``
+(``Authorization: Bearer``; docs/security.md). Without one the command opens the store itself; if
 something else holds it, the message says what holds it and what to run instead — never
 DuckDB's raw lock error.
 """
@@ -12,6 +14,7 @@ DuckDB's raw lock error.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import urllib.error
 import urllib.parse
@@ -40,6 +43,8 @@ __all__ = [
 ]
 
 TOKEN_HEADER = "X-Outsidein-Token"
+# For a server found by --server URL (no record beside the store): an API token.
+API_TOKEN_ENV = "OUTSIDEIN_API_TOKEN"
 READ_TIMEOUT = 600.0
 LOAD_TIMEOUT = 6 * 3600.0
 
@@ -103,6 +108,8 @@ class Server:
         headers = {"Accept": "application/json"}
         if self.record is not None:
             headers[TOKEN_HEADER] = self.record.token
+        elif token := os.environ.get(API_TOKEN_ENV, "").strip():
+            headers["Authorization"] = f"Bearer {token}"
         payload: bytes | Readable | None = None
         if body is not None:
             payload = json.dumps(body).encode()
@@ -181,6 +188,15 @@ def _answers(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _same_server(url: str, recorded: str) -> bool:
+    """``--server URL`` names the server recorded beside the store (then its record's token
+    is sent); the loopback spelled either way is the same machine."""
+    a, b = urlsplit(url), urlsplit(recorded)
+    loopback = {"localhost", "127.0.0.1", "::1"}
+    same_host = a.hostname == b.hostname or {a.hostname, b.hostname} <= loopback
+    return same_host and a.port == b.port
+
+
 def find_server(db: Path) -> Server | None:
     """The live server recorded beside ``db``; None without one (or with a stale record)."""
     record = read_record(db)
@@ -205,7 +221,9 @@ def store_or_server(
     is asked instead when given, and ``fallback`` when the store is held but no live server
     recorded itself (an older server, or one reached through a tunnel).
     """
-    found = None if server is not None else find_server(db)
+    found = find_server(db)
+    if server is not None and (found is None or not _same_server(server, found.url)):
+        found = None
     if found is None:
         try:
             con = connect(db, read_only=read_only, memory_limit=memory_limit)

@@ -8,17 +8,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import duckdb
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
+from outsidein.auth.ratelimit import LoginLimiter
 from outsidein.config import Settings
 from outsidein.pipeline import Scheduler
+from outsidein.settings.auth import AuthSettings
 from outsidein.store import connect
+from outsidein.web.access import account_in_book
 from outsidein.web.deps import ServerConfig, ServerStore
 from outsidein.web.errors import install_error_handlers
+from outsidein.web.guard import Guard, allowed_hosts
 from outsidein.web.openapi import install_openapi
 from outsidein.web.sections import SECTIONS
 from outsidein.web.templating import STATIC_DIR
@@ -32,6 +36,7 @@ def create_app(
     connection: duckdb.DuckDBPyConnection | None = None,
     memory_limit: str | None = None,
     config_path: Path | None = None,
+    auth: AuthSettings | None = None,
 ) -> FastAPI:
     """The web app over the store at ``db_path``.
 
@@ -42,7 +47,11 @@ def create_app(
     seeds the configuration the app keeps in ``app.state.config`` (docs/configuration.md).
     Background work is one pipeline (docs/pipeline.md): its scheduler starts here, the
     sections' lifespans register their steps, and it stops after them (draining).
+    Every request passes the guard (docs/security.md); ``auth`` (default: the environment)
+    sets its Host allow-list, sessions and rate limit; ``app.state.bound_host`` adds the
+    host the server binds to the allowed names.
     """
+    auth = AuthSettings() if auth is None else auth
     server_config = ServerConfig(
         Settings(db=db_path).config if config_path is None else config_path
     )
@@ -66,9 +75,14 @@ def create_app(
         version=__version__,
         description="Customer success measured the way the customer measures it.",
         lifespan=lifespan,
+        # Every route: an account it names must be in the caller's book (web/access.py).
+        dependencies=[Depends(account_in_book)],
     )
     app.state.db_path = Path(db_path)
     app.state.config = server_config
+    app.state.auth = auth
+    app.state.bound_host = None
+    app.state.login_limiter = LoginLimiter(auth.login_attempts, auth.login_window_minutes * 60)
     app.state.nav = [s.nav for s in SECTIONS if s.nav is not None]
     for section in SECTIONS:
         if section.api is not None:
@@ -83,4 +97,7 @@ def create_app(
 
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(
+        Guard, settings=auth, hosts=lambda: allowed_hosts(auth, app.state.bound_host)
+    )
     return app

@@ -18,6 +18,7 @@ from outsidein.web.routes import (
     accounts_pages,
     admin,
     audit,
+    auth_pages,
     config,
     custom_fields,
     ingestion_pages,
@@ -30,6 +31,7 @@ from outsidein.web.routes import (
     segment,
     status,
     status_pages,
+    users,
 )
 
 
@@ -77,6 +79,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
     ),
+    # Users, tokens, who am I; the login page, logout and the liveness probe.
+    Section("auth", api=users.router, pages=auth_pages.router),
     # The chart library and the favicon (web/assets.py).
     Section("assets", pages=assets.router),
 )

@@ -6,10 +6,13 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import uvicorn
 
+from outsidein.auth.users import count_users
 from outsidein.config import Settings
 from outsidein.errors import OutsideInError
+from outsidein.settings.auth import LOOPBACK_HOSTS
 from outsidein.store import connect
 from outsidein.store.owner import ServerRecord, remove_record
 from outsidein.web.app import create_app
@@ -39,7 +42,9 @@ def serve(
     limit = Settings().max_upload_mb if max_upload_mb is None else max_upload_mb
     con = connect(db_path, memory_limit=memory_limit)
     try:
+        refuse_open_without_users(con, host)
         app = create_app(db_path, connection=con, config_path=config_path)
+        app.state.bound_host = host
         sock = _listen(host, port)
         record = ServerRecord.starting(db_path, host, sock.getsockname()[1], int(limit * 2**20))
         app.state.owner = record
@@ -54,6 +59,19 @@ def serve(
             sock.close()
     finally:
         con.close()  # already closed by a clean shutdown; needed when startup fails
+
+
+def refuse_open_without_users(con: duckdb.DuckDBPyConnection, host: str) -> None:
+    """Beyond the loopback, anyone who reaches the port could sign in as nobody: no users,
+    no serving there (docs/security.md)."""
+    if host.strip("[]").lower() in LOOPBACK_HOSTS or count_users(con) > 0:
+        return
+    raise OutsideInError(
+        f"refusing to listen on {host}: the store has no users, so nobody could sign in and "
+        "the data would be reachable beyond this machine only by the server's own token. "
+        "Create the first admin with `outsidein users create-admin`, then serve again "
+        "(or serve on 127.0.0.1)"
+    )
 
 
 def _listen(host: str, port: int) -> socket.socket:

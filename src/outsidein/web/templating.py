@@ -115,6 +115,11 @@ def stale_steps(request: Request) -> list[StepStatus]:
     return [s for s in steps_feeding(pipeline.statuses(), reads) if s.stale]
 
 
+def signed_in(request: Request) -> Any:
+    """The caller the guard found for this request (None on public pages)."""
+    return getattr(request.state, "principal", None)
+
+
 def duration(seconds: float | None) -> str:
     """``0.42 s``, ``12 s``, ``7 min``, ``3.5 h``: as long as it reads at a glance."""
     if seconds is None:
@@ -151,6 +156,7 @@ def _environment() -> jinja2.Environment:
         url_without=url_without,
         nav_items=nav_items,
         stale_steps=stale_steps,
+        signed_in=signed_in,
         version=__version__,
         charts_js=CHARTS_PATH,
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from outsidein.pipeline import Step
 from outsidein.store.last_seen import last_seen_step
+from outsidein.web.access import BookDep
 from outsidein.web.background import with_steps
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
@@ -51,6 +52,7 @@ router = APIRouter(prefix="/accounts", tags=["accounts"], lifespan=with_steps(_s
 def accounts_list(
     request: Request,
     cur: CursorDep,
+    book: BookDep,
     config: ConfigDep,
     q: SearchParam = "",
     sort: SortKey = "name",
@@ -75,7 +77,7 @@ def accounts_list(
         order=order,
         page=page,
         page_size=page_size,
-        filters=AccountFilters(status, segment, region, csm),
+        filters=AccountFilters(status, segment, region, book.csm(csm)),
         as_of=as_of,
         custom=custom_params(request.query_params),
     )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from outsidein import labels
 from outsidein.analytics.lifecycle import STATUSES
+from outsidein.web.access import BookDep
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
@@ -91,6 +92,7 @@ def _headers(request: Request, sort: SortKey, order: Order) -> list[HeaderLink]:
 def accounts_page(
     request: Request,
     cur: CursorDep,
+    book: BookDep,
     config: ConfigDep,
     q: SearchParam = "",
     sort: SortKey = "name",
@@ -110,7 +112,7 @@ def accounts_page(
         order=order,
         page=page,
         page_size=page_size,
-        filters=AccountFilters(status, segment, region, csm),
+        filters=AccountFilters(status, segment, region, book.csm(csm)),
         custom=custom_params(request.query_params),
     )
     pages = max(1, math.ceil(result.total / page_size))

@@ -13,16 +13,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from outsidein.auth.roles import Role
 from outsidein.config import config_toml, parse_config
-from outsidein.errors import ForbiddenError, MalformedRequestError
+from outsidein.errors import MalformedRequestError
 from outsidein.store.config_versions import ConfigVersion
+from outsidein.web.access import PrincipalDep, requires
 from outsidein.web.deps import CursorDep, ServerConfig
 from outsidein.web.schemas.config import ConfigVersionOut
 from outsidein.web.schemas.errors import ErrorResponse
 
 router = APIRouter(prefix="/config", tags=["config"])
 
-LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost", "testclient")
 MAX_BODY = 1024 * 1024
 
 _PUT_DOC: dict[str, Any] = {
@@ -64,20 +65,15 @@ def get_config(request: Request) -> ConfigVersionOut:
     response_model=ConfigVersionOut,
     summary="Replace the configuration (stored as a new version)",
     openapi_extra=_PUT_DOC,
+    dependencies=[requires(Role.ADMIN)],
     responses={
         400: {"model": ErrorResponse, "description": "The body is not a JSON object"},
-        403: {"model": ErrorResponse, "description": "Sent from another machine"},
+        403: {"model": ErrorResponse, "description": "Not an admin"},
         422: {"model": ErrorResponse, "description": "Invalid settings; details.fields names each"},
     },
 )
-async def put_config(request: Request, cur: CursorDep) -> ConfigVersionOut:
+async def put_config(request: Request, cur: CursorDep, principal: PrincipalDep) -> ConfigVersionOut:
     """Validate with the same models as outsidein.toml; an unchanged body adds no version."""
-    host = request.client.host if request.client else ""
-    if host not in LOCAL_HOSTS:
-        raise ForbiddenError(
-            "the configuration is edited only from the server's own machine "
-            "(or in outsidein.toml, read at the next start)"
-        )
     body = await request.body()
     if len(body) > MAX_BODY:
         raise MalformedRequestError(f"the body is over {MAX_BODY:,} bytes")
@@ -88,5 +84,6 @@ async def put_config(request: Request, cur: CursorDep) -> ConfigVersionOut:
     if not isinstance(raw, dict):
         raise MalformedRequestError("the body must be a JSON object shaped like outsidein.toml")
     config = parse_config(raw, "configuration")
-    stored = await asyncio.to_thread(_server_config(request).replace, cur, config, host)
+    origin = principal.username
+    stored = await asyncio.to_thread(_server_config(request).replace, cur, config, origin)
     return _out(stored)

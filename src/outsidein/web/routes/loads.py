@@ -26,14 +26,15 @@ from typing import Annotated, Any
 import duckdb
 from fastapi import APIRouter, FastAPI, Query, Request
 
+from outsidein.auth.roles import Role
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
 from outsidein.ingest import LoadResult, load_file, parse_mapping
 from outsidein.ingest.transforms.options import load_inputs
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
+from outsidein.web.access import requires
 from outsidein.web.background import pipeline_of
-from outsidein.web.routes.config import LOCAL_HOSTS
 from outsidein.web.schemas.errors import ErrorResponse
 from outsidein.web.schemas.loads import LoadOut
 
@@ -67,7 +68,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-router = APIRouter(prefix="/loads", tags=["loads"], lifespan=_lifespan)
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+router = APIRouter(
+    prefix="/loads", tags=["loads"], lifespan=_lifespan, dependencies=[requires(Role.ADMIN)]
+)
 
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {

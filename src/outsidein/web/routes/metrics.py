@@ -17,7 +17,9 @@ from pydantic import BaseModel
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
 from outsidein.analytics.refresher import OUTPUTS as SNAPSHOT_TABLES
 from outsidein.analytics.today import report_dates
+from outsidein.auth.roles import Role
 from outsidein.pipeline import Step, StepContext
+from outsidein.web.access import BookDep, requires
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.params import IsoDate
@@ -81,6 +83,7 @@ RowsDep = Annotated[Rows, Depends(rows_param)]
 
 def scope(
     cur: CursorDep,
+    book: BookDep,
     first: Annotated[
         IsoDate | None, Query(alias="from", description="First period [11 months before as_of]")
     ] = None,
@@ -95,7 +98,8 @@ def scope(
     region: Annotated[str | None, Query(max_length=200)] = None,
     csm: Annotated[str | None, Query(max_length=200, description="CSM id")] = None,
 ) -> q.Scope:
-    return q.Scope.of(cur, first, as_of, segment, region, csm)
+    """A CSM's figures cover their own book (web/access.py)."""
+    return q.Scope.of(cur, first, as_of, segment, region, book.csm(csm))
 
 
 ScopeDep = Annotated[q.Scope, Depends(scope)]
@@ -264,6 +268,7 @@ class SnapshotRun(BaseModel):
 
 @router.post(
     "/snapshot",
+    dependencies=[requires(Role.MANAGER)],
     status_code=202,
     response_model=JobOut,
     responses={

@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from outsidein.auth.roles import Role
 from outsidein.errors import OutsideInError
 from outsidein.ingest.segment import (
     TYPES,
@@ -36,9 +37,9 @@ from outsidein.ingest.segment import (
 )
 from outsidein.ingest.segment.activity import ingestion_overview
 from outsidein.ingest.segment.body import check_size
-from outsidein.ingest.segment.errors import LocalOnlyError
 from outsidein.ingest.segment.service import limit_for
 from outsidein.ingest.segment.timestamps import utc_now
+from outsidein.web.access import requires
 from outsidein.web.background import pipeline_of, while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
@@ -85,7 +86,7 @@ _ERRORS_DOC: dict[int | str, dict[str, Any]] = {
     )
 }
 _LOCAL_DOC: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorResponse, "description": "Sent from another machine"}
+    403: {"model": ErrorResponse, "description": "Not an admin"}
 }
 
 
@@ -217,19 +218,14 @@ def _key_out(key: WriteKey) -> KeyOut:
     return KeyOut(**{**fields, "scopes": list(key.scopes)})
 
 
-def _local_only(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    if host not in ("127.0.0.1", "::1", "localhost", "testclient"):
-        raise LocalOnlyError(
-            "write keys are managed only from the server's own machine (`outsidein keys`)"
-        )
-
-
 @api_router.get(
-    "/segment/keys", response_model=list[KeyOut], summary="Write keys", responses=_LOCAL_DOC
+    "/segment/keys",
+    response_model=list[KeyOut],
+    summary="Write keys",
+    responses=_LOCAL_DOC,
+    dependencies=[requires(Role.ADMIN)],
 )
 def get_keys(request: Request) -> list[KeyOut]:
-    _local_only(request)
     return [_key_out(key) for key in _service(request).list_keys()]
 
 
@@ -239,9 +235,9 @@ def get_keys(request: Request) -> list[KeyOut]:
     status_code=201,
     summary="Create a write key",
     responses=_LOCAL_DOC,
+    dependencies=[requires(Role.ADMIN)],
 )
 def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
-    _local_only(request)
     created = _service(request).create_key(body.name, body.scopes)
     return CreatedKeyOut(**_key_out(created.key).model_dump(), secret=created.secret)
 
@@ -254,14 +250,17 @@ def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
         **_LOCAL_DOC,
         404: {"model": ErrorResponse, "description": "No write key with this id"},
     },
+    dependencies=[requires(Role.ADMIN)],
 )
 def revoke(request: Request, key_id: str) -> KeyOut:
-    _local_only(request)
     return _key_out(_service(request).revoke_key(key_id))
 
 
 @api_router.get(
-    "/segment/activity", response_model=ActivityOut, summary="Ingestion activity per write key"
+    "/segment/activity",
+    response_model=ActivityOut,
+    summary="Ingestion activity per write key",
+    dependencies=[requires(Role.MANAGER)],
 )
 def activity(cur: CursorDep) -> ActivityOut:
     """Accepted, rejected and duplicate events per key, top reject reasons, recent rejects."""
