@@ -20,6 +20,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
 from outsidein.errors import LoadError
 from outsidein.ingest import LoadResult, RejectRow, load_file, parse_mapping
+from outsidein.ingest.formats import check_readable, names_listed
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -79,8 +80,7 @@ def _send(
     server: Server, kind: str, path: Path, specs: list[str], id_system: str | None, strict: bool
 ) -> LoadResult:
     """Load ``path`` through the server that holds the store: the same loader runs there."""
-    if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+    check_readable(path)
     size = path.stat().st_size
     limit = server.record.max_upload_bytes if server.record else None
     if limit is not None and size > limit:
@@ -172,7 +172,7 @@ def _print_summary(result: LoadResult) -> None:
         highlight=False,
     )
     if result.ignored_columns:
-        console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+        console.print(f"  ignored columns: {names_listed(result.ignored_columns)}", highlight=False)
     if result.rejects:
         table = RichTable(
             "line", "column", "value", "reason", title="first rejects", title_justify="left"

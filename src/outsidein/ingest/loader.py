@@ -23,7 +23,13 @@ import duckdb
 
 from outsidein.errors import LoadError
 from outsidein.ingest.append import AppendLoad, NeedsStaging
-from outsidein.ingest.formats import UnreadableRow, detect_format, source_relations
+from outsidein.ingest.formats import (
+    ReadOptions,
+    UnreadableRow,
+    check_readable,
+    detect_format,
+    source_relations,
+)
 from outsidein.ingest.resolve import map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
@@ -39,11 +45,16 @@ SAMPLE_REJECTS = 20
 
 
 def file_fingerprint(
-    path: Path, kind: str, mapping: Mapping[str, str], id_system: str | None
+    path: Path,
+    kind: str,
+    mapping: Mapping[str, str],
+    id_system: str | None,
+    options: ReadOptions | None = None,
 ) -> str:
     """SHA-256 of the bytes plus how they were read: the same file mapped differently is new."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([kind, sorted(mapping.items()), id_system]).encode())
+    read = (options or ReadOptions()).fingerprint()
+    digest.update(json.dumps([kind, sorted(mapping.items()), id_system, *read]).encode())
     with open(path, "rb") as handle:
         while chunk := handle.read(8 << 20):
             digest.update(chunk)
@@ -62,6 +73,7 @@ def load_file(
     precedence: PrecedenceConfig | None = None,
     progress: Progress | None = None,
     name: str | None = None,
+    options: ReadOptions | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
 
@@ -70,22 +82,23 @@ def load_file(
     a thread while the first rows are read; a file loaded before stops the load there.
     ``precedence`` says which stored account and contact values the file may replace.
     ``name`` is what the load log and rejects call the file (default: its full path), e.g.
-    the client's path of a file uploaded to the server.
+    the client's path of a file uploaded to the server. ``options`` name an encoding, a
+    sheet, date formats.
     """
     started = time.perf_counter()
     table = _table(kind)
     path = Path(path)
-    if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+    check_readable(path)
     fmt = detect_format(path)
+    options = options or ReadOptions()
     mapping = dict(mapping or {})
     config = config or StoreConfig()
     result = LoadResult(uuid.uuid4().hex, kind, name or str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
-        digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system)
+        digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system, options)
         load = _Load(
             con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
-            precedence or PrecedenceConfig(),
+            precedence or PrecedenceConfig(), options,
         )  # fmt: skip
         try:
             try:
@@ -122,6 +135,7 @@ class _Load:
     progress: Progress | None
     digest: Future[str]
     precedence: PrecedenceConfig
+    options: ReadOptions
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -140,7 +154,7 @@ class _Load:
 
     def run(self, result: LoadResult, append: bool) -> None:
         table, path = self.table, self.path
-        columns = map_columns(path, self.fmt, table, self.mapping, self.id_system)
+        columns = map_columns(path, self.fmt, table, self.mapping, self.id_system, self.options)
         result.ignored_columns = columns.ignored
         bounds = DateBounds.of(self.config)
         self.check_earlier(wait=False)
@@ -151,7 +165,10 @@ class _Load:
         )
         try:
             unreadable: list[UnreadableRow] = []
-            for relation in source_relations(self.con, path, self.fmt, unreadable, self.progress):
+            relations = source_relations(
+                self.con, path, self.fmt, unreadable, self.progress, self.options
+            )
+            for relation in relations:
                 sql = validation_sql(
                     table,
                     columns.sources,

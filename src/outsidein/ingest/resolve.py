@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
-from outsidein.ingest.formats import read_columns
+from outsidein.ingest.formats import ReadOptions, names_listed, parquet_file, read_columns
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.store.tables import Table
 
@@ -35,12 +34,17 @@ def normalize_name(name: str) -> str:
 
 
 def map_columns(
-    path: Path, fmt: str, table: Table, mapping: Mapping[str, str], id_system: str | None
+    path: Path,
+    fmt: str,
+    table: Table,
+    mapping: Mapping[str, str],
+    id_system: str | None,
+    options: ReadOptions | None = None,
 ) -> ColumnMap:
     """Resolve canonical columns to file columns; raise LoadError naming what is missing."""
-    names = read_columns(path, fmt)
+    names = read_columns(path, fmt, options)
     if fmt == "parquet":
-        schema = pq.ParquetFile(path).schema_arrow
+        schema = parquet_file(path).schema_arrow
         types = {name: schema.field(name).type for name in names}
     else:
         types = {name: pa.string() for name in names}
@@ -48,7 +52,7 @@ def map_columns(
         if source not in names:
             raise LoadError(
                 f"{path}: --map {source}=...: the file has no column {source!r}; "
-                f"its columns are: {', '.join(names)}"
+                f"its columns are: {names_listed(names)}"
             )
     canonical = set(table.column_names)
     result = ColumnMap(arrow_types=types)
@@ -76,7 +80,7 @@ def map_columns(
         raise LoadError(
             f"{path}: required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} missing for {table.name}; the file's columns are: "
-            f"{', '.join(names)}. Map one with --map SOURCE_COLUMN={missing[0]}",
+            f"{names_listed(names)}. Map one with --map SOURCE_COLUMN={missing[0]}",
             missing=missing,
         )
     if table.name == "accounts" and id_system:
