@@ -65,6 +65,10 @@ class OutsideInConfig(BaseModel):
         default_factory=dict,
         description="Per load kind, source column -> canonical column.",
     )
+    formats: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per load kind, column -> date format (strptime, iso, epoch, epoch_ms).",
+    )
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -20,7 +21,9 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
 from outsidein.errors import LoadError
 from outsidein.ingest import LoadResult, RejectRow, load_file, parse_mapping
-from outsidein.ingest.formats import check_readable, names_listed
+from outsidein.ingest.dates import parse_format_specs
+from outsidein.ingest.encodings import check_encoding
+from outsidein.ingest.formats import ReadOptions, check_readable, names_listed
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -31,7 +34,7 @@ SHOWN_REJECTS = 10
 @app.command()
 def load(
     kind: Annotated[str, typer.Argument(help=f"What the files hold: {', '.join(TABLES)}")],
-    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON Lines files")],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet, JSON Lines or .xlsx files")],
     map_: Annotated[
         list[str] | None,
         typer.Option(
@@ -49,6 +52,21 @@ def load(
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse the whole file if any row is bad")
     ] = False,
+    format_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="COLUMN=FORMAT: a date column's format, e.g. created_at=%m/%d/%Y "
+            "(strptime; or iso, epoch, epoch_ms); repeatable",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="The files' text encoding (default: detected)"),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first)")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -56,28 +74,49 @@ def load(
     cfg_settings = settings(db, config)
     from_file = read_config_file(cfg_settings.config)  # a bad file fails before the store opens
     extra = parse_mapping(map_ or [])
+    named_formats = parse_format_specs(format_ or [])
+    if encoding is not None:
+        check_encoding(encoding)
+    reading = _Reading(format_ or [], encoding, sheet)
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
     ) as store:
         if isinstance(store, Server):
             for path in files:
-                result = _send(store, kind, path, map_ or [], id_system, strict)
+                result = _send(store, kind, path, map_ or [], id_system, strict, reading)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
         else:
             cfg = seed(store, from_file).config  # the store's version in force
             mapping = merge_mappings(cfg.mapping.get(kind, {}), extra)
+            formats = merge_mappings(cfg.formats.get(kind, {}), named_formats)
+            options = ReadOptions(encoding, sheet, formats)
             for path in files:
-                result = _load_one(store, kind, path, mapping, id_system, strict, cfg)
+                result = _load_one(store, kind, path, mapping, id_system, strict, cfg, options)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
     if rejected:
         raise typer.Exit(code=1)
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """The reading options as the command got them, to send to the server."""
+
+    formats: list[str]
+    encoding: str | None
+    sheet: str | None
+
+
 def _send(
-    server: Server, kind: str, path: Path, specs: list[str], id_system: str | None, strict: bool
+    server: Server,
+    kind: str,
+    path: Path,
+    specs: list[str],
+    id_system: str | None,
+    strict: bool,
+    reading: _Reading,
 ) -> LoadResult:
     """Load ``path`` through the server that holds the store: the same loader runs there."""
     check_readable(path)
@@ -90,7 +129,8 @@ def _send(
             "this command again to load the store directly"
         )
     params = {"filename": str(path.resolve()), "map": specs, "id_system": id_system,
-              "strict": strict}  # fmt: skip
+              "strict": strict, "format": reading.formats, "encoding": reading.encoding,
+              "sheet": reading.sheet}  # fmt: skip
     with (
         Progress(
             TextColumn("[bold]{task.description}"),
@@ -134,7 +174,7 @@ class _Counted:
         return chunk
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(con, kind, path, mapping, id_system, strict, cfg, options) -> LoadResult:  # type: ignore[no-untyped-def]
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -154,6 +194,7 @@ def _load_one(con, kind, path, mapping, id_system, strict, cfg) -> LoadResult:  
             config=cfg.store,
             precedence=cfg.ingest.precedence,
             progress=lambda rows: bar.update(task, completed=rows),
+            options=options,
         )
 
 

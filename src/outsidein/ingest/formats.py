@@ -13,8 +13,8 @@ import json
 import queue
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +44,21 @@ SHOWN_NAMES = 20
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read a file beyond its extension: a named encoding, an .xlsx sheet."""
+    """How to read a file beyond its extension: an encoding, an .xlsx sheet, date formats.
+
+    ``formats`` maps a column (the file's name or the canonical one) to a strptime pattern
+    or ``iso``/``epoch``/``epoch_ms`` (:mod:`outsidein.ingest.dates`).
+    """
 
     encoding: str | None = None
     sheet: str | None = None
+    formats: dict[str, str] = field(default_factory=dict)
 
-    def fingerprint(self) -> list[str | None]:
+    def fingerprint(self) -> list[object]:
         """What changes the rows read from the same bytes (part of the file's fingerprint)."""
-        return [self.encoding, self.sheet] if (self.encoding or self.sheet) else []
+        if not (self.encoding or self.sheet or self.formats):
+            return []
+        return [self.encoding, self.sheet, sorted(self.formats.items())]
 
 
 def names_listed(names: list[str], limit: int = SHOWN_NAMES) -> str:
@@ -175,7 +182,7 @@ def source_relations(
     unreadable: list[UnreadableRow],
     progress: Callable[[int], None] | None = None,
     options: ReadOptions | None = None,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """SQL relations that together hold the file's rows with ``_line``; scan each once.
 
     Parquet is one relation read by DuckDB itself (parallel, with its row numbers). CSV and
@@ -212,6 +219,19 @@ def source_relations(
             {**{name: pa.array([], pa.string()) for name in names}, LINE: pa.array([], pa.int64())}
         )
         yield from _registered(con, empty)
+
+
+def file_tables(path: Path, fmt: str, options: ReadOptions | None = None) -> Iterator[pa.Table]:
+    """The whole file again as text tables (a second read, for date detection)."""
+    names = read_columns(path, fmt, options)
+    ignored: list[UnreadableRow] = []
+    if fmt == "xlsx":
+        from outsidein.ingest.xlsx import xlsx_tables
+
+        return xlsx_tables(path, names, (options or ReadOptions()).sheet, BATCH_ROWS)
+    if fmt == "csv":
+        return _csv_tables(path, names, ignored, file_encoding(path, options))
+    return _jsonl_tables(path, names, ignored, file_encoding(path, options))
 
 
 def prefetched(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:

@@ -23,11 +23,13 @@ import duckdb
 
 from outsidein.errors import LoadError
 from outsidein.ingest.append import AppendLoad, NeedsStaging
+from outsidein.ingest.dates import DateDetection, date_candidates
 from outsidein.ingest.formats import (
     ReadOptions,
     UnreadableRow,
     check_readable,
     detect_format,
+    file_tables,
     source_relations,
 )
 from outsidein.ingest.resolve import map_columns
@@ -163,12 +165,18 @@ class _Load:
             if append
             else StagedLoad(self.con, table, self.precedence)
         )
+        unreadable: list[UnreadableRow] = []
+        relations = source_relations(
+            self.con, path, self.fmt, unreadable, self.progress, self.options
+        )
         try:
-            unreadable: list[UnreadableRow] = []
-            relations = source_relations(
-                self.con, path, self.fmt, unreadable, self.progress, self.options
-            )
+            kinds = [(c.name, c.type) for c in table.columns]
+            candidates = date_candidates(kinds, columns.sources, columns.arrow_types)
+            dates = DateDetection(self.con, candidates, self.options.formats)
             for relation in relations:
+                formats = dates.detect(
+                    relation, lambda: file_tables(path, self.fmt, self.options), path
+                )
                 sql = validation_sql(
                     table,
                     columns.sources,
@@ -176,6 +184,7 @@ class _Load:
                     relation,
                     bounds,
                     passthrough=columns.external,
+                    formats=formats,
                 )
                 stage.add_rows(sql, relation)
                 self.check_earlier(wait=False)
@@ -201,6 +210,7 @@ class _Load:
                 result, self.digest.result(), self.mapping, self.id_system, list(columns.external)
             )
         finally:
+            relations.close()  # a refusal mid-file leaves no read-ahead behind
             stage.drop()
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
+from outsidein.ingest.dates import DateFormat
 from outsidein.settings.store import EARLIEST_DATE, EARLIEST_EVENT, StoreConfig
 from outsidein.store.tables import Column, Table
 
@@ -35,7 +36,7 @@ _TYPE_HINTS = {
     "date": "a date (YYYY-MM-DD)",
     "timestamp": "a timestamp (ISO 8601, e.g. 2024-05-01T09:30:00Z)",
     "json": "valid JSON",
-    "bool": "true or false (yes/no, 1/0)",
+    "bool": "true or false (TRUE/FALSE, yes/no, Y/N, 1/0, t/f)",
 }
 
 
@@ -98,17 +99,44 @@ def _normalized(raw: str) -> str:
     return f"lower(replace(replace(trim({raw}), ' ', '_'), '-', '_'))"
 
 
-def _typed_expr(col: Column, raw: str, text_source: bool) -> str:
+def _typed_expr(col: Column, raw: str, text_source: bool, fmt: DateFormat | None) -> str:
     if col.allowed:
         return _normalized(f"CAST({raw} AS VARCHAR)")
     if col.type == "text":
         return f"CAST({raw} AS VARCHAR)"
+    if fmt is not None and text_source:
+        return fmt.timestamp_sql(raw)
     if col.type == "timestamp" and text_source:
         return _timestamp_expr(raw)
+    if col.type == "bool" and text_source:
+        return f"TRY_CAST(trim({raw}) AS BOOLEAN)"
+    if col.type == "decimal" and text_source:
+        return _money_expr(raw)
     if col.type == "json":
         text = f"CAST({raw} AS VARCHAR)"
         return f"CASE WHEN json_valid({text}) THEN {text} END"
     return f"TRY_CAST({raw} AS {SQL_TYPES[col.type]})"
+
+
+def _money_expr(raw: str) -> str:
+    """An amount as money exports write it: ``$1,234.50``, ``1.234,50 €``, ``-12,5``.
+
+    Currency symbols and spaces go; then ``1,234`` and ``1,234.50`` have thousands
+    commas, ``1.234,50`` thousands dots and a decimal comma, ``12,50`` (one or two
+    digits after a lone comma) a decimal comma. ``1.234`` is one point two three four.
+    Plain numbers take the plain cast, so they cost nothing more.
+    """
+    bare = f"regexp_replace(trim({raw}), '[$€£¥\\s]', '', 'g')"
+    return (
+        f"coalesce(TRY_CAST({raw} AS DECIMAL(18, 2)), CASE "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]+)?') "
+        f"THEN TRY_CAST(replace({bare}, ',', '') AS DECIMAL(18, 2)) "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}([.][0-9]{{3}})+,[0-9]+') "
+        f"THEN TRY_CAST(replace(replace({bare}, '.', ''), ',', '.') AS DECIMAL(18, 2)) "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]+,[0-9]{{1,2}}') "
+        f"THEN TRY_CAST(replace({bare}, ',', '.') AS DECIMAL(18, 2)) "
+        f"ELSE TRY_CAST({bare} AS DECIMAL(18, 2)) END)"
+    )
 
 
 def _timestamp_expr(raw: str) -> str:
@@ -167,7 +195,10 @@ def _date_errors(col: Column, typed: str, bounds: DateBounds) -> list[tuple[str,
 
 
 def _column_errors(
-    col: Column, bounds: DateBounds, source_type: pa.DataType | None
+    col: Column,
+    bounds: DateBounds,
+    source_type: pa.DataType | None,
+    fmt: tuple[str, DateFormat] | None = None,
 ) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
@@ -181,6 +212,8 @@ def _column_errors(
         else:
             condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
             reason = f"not {_TYPE_HINTS[col.type]}"
+            if fmt is not None and _is_text(source_type):
+                reason = fmt[1].reason(fmt[0])
         errors.append(_error(col, condition, literal(reason)))
     if col.type == "int" and not pa.types.is_integer(source_type or pa.string()):
         errors.append(
@@ -218,13 +251,16 @@ def validation_sql(
     relation: str,
     bounds: DateBounds,
     passthrough: Mapping[str, str] | None = None,
+    formats: Mapping[str, DateFormat] | None = None,
 ) -> str:
     """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
 
     ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
     extra output names -> file columns carried along as text (external ids); ``bounds`` are
-    the dates a row may hold.
+    the dates a row may hold; ``formats`` the date format of text date columns that are
+    not ISO 8601 (:mod:`outsidein.ingest.dates`).
     """
+    formats = formats or {}
     extra = dict(passthrough or {})
     raws = ["_line"]
     for col in table.columns:
@@ -248,12 +284,14 @@ def validation_sql(
     }
     for col in table.columns:
         text_source = _is_text(source_types[col.name])
-        expr = _typed_expr(col, ident("raw." + col.name), text_source)
+        expr = _typed_expr(col, ident("raw." + col.name), text_source, formats.get(col.name))
         typed.append(f"CAST({expr} AS {SQL_TYPES[col.type]}) AS {ident(col.name)}")
 
     errors: list[tuple[str, str]] = []
     for col in table.columns:
-        errors.extend(_column_errors(col, bounds, source_types[col.name]))
+        fmt = formats.get(col.name)
+        named = (sources[col.name], fmt) if fmt is not None else None
+        errors.extend(_column_errors(col, bounds, source_types[col.name], named))
     for rule in table.rules:
         errors.append(_error(table.column(rule.column), rule.sql_violation, literal(rule.reason)))
 

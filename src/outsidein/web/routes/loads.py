@@ -28,6 +28,9 @@ from fastapi import APIRouter, FastAPI, Query, Request
 
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
 from outsidein.ingest import LoadResult, load_file, parse_mapping
+from outsidein.ingest.dates import parse_format_specs
+from outsidein.ingest.encodings import check_encoding
+from outsidein.ingest.formats import ReadOptions
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
@@ -71,7 +74,7 @@ router = APIRouter(prefix="/loads", tags=["loads"], lifespan=_lifespan)
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "The file's bytes (CSV, Parquet or JSON Lines; its name says which).",
+        "description": "The file's bytes (CSV, Parquet, JSON Lines or .xlsx; its name says which).",
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
 }
@@ -129,10 +132,13 @@ def _load(
     extra: dict[str, str],
     id_system: str | None,
     strict: bool,
+    reading: tuple[dict[str, str], str | None, str | None],
 ) -> LoadResult:
     """The same load as ``outsidein load``, with the configuration in force; in a thread."""
     config = app.state.config.current.config
     mapping = merge_mappings(config.mapping.get(kind, {}), extra)
+    named, encoding, sheet = reading
+    options = ReadOptions(encoding, sheet, merge_mappings(config.formats.get(kind, {}), named))
     with app.state.loading:
         for attempt in range(1, ATTEMPTS + 1):
             cur = app.state.store.cursor()
@@ -147,6 +153,7 @@ def _load(
                     config=config.store,
                     precedence=config.ingest.precedence,
                     name=name,
+                    options=options,
                 )
             except duckdb.TransactionException as exc:
                 if attempt == ATTEMPTS:
@@ -186,12 +193,19 @@ async def post_load(
     ] = None,
     id_system: Annotated[str | None, Query(max_length=100)] = None,
     strict: bool = False,
+    format_: Annotated[
+        list[str] | None,
+        Query(alias="format", description="COLUMN=FORMAT, a date column's format, as --format"),
+    ] = None,
+    encoding: Annotated[str | None, Query(max_length=100, description="As --encoding")] = None,
+    sheet: Annotated[str | None, Query(max_length=200, description="As --sheet")] = None,
 ) -> LoadOut:
     """Runs the file loader on the uploaded bytes; rows land, bad rows go to ``rejects``."""
     owner = _owner(request)
     if kind not in TABLES:
         raise LoadError(f"unknown kind {kind!r}; one of: {', '.join(TABLES)}")
     extra = parse_mapping(map_ or [])
+    reading = (parse_format_specs(format_ or []), encoding and check_encoding(encoding), sheet)
     base = Path(filename.replace("\\", "/")).name
     if base in ("", ".", ".."):
         raise LoadError(f"{filename!r} is not a file name")
@@ -201,7 +215,7 @@ async def post_load(
         target = folder / base
         await _receive(request, target, filename, owner.max_upload_bytes)
         result = await asyncio.to_thread(
-            _load, app, kind, target, filename, extra, id_system, strict
+            _load, app, kind, target, filename, extra, id_system, strict, reading
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
