@@ -81,6 +81,34 @@ def test_a_bad_line_is_a_reject_not_the_loss_of_its_neighbours(
     assert rejects(store)[0][0] == 3
 
 
+def test_an_unclosed_quote_is_a_reject_of_its_line_and_a_stray_one_is_text(
+    store: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text(f'{HEADER}\na1,Screen 5",2024-01-01\na2,Beta,2024-01-01\n', encoding="utf-8")
+    assert load_file(store, "accounts", path).rows_inserted == 2
+    assert rows(store) == [("a1", 'Screen 5"'), ("a2", "Beta")]
+
+
+def test_json_lines_keep_their_good_lines(
+    store: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("outsidein.ingest.formats.SAMPLE_BYTES", 64)  # the byte comes later
+    path = tmp_path / "accounts.jsonl"
+    good = '{"account_id": "j%d", "name": "J", "created_at": "2024-01-01"}\n'
+    path.write_bytes(
+        (good % 1).encode() + b'{"account_id": "j2", "name": "Caf\xe9"}\n' + (good % 3).encode()
+    )
+    result = load_file(store, "accounts", path)
+    assert (result.rows_inserted, result.rows_rejected) == (2, 1)
+    assert rejects(store)[0][0] == 2 and "not valid UTF-8 (byte 0xE9)" in rejects(store)[0][1]
+    cut = tmp_path / "accounts2.jsonl.gz"
+    whole = gzip.compress("".join(good % i for i in range(20000)).encode())
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(LoadError, match=r"accounts2\.jsonl\.gz: the gzip archive is truncated"):
+        load_file(store, "accounts", cut)
+
+
 def test_duplicate_headers_are_refused_by_name(
     store: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

@@ -189,6 +189,7 @@ class _Records:
     quoted_breaks: bool
     first: int  # the chunk's first physical line
     unclosed: int = -1  # where a quote opens that nothing closes (-1: none)
+    stray: bool = False  # a quote inside an unquoted value upsets the count
 
 
 def _records(chunk: memoryview | bytes, first_line: int, delimiter: str) -> _Records:
@@ -302,6 +303,8 @@ class _Chunk:
         return table, first_line + records.physical
 
     def parse(self, records: _Records) -> pa.Table:
+        if records.stray:
+            return self._python(records)
         try:
             records = self._drop_long(records)
         except _StrayQuotes:
@@ -312,7 +315,10 @@ class _Chunk:
             if "UTF8" not in str(exc):
                 return self._python(records)
             records = self._drop_invalid_utf8(records)
-            table, lines = self._arrow(records, threads=True)
+            try:
+                table, lines = self._arrow(records, threads=True)
+            except pa.ArrowInvalid:
+                return self._python(records)
         if table.num_rows != len(lines):
             return self._python(records)
         return table.append_column(LINE, pa.array(lines, type=pa.int64()))
@@ -339,6 +345,11 @@ class _Chunk:
         """A line whose opening quote is never closed is a reject; the lines after it load."""
         while records.unclosed >= 0:
             at = records.unclosed
+            if at > 0 and self.data[at - 1] not in (ord(self.delimiter), NEWLINE, CR):
+                # Not at a value's start: an ordinary character (``Screen 5"``), which
+                # only the csv module's reading of the chunk places right.
+                records.stray = True
+                return records
             index = int(np.searchsorted(records.ends, at))
             if index >= len(records.starts):
                 break

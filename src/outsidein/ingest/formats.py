@@ -152,15 +152,18 @@ def read_columns(path: Path, fmt: str, options: ReadOptions | None = None) -> li
         if not header:
             raise LoadError(f"{path}: the file is empty; a header line is required")
         return _unique(path, [name.strip() for name in header])
-    with _open_text(path, encoding) as handle:
-        names: dict[str, None] = {}
-        for number, text in enumerate(handle, start=1):
-            if number > 1000:
-                break
-            record = _parse_json_line(text)
-            if isinstance(record, dict):
-                names.update(dict.fromkeys(record))
-        return list(names)
+    names: dict[str, None] = {}
+    try:
+        with open_binary(path, encoding) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number > 1000:
+                    break
+                record = _parse_json_line(raw.decode("utf-8-sig", "replace"))
+                if isinstance(record, dict):
+                    names.update(dict.fromkeys(record))
+    except (EOFError, OSError, zlib.error) as exc:
+        raise archive_error(path, exc) from None
+    return list(names)
 
 
 def _unique(path: Path, names: list[str]) -> list[str]:
@@ -282,13 +285,6 @@ def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str
         con.unregister("_oi_source")
 
 
-def _open_text(path: Path, encoding: Encoding) -> io.TextIOWrapper:
-    """The file as text: UTF-8 (its byte-order mark dropped) or re-encoded from ``encoding``."""
-    handle = open_binary(path, encoding)
-    name = "utf-8-sig" if encoding.is_utf8 else "utf-8"
-    return io.TextIOWrapper(handle, encoding=name, newline="")
-
-
 def _delimiter(path: Path) -> str:
     return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
 
@@ -361,8 +357,20 @@ def _jsonl_lines(
     lines: list[int],
     flush: Callable[[], pa.Table],
 ) -> Iterator[pa.Table]:
-    with _open_text(path, encoding) as handle:
-        for number, text in enumerate(handle, start=1):
+    with open_binary(path, encoding) as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start : exc.start + 1].hex().upper()
+                reason = (
+                    f"not valid UTF-8 (byte 0x{byte}): name the file's encoding with "
+                    "--encoding (e.g. --encoding cp1252)"
+                )
+                unreadable.append(
+                    UnreadableRow(number, reason, raw[:200].decode("utf-8", "replace"))
+                )
+                continue
             if not text.strip():
                 continue
             try:
