@@ -138,8 +138,8 @@ def read_columns(path: Path, fmt: str, options: ReadOptions | None = None) -> li
     encoding = file_encoding(path, options)
     if fmt == "csv":
         try:
-            with open_binary(path, encoding) as raw:
-                head = header_bytes(raw)
+            with open_binary(path, encoding) as handle:
+                head = header_bytes(handle)
             text = head.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise LoadError(
@@ -154,11 +154,11 @@ def read_columns(path: Path, fmt: str, options: ReadOptions | None = None) -> li
         return _unique(path, [name.strip() for name in header])
     names: dict[str, None] = {}
     try:
-        with open_binary(path, encoding) as handle:
-            for number, raw in enumerate(handle, start=1):
+        with open_binary(path, encoding) as lines:
+            for number, line in enumerate(lines, start=1):
                 if number > 1000:
                     break
-                record = _parse_json_line(raw.decode("utf-8-sig", "replace"))
+                record = _parse_json_line(line.decode("utf-8-sig", "replace"))
                 if isinstance(record, dict):
                     names.update(dict.fromkeys(record))
     except (EOFError, OSError, zlib.error) as exc:
