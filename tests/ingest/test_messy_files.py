@@ -6,7 +6,9 @@ tests/cli/test_messy_cli.py runs the same files through the command and the serv
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import os
 import socket
 import time
@@ -14,10 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outsidein.errors import LoadError
 from outsidein.ingest import csv_chunks, load_file
 from outsidein.ingest.formats import ReadOptions
+from outsidein.store import connect
 
 HEADER = "account_id,name,created_at"
 
@@ -256,3 +261,41 @@ def test_a_100k_column_header_is_fast_and_summarised(
     message = refused.value.message
     assert "column_0, column_1" in message and "(100,000 columns in all)" in message
     assert len(message) < 1000
+
+
+names = st.text(alphabet=st.sampled_from(list('ab ,"\n\u00e9')), min_size=1, max_size=12)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(names, min_size=1, max_size=25), st.sampled_from([32, 96, 1 << 20]))
+def test_any_quoted_value_round_trips_with_its_line(
+    tmp_path_factory: pytest.TempPathFactory, values: list[str], chunk_bytes: int
+) -> None:
+    """Whatever a CSV writer quotes (quotes, commas, line breaks), each row lands as written,
+    and the one bad row is rejected at the physical line it starts on."""
+    folder = tmp_path_factory.mktemp("quoted")
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["account_id", "name", "created_at"])
+    starts = []
+    for i, value in enumerate(values):
+        starts.append(buffer.getvalue().count("\n") + 1)
+        writer.writerow([f"a{i}", value, "2024-01-01"])
+    bad_line = buffer.getvalue().count("\n") + 1
+    writer.writerow(["bad", "Bad", "not a date"])
+    path = folder / "accounts.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    original = csv_chunks.CHUNK_BYTES
+    csv_chunks.CHUNK_BYTES = chunk_bytes
+    con = connect(folder / "s.duckdb")
+    try:
+        result = load_file(con, "accounts", path)
+        assert (result.rows_inserted, result.rows_rejected) == (len(values), 1), result.rejects
+        stored = dict(con.execute("SELECT account_id, name FROM accounts").fetchall())
+        assert stored == {f"a{i}": value for i, value in enumerate(values)}
+        assert con.execute("SELECT line FROM rejects").fetchall() == [(bad_line,)]
+    finally:
+        csv_chunks.CHUNK_BYTES = original
+        con.close()
