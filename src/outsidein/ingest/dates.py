@@ -6,8 +6,8 @@ A text column meant for a date or timestamp is tried against each known shape: I
 shape that reads the most values wins; a value it does not read is a reject naming the
 shape and the option. ``M/D/YYYY`` against ``D/M/YYYY`` is settled by a value only one of
 them reads (``10/16/2024``); when every value reads both ways and some would change day,
-the load is refused with the option that settles it. The first chunk of the file decides
-when it can; when it cannot, the whole column is read before anything is loaded.
+the load is refused with the option that settles it. The first 100,000 rows decide when
+they can; when they cannot, the whole column is read before anything is loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pyarrow as pa
 from outsidein.errors import ConfigError, LoadError
 
 TIME_VARIANTS = (" %H:%M:%S", " %H:%M", "")
+SAMPLE_ROWS = 100_000  # of the first chunk; the whole column when they do not settle it
 
 
 def literal(value: str) -> str:
@@ -47,7 +48,7 @@ class DateFormat:
                 f"THEN make_timestamp(CAST({raw} AS BIGINT) * {micros}) END"
             )
         patterns = ", ".join(literal(p) for p in self.patterns)
-        return f"CAST(try_strptime(trim({raw}), [{patterns}]) AS TIMESTAMP)"
+        return f"CAST(try_strptime({raw}, [{patterns}]) AS TIMESTAMP)"
 
     def pattern_for(self, value: str | None = None) -> str:
         """The ``--format`` value naming this format (the one that reads ``value``)."""
@@ -132,23 +133,27 @@ def named_format(con: duckdb.DuckDBPyConnection, column: str, pattern: str) -> D
     return DateFormat(pattern, tuple(pattern + t for t in TIME_VARIANTS), explicit=True)
 
 
-def _counts_sql(columns: Mapping[str, str], relation: str) -> str:
+def _counts_sql(columns: Mapping[str, str], relation: str, limit: int | None = None) -> str:
     """Per column: how many values each shape reads, and one value read two ways."""
-    parts = []
+    inner, outer = [], []
     for i, source in enumerate(columns.values()):
-        raw = f"NULLIF(trim(CAST({_ident(source)} AS VARCHAR)), '')"
-        mdy, dmy = MDY.timestamp_sql(raw), DMY.timestamp_sql(raw)
-        parts += [
-            f"count({raw}) AS n{i}",
-            f"count(*) FILTER (WHERE TRY_CAST({raw} AS TIMESTAMPTZ) IS NOT NULL "
-            f"OR TRY_CAST({raw} AS DATE) IS NOT NULL) AS iso{i}",
-            f"count({mdy}) AS mdy{i}",
-            f"count({dmy}) AS dmy{i}",
-            f"count(*) FILTER (WHERE regexp_full_match({raw}, '-?[0-9]{{9,10}}')) AS epoch_s{i}",
-            f"count(*) FILTER (WHERE regexp_full_match({raw}, '-?[0-9]{{12,13}}')) AS epoch_ms{i}",
-            f"min({raw}) FILTER (WHERE {mdy} <> {dmy}) AS both{i}",
+        raw = f"NULLIF(CAST({_ident(source)} AS VARCHAR), '')"
+        inner += [f"{raw} AS r{i}", f"{MDY.timestamp_sql(raw)} AS m{i}",
+                  f"{DMY.timestamp_sql(raw)} AS d{i}"]  # fmt: skip
+        r = f"r{i}"
+        outer += [
+            f"count({r}) AS n{i}",
+            f"count(*) FILTER (WHERE TRY_CAST({r} AS TIMESTAMP) IS NOT NULL "
+            f"OR TRY_CAST({r} AS DATE) IS NOT NULL "
+            f"OR TRY_CAST({r} AS TIMESTAMPTZ) IS NOT NULL) AS iso{i}",
+            f"count(m{i}) AS mdy{i}",
+            f"count(d{i}) AS dmy{i}",
+            f"count(*) FILTER (WHERE regexp_full_match({r}, '-?[0-9]{{9,10}}')) AS epoch_s{i}",
+            f"count(*) FILTER (WHERE regexp_full_match({r}, '-?[0-9]{{12,13}}')) AS epoch_ms{i}",
+            f"min({r}) FILTER (WHERE m{i} <> d{i}) AS both{i}",
         ]
-    return f"SELECT {', '.join(parts)} FROM {relation}"
+    rows = f"(SELECT * FROM {relation} LIMIT {limit})" if limit else relation
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {rows})"
 
 
 def _ident(name: str) -> str:
@@ -215,7 +220,7 @@ class DateDetection:
             return self.formats
         self.done = True
         tallies = {c: _Tally({}) for c in self.pending}
-        self._tally(tallies, relation)
+        self._tally(tallies, relation, limit=SAMPLE_ROWS)
         undecided = [c for c, t in tallies.items() if not t.decided()]
         if undecided:
             cur = self.con.cursor()
@@ -249,9 +254,10 @@ class DateDetection:
         tallies: Mapping[str, _Tally],
         relation: str,
         con: duckdb.DuckDBPyConnection | None = None,
+        limit: int | None = None,
     ) -> None:
         sources = {c: self.sources[c] for c in tallies}
-        cursor = (con or self.con).execute(_counts_sql(sources, relation))
+        cursor = (con or self.con).execute(_counts_sql(sources, relation, limit))
         names = [d[0] for d in cursor.description or ()]
         row = dict(zip(names, cursor.fetchall()[0], strict=True))
         for i, tally in enumerate(tallies.values()):
