@@ -80,8 +80,10 @@ def _chunks(handle: IO[bytes], delimiter: str) -> Iterator[memoryview | _Oversiz
             return
         cut = filled
         if filled == len(buffer):
-            with memoryview(buffer) as whole, whole[:filled] as full:
-                cut = _cut(full, delimiter)
+            cut = buffer.rfind(b"\n", 0, filled) + 1
+            if cut and buffer.count(b'"', 0, cut) % 2:  # the break may be inside quotes
+                with memoryview(buffer) as whole, whole[:filled] as full:
+                    cut = _cut(full, delimiter)
         if cut == 0:
             if len(buffer) <= MAX_RECORD_BYTES:  # a small buffer: make room and read on
                 buffer.extend(bytes(len(buffer)))
@@ -108,13 +110,14 @@ def quotes_of(data: np.ndarray, delimiter: str) -> np.ndarray:
     quotes = np.flatnonzero(data == QUOTE)
     if len(quotes) == 0:
         return quotes
-    structural = np.array([ord(delimiter), NEWLINE, CR, QUOTE], dtype=np.uint8)
-    before = np.ones(len(quotes), dtype=bool)
-    inner = quotes > 0
-    before[inner] = np.isin(data[quotes[inner] - 1], structural)
-    after = np.ones(len(quotes), dtype=bool)
-    inner = quotes < len(data) - 1
-    after[inner] = np.isin(data[quotes[inner] + 1], structural)
+    delim = ord(delimiter)
+
+    def structural(near: np.ndarray) -> np.ndarray:
+        return (near == delim) | (near == NEWLINE) | (near == CR) | (near == QUOTE)
+
+    edge = len(data) - 1
+    before = structural(data[np.maximum(quotes - 1, 0)]) | (quotes == 0)
+    after = structural(data[np.minimum(quotes + 1, edge)]) | (quotes == edge)
     return quotes[before | after]
 
 
@@ -192,8 +195,13 @@ class _Records:
     stray: bool = False  # a quote inside an unquoted value upsets the count
 
 
-def _records(chunk: memoryview | bytes, first_line: int, delimiter: str) -> _Records:
-    """Split a chunk at line breaks outside quotes; blank records dropped."""
+def _records(
+    chunk: memoryview | bytes, first_line: int, delimiter: str, exact: bool = True
+) -> _Records:
+    """Split a chunk at line breaks outside quotes; blank records dropped.
+
+    Not ``exact``: at every line break, the common case's cheap guess that Arrow checks.
+    """
     data = np.frombuffer(chunk, dtype=np.uint8)
     if len(data) == 0:
         none = np.array([], dtype=np.int64)
@@ -204,7 +212,7 @@ def _records(chunk: memoryview | bytes, first_line: int, delimiter: str) -> _Rec
         breaks = np.append(breaks, len(data))
         physical += 1
     index = np.arange(len(breaks), dtype=np.int64)
-    quotes = quotes_of(data, delimiter)
+    quotes = quotes_of(data, delimiter) if exact else breaks[:0]
     quoted_breaks = False
     unclosed = -1
     if len(quotes):
@@ -297,10 +305,38 @@ class _Chunk:
 
     def table(self, first_line: int) -> tuple[pa.Table | None, int]:
         """The chunk's rows (None: only blank lines), and the line the next chunk starts on."""
-        records = self.close_quotes(_records(self.data, first_line, self.delimiter))
-        table = self.parse(records) if len(records.lines) else None
+        records = _records(self.data, first_line, self.delimiter, exact=False)
+        table = self._fast(records) if len(records.lines) else None
+        if table is None and len(records.lines):
+            records = self.close_quotes(_records(self.data, first_line, self.delimiter))
+            table = self.parse(records) if len(records.lines) else None
         self.data = b""
         return table, first_line + records.physical
+
+    def _fast(self, records: _Records) -> pa.Table | None:
+        """One row a line, as most files are; None when Arrow finds otherwise."""
+        if (records.ends - records.starts > MAX_RECORD_BYTES).any():
+            return None
+        bad: list[Any] = []
+
+        def on_invalid(row: Any) -> str:
+            bad.append(row)
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(self.data)),
+                read_options=pacsv.ReadOptions(use_threads=True, column_names=self.names),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter, invalid_row_handler=on_invalid
+                ),
+                convert_options=self.convert,
+            )
+        except pa.ArrowInvalid:
+            return None
+        if bad or table.num_rows != len(records.lines):
+            return None
+        return table.append_column(LINE, pa.array(records.lines, type=pa.int64()))
 
     def parse(self, records: _Records) -> pa.Table:
         if records.stray:
