@@ -109,7 +109,7 @@ def _typed_expr(col: Column, raw: str, text_source: bool, fmt: DateFormat | None
     if col.type == "timestamp" and text_source:
         return _timestamp_expr(raw)
     if col.type == "bool" and text_source:
-        return f"TRY_CAST(trim({raw}) AS BOOLEAN)"
+        return f"TRY_CAST(trim(CAST({raw} AS VARCHAR)) AS BOOLEAN)"
     if col.type == "decimal" and text_source:
         return _money_expr(raw)
     if col.type == "json":
@@ -126,7 +126,7 @@ def _money_expr(raw: str) -> str:
     digits after a lone comma) a decimal comma. ``1.234`` is one point two three four.
     Plain numbers take the plain cast, so they cost nothing more.
     """
-    bare = f"regexp_replace(trim({raw}), '[$€£¥\\s]', '', 'g')"
+    bare = f"regexp_replace(trim(CAST({raw} AS VARCHAR)), '[$€£¥\\s]', '', 'g')"
     return (
         f"coalesce(TRY_CAST({raw} AS DECIMAL(18, 2)), CASE "
         f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]+)?') "
