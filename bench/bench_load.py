@@ -6,7 +6,11 @@ rejects and the load log. Each side runs ``--repeat`` times, alternating, each r
 fresh process on a fresh file; the median time of each side is reported, as rows/s and the
 ratio (goal: >= 0.5), with the range of the ratio over the paired runs.
 
+``--us-dates`` writes the event times as US text (``10/16/2024 14:05:09``), so ours also
+detects the column's format and reads every value with it (docs/loading.md).
+
     .venv/bin/python bench/bench_load.py --rows 5000000
+    .venv/bin/python bench/bench_load.py --rows 5000000 --us-dates
 """
 
 from __future__ import annotations
@@ -34,19 +38,22 @@ from outsidein.store import connect
 ACCOUNTS = 2000
 
 
-def make_events(rows: int) -> pa.Table:
+def make_events(rows: int, us_dates: bool = False) -> pa.Table:
     rng = np.random.default_rng(1)
     ids = pa.array(np.arange(rows)).cast(pa.string())
     accounts = np.char.add("acct-", np.arange(ACCOUNTS).astype(str))
     events = np.array(["Login", "Report Created", "Dashboard Viewed", "Export Run"])
     seconds = rng.integers(0, 86400 * 365, rows).astype("timedelta64[s]")
+    times = pa.array(np.datetime64("2025-01-01") + seconds)
+    if us_dates:
+        times = pc.strftime(times, "%m/%d/%Y %H:%M:%S")
     return pa.table(
         {
             "message_id": pc.binary_join_element_wise("msg-", ids, ""),
             "account_id": pa.array(accounts[rng.integers(0, ACCOUNTS, rows)]),
             "user_id": pa.array(rng.integers(0, 10_000, rows)).cast(pa.string()),
             "event": pa.array(events[rng.integers(0, len(events), rows)]),
-            "timestamp": pa.array(np.datetime64("2025-01-01") + seconds),
+            "timestamp": times,
             "properties": pa.array(['{"plan":"growth"}'] * rows),
         }
     )
@@ -97,15 +104,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (median)")
+    parser.add_argument(
+        "--us-dates", action="store_true", help="event times as M/D/YYYY HH:MM:SS text"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        table = make_events(args.rows)
+        table = make_events(args.rows, args.us_dates)
         csv_path, parquet_path = workdir / "events.csv", workdir / "events.parquet"
         pacsv.write_csv(table, csv_path)
         pq.write_table(table, parquet_path)
         del table
-        print(f"events file load, {args.rows:,} rows, fresh DuckDB file each")
+        dates = ", US dates (M/D/YYYY HH:MM:SS)" if args.us_dates else ""
+        print(f"events file load, {args.rows:,} rows{dates}, fresh DuckDB file each")
         print(
             f"{'format':<8} {'duckdb rows/s':>14} {'outsidein rows/s':>17} {'ratio':>6} "
             f"{'duckdb peak MB':>15} {'outsidein peak MB':>18}  ratio per run"

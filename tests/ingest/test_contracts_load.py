@@ -62,7 +62,7 @@ def test_contracts_load_and_bad_terms_are_rejected(
         (7, "term_months", "-12", "must be at least 1"),
         (7, "term_months", "-12", shorter),
         (8, "term_months", "6", shorter),
-        (9, "auto_renew", "perhaps", "not true or false (yes/no, 1/0)"),
+        (9, "auto_renew", "perhaps", "not true or false (TRUE/FALSE, yes/no, Y/N, 1/0, t/f)"),
         (10, "account_id", "zz", "unknown account_id: no such account in the store or "
          "external_ids (load accounts first)"),
         (11, "term_start", None, "required value is missing"),

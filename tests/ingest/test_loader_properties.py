@@ -1,4 +1,8 @@
-"""Property: whatever the rows, each lands or is rejected with its line; nothing is lost."""
+"""Property: whatever the rows, each lands or is rejected with its line; nothing is lost.
+
+A date column whose every value reads as both M/D/YYYY and D/M/YYYY refuses the whole file
+(docs/loading.md): then nothing at all is written.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outsidein.errors import LoadError
 from outsidein.ingest import load_file
 from outsidein.store import connect
 
@@ -48,7 +53,17 @@ def test_every_row_lands_or_is_rejected(rows: list[tuple[str, ...]]) -> None:
                 ["subscription_id", "account_id", "plan", "mrr", "start_date", "end_date", "status"]
             )
             writer.writerows(rows)
-        result = load_file(con, "subscriptions", path)
+        try:
+            result = load_file(con, "subscriptions", path)
+        except LoadError as exc:
+            assert "05/01/2024 could be M/D/YYYY or D/M/YYYY" in exc.message
+            column = 4 if "column start_date" in exc.message else 5
+            values = [r[column] for r in rows]
+            iso = sum(v in ("2024-01-05", "2999-01-01", "2024-03-01") for v in values)
+            assert values.count("05/01/2024") > iso, rows  # the slash shape read the most
+            assert con.execute("SELECT count(*) FROM load_log").fetchall() == [(0,)]
+            con.close()
+            return
         assert result.rows_read == len(rows)
         assert result.rows_inserted + result.rows_rejected == len(rows)
         rejected_lines = {

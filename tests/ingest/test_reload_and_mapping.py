@@ -135,7 +135,7 @@ def test_unknown_kind_and_format(store: duckdb.DuckDBPyConnection, tmp_path: Pat
     path = write_csv(tmp_path / "a.csv", ACCOUNT_HEADER, ACCOUNTS)
     with pytest.raises(LoadError, match="unknown kind 'acounts'; one of: csms, accounts"):
         load_file(store, "acounts", path)
-    other = tmp_path / "a.xlsx"
+    other = tmp_path / "a.xls"
     other.write_bytes(b"x")
-    with pytest.raises(LoadError, match=r"a\.xlsx: unknown file type"):
+    with pytest.raises(LoadError, match=r"a\.xls: unknown file type"):
         load_file(store, "accounts", other)

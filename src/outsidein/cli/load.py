@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -21,6 +22,10 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
 from outsidein.errors import LoadError
 from outsidein.ingest import LoadResult, RejectRow, load_file
+from outsidein.ingest.dates import parse_format_specs
+from outsidein.ingest.encodings import check_encoding
+from outsidein.ingest.formats import ReadOptions, check_readable, names_listed
+from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
 from outsidein.settings.load import LoadSpec
@@ -33,7 +38,7 @@ SHOWN_REJECTS = 10
 @app.command()
 def load(
     kind: Annotated[str, typer.Argument(help=f"What the files hold: {', '.join(TABLES)}")],
-    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON Lines files")],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet, JSON Lines or .xlsx files")],
     map_: Annotated[
         list[str] | None,
         typer.Option(
@@ -101,6 +106,21 @@ def load(
     strict: Annotated[
         bool, typer.Option("--strict", help="Refuse the whole file if any row is bad")
     ] = False,
+    format_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="COLUMN=FORMAT: a date column's format, e.g. created_at=%m/%d/%Y "
+            "(strptime; or iso, epoch, epoch_ms); repeatable",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="The files' text encoding (default: detected)"),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first)")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -113,13 +133,17 @@ def load(
         group_by=group_by, sums=sum_ or [], keep_extra=keep_extra,
         values_case_sensitive=values_case_sensitive,
     )  # fmt: skip
+    named_formats = parse_format_specs(format_ or [])
+    if encoding is not None:
+        check_encoding(encoding)
+    reading = _Reading(format_ or [], encoding, sheet)
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
     ) as store:
         if isinstance(store, Server):
             for path in files:
-                result = _send(store, kind, path, id_system, strict, cli)
+                result = _send(store, kind, path, id_system, strict, cli, reading)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
         else:
@@ -127,12 +151,25 @@ def load(
             mapping, spec = load_inputs(
                 cfg.mapping.get(kind, {}), cfg.load.get(kind, LoadSpec()), cli
             )
+            formats = merge_mappings(cfg.formats.get(kind, {}), named_formats)
+            options = ReadOptions(encoding, sheet, formats)
             for path in files:
-                result = _load_one(store, kind, path, mapping, id_system, strict, cfg, spec)
+                result = _load_one(
+                    store, kind, path, mapping, id_system, strict, cfg, spec, options
+                )
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
     if rejected:
         raise typer.Exit(code=1)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The reading options as the command got them, to send to the server."""
+
+    formats: list[str]
+    encoding: str | None
+    sheet: str | None
 
 
 def _send(
@@ -142,10 +179,10 @@ def _send(
     id_system: str | None,
     strict: bool,
     cli: LoadSpec,
+    reading: _Reading,
 ) -> LoadResult:
     """Load ``path`` through the server that holds the store: the same loader runs there."""
-    if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+    check_readable(path)
     size = path.stat().st_size
     limit = server.record.max_upload_bytes if server.record else None
     if limit is not None and size > limit:
@@ -155,7 +192,8 @@ def _send(
             "this command again to load the store directly"
         )
     params: dict[str, object] = {"filename": str(path.resolve()), "id_system": id_system,
-                                 "strict": strict}  # fmt: skip
+                                 "strict": strict, "format": reading.formats,
+                                 "encoding": reading.encoding, "sheet": reading.sheet}  # fmt: skip
     plain, rest = plain_maps(cli)
     params["map"] = [f"{source}={target}" for source, target in plain.items()]
     if not rest.is_empty():
@@ -203,7 +241,7 @@ class _Counted:
         return chunk
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec, options) -> LoadResult:  # type: ignore[no-untyped-def]
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -224,6 +262,7 @@ def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec) -> LoadRes
             precedence=cfg.ingest.precedence,
             transforms=spec,
             progress=lambda rows: bar.update(task, completed=rows),
+            options=options,
         )
 
 
@@ -250,7 +289,7 @@ def _print_summary(result: LoadResult) -> None:
             highlight=False,
         )
     if result.ignored_columns:
-        console.print(f"  ignored columns: {', '.join(result.ignored_columns)}", highlight=False)
+        console.print(f"  ignored columns: {names_listed(result.ignored_columns)}", highlight=False)
     if result.rejects:
         table = RichTable(
             "line", "column", "value", "reason", title="first rejects", title_justify="left"

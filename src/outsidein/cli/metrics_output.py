@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from outsidein.errors import InvalidRequestError
+from outsidein.exports import write_csv
 
 # Ratio columns are shown as percentages; everything else as is.
 PERCENT_HINTS = ("rate", "nrr", "grr", "retention", "breadth", "stickiness", "utilization", "trend")
@@ -66,7 +66,7 @@ def write_output(table: pa.Table, path: Path) -> None:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".csv":
-        pacsv.write_csv(table, path)
+        write_csv(table, path)  # formulas neutralised for spreadsheets
     else:
         pq.write_table(table, path)
 

@@ -12,8 +12,9 @@ import io
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
 from outsidein.ingest import reasons
-from outsidein.ingest.csv_chunks import csv_tables
+from outsidein.ingest.csv_chunks import archive_error, csv_tables, header_bytes, open_binary
+from outsidein.ingest.encodings import SAMPLE_BYTES, Encoding, detect_encoding
 
 LINE = "_line"
 BATCH_ROWS = 256_000
@@ -36,7 +38,35 @@ _FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
+    ".xlsx": "xlsx",
 }
+SHOWN_NAMES = 20
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a file beyond its extension: an encoding, an .xlsx sheet, date formats.
+
+    ``formats`` maps a column (the file's name or the canonical one) to a strptime pattern
+    or ``iso``/``epoch``/``epoch_ms`` (:mod:`outsidein.ingest.dates`).
+    """
+
+    encoding: str | None = None
+    sheet: str | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> list[object]:
+        """What changes the rows read from the same bytes (part of the file's fingerprint)."""
+        if not (self.encoding or self.sheet or self.formats):
+            return []
+        return [self.encoding, self.sheet, sorted(self.formats.items())]
+
+
+def names_listed(names: list[str], limit: int = SHOWN_NAMES) -> str:
+    """Column names for a message: all of a usual file, the first few of a very wide one."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, ... ({len(names):,} columns in all)"
 
 
 @dataclass(frozen=True)
@@ -60,24 +90,93 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def read_columns(path: Path, fmt: str) -> list[str]:
-    """The column names of a file, read from its header, schema or first record."""
+def check_readable(path: Path) -> None:
+    """One line for a path that is no file to read: missing, a directory, not permitted."""
+    if path.is_dir():
+        raise LoadError(f"{path}: is a directory; name a file (outsidein demo loads a folder)")
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not path.is_file():
+        raise LoadError(f"{path}: not a regular file")
+
+
+def parquet_file(path: Path) -> pq.ParquetFile:
+    """The Parquet file, or one line saying it is not one (empty, text, damaged)."""
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        size = path.stat().st_size
+        what = "the file is empty" if size == 0 else f"not a Parquet file ({exc})"
+        raise LoadError(f"{path}: {what}; it is named .parquet") from None
+
+
+def file_encoding(path: Path, options: ReadOptions | None = None) -> Encoding:
+    """The encoding of a text file (CSV, JSON Lines): named, or from its first bytes."""
+    try:
+        with open_binary(path) as handle:
+            head = handle.read(SAMPLE_BYTES)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise archive_error(path, exc) from None
+    return detect_encoding(head, options.encoding if options else None)
+
+
+def read_columns(path: Path, fmt: str, options: ReadOptions | None = None) -> list[str]:
+    """The column names of a file, read from its header, schema or first record.
+
+    A header naming a column twice is refused: which of the two was meant is not known.
+    """
     if fmt == "parquet":
-        return list(pq.ParquetFile(path).schema_arrow.names)
-    with _open_text(path) as handle:
-        if fmt == "csv":
-            header = next(csv.reader(handle, delimiter=_delimiter(path)), None)
-            if not header:
-                raise LoadError(f"{path}: the file is empty; a header line is required")
-            return [name.strip() for name in header]
-        names: dict[str, None] = {}
-        for number, text in enumerate(handle, start=1):
-            if number > 1000:
-                break
-            record = _parse_json_line(text)
-            if isinstance(record, dict):
-                names.update(dict.fromkeys(record))
-        return list(names)
+        return list(parquet_file(path).schema_arrow.names)
+    if fmt == "xlsx":
+        from outsidein.ingest.xlsx import xlsx_columns
+
+        return _unique(path, xlsx_columns(path, (options or ReadOptions()).sheet))
+    encoding = file_encoding(path, options)
+    if fmt == "csv":
+        try:
+            with open_binary(path, encoding) as handle:
+                head = header_bytes(handle)
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise LoadError(
+                f"{path}: line 1: the header is not valid {encoding.name} ({exc.reason}); "
+                "name the file's encoding with --encoding"
+            ) from None
+        except (EOFError, OSError, zlib.error) as exc:
+            raise archive_error(path, exc) from None
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path)), None)
+        if not header:
+            raise LoadError(f"{path}: the file is empty; a header line is required")
+        return _unique(path, [name.strip() for name in header])
+    names: dict[str, None] = {}
+    try:
+        with open_binary(path, encoding) as lines:
+            for number, line in enumerate(lines, start=1):
+                if number > 1000:
+                    break
+                record = _parse_json_line(line.decode("utf-8-sig", "replace"))
+                if isinstance(record, dict):
+                    names.update(dict.fromkeys(record))
+    except (EOFError, OSError, zlib.error) as exc:
+        raise archive_error(path, exc) from None
+    return list(names)
+
+
+def _unique(path: Path, names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name in seen:
+            raise LoadError(
+                f"{path}: line 1: the header names column {name!r} twice (columns "
+                f"{seen[name]} and {number}): rename one"
+            )
+        seen[name] = number
+    return names
 
 
 def source_relations(
@@ -86,7 +185,8 @@ def source_relations(
     fmt: str,
     unreadable: list[UnreadableRow],
     progress: Callable[[int], None] | None = None,
-) -> Iterator[str]:
+    options: ReadOptions | None = None,
+) -> Generator[str, None, None]:
     """SQL relations that together hold the file's rows with ``_line``; scan each once.
 
     Parquet is one relation read by DuckDB itself (parallel, with its row numbers). CSV and
@@ -94,22 +194,23 @@ def source_relations(
     parallel; each unparsable row is caught and kept in ``unreadable``.
     """
     if fmt == "parquet":
-        try:
-            pq.ParquetFile(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise LoadError(f"{path}: not readable as Parquet: {exc}") from None
+        parquet_file(path)
         quoted = str(path).replace("'", "''")
         yield (
             f"(SELECT *, file_row_number + 1 AS {LINE} "
             f"FROM read_parquet('{quoted}', file_row_number = true))"
         )
         return
-    names = read_columns(path, fmt)
-    chunks = (
-        _csv_tables(path, names, unreadable)
-        if fmt == "csv"
-        else _jsonl_tables(path, names, unreadable)
-    )
+    names = read_columns(path, fmt, options)
+    chunks: Iterator[pa.Table]
+    if fmt == "xlsx":
+        from outsidein.ingest.xlsx import xlsx_tables
+
+        chunks = xlsx_tables(path, names, (options or ReadOptions()).sheet, BATCH_ROWS)
+    elif fmt == "csv":
+        chunks = _csv_tables(path, names, unreadable, file_encoding(path, options))
+    else:
+        chunks = _jsonl_tables(path, names, unreadable, file_encoding(path, options))
     rows = 0
     for chunk in prefetched(chunks):
         rows += chunk.num_rows
@@ -122,6 +223,19 @@ def source_relations(
             {**{name: pa.array([], pa.string()) for name in names}, LINE: pa.array([], pa.int64())}
         )
         yield from _registered(con, empty)
+
+
+def file_tables(path: Path, fmt: str, options: ReadOptions | None = None) -> Iterator[pa.Table]:
+    """The whole file again as text tables (a second read, for date detection)."""
+    names = read_columns(path, fmt, options)
+    ignored: list[UnreadableRow] = []
+    if fmt == "xlsx":
+        from outsidein.ingest.xlsx import xlsx_tables
+
+        return xlsx_tables(path, names, (options or ReadOptions()).sheet, BATCH_ROWS)
+    if fmt == "csv":
+        return _csv_tables(path, names, ignored, file_encoding(path, options))
+    return _jsonl_tables(path, names, ignored, file_encoding(path, options))
 
 
 def prefetched(items: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
@@ -172,23 +286,15 @@ def _registered(con: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str
         con.unregister("_oi_source")
 
 
-def _open_text(path: Path) -> io.TextIOWrapper:
-    if path.suffix.lower() == ".gz":
-        import gzip
-
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
-
-
 def _delimiter(path: Path) -> str:
     return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
 
 
 def _csv_tables(
-    path: Path, names: list[str], unreadable: list[UnreadableRow]
+    path: Path, names: list[str], unreadable: list[UnreadableRow], encoding: Encoding
 ) -> Iterator[pa.Table]:
     found: list[tuple[int, str, str]] = []
-    for table in csv_tables(path, names, _delimiter(path), found):
+    for table in csv_tables(path, names, _delimiter(path), found, encoding):
         unreadable.extend(UnreadableRow(*row) for row in found)
         found.clear()
         yield table
@@ -215,7 +321,7 @@ def _as_text(value: Any) -> str | None:
 
 
 def _jsonl_tables(
-    path: Path, names: list[str], unreadable: list[UnreadableRow]
+    path: Path, names: list[str], unreadable: list[UnreadableRow], encoding: Encoding
 ) -> Iterator[pa.Table]:
     """JSON Lines parsed line by line, so each bad line is reported with its number."""
     columns: dict[str, list[str | None]] = {name: [] for name in names}
@@ -230,8 +336,42 @@ def _jsonl_tables(
         lines.clear()
         return batch
 
-    with _open_text(path) as handle:
-        for number, text in enumerate(handle, start=1):
+    try:
+        yield from _jsonl_lines(path, names, unreadable, encoding, columns, lines, flush)
+    except (EOFError, zlib.error) as exc:
+        raise archive_error(path, exc) from None
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            f"{path}: not valid {exc.encoding} ({exc.reason}); name the file's encoding "
+            "with --encoding"
+        ) from None
+    if lines:
+        yield flush()
+
+
+def _jsonl_lines(
+    path: Path,
+    names: list[str],
+    unreadable: list[UnreadableRow],
+    encoding: Encoding,
+    columns: dict[str, list[str | None]],
+    lines: list[int],
+    flush: Callable[[], pa.Table],
+) -> Iterator[pa.Table]:
+    with open_binary(path, encoding) as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start : exc.start + 1].hex().upper()
+                reason = (
+                    f"not valid UTF-8 (byte 0x{byte}): name the file's encoding with "
+                    "--encoding (e.g. --encoding cp1252)"
+                )
+                unreadable.append(
+                    UnreadableRow(number, reason, raw[:200].decode("utf-8", "replace"))
+                )
+                continue
             if not text.strip():
                 continue
             try:
@@ -247,5 +387,3 @@ def _jsonl_tables(
             lines.append(number)
             if len(lines) >= BATCH_ROWS // 4:
                 yield flush()
-    if lines:
-        yield flush()

@@ -25,7 +25,15 @@ import duckdb
 from outsidein.errors import LoadError
 from outsidein.ingest import custom_fields
 from outsidein.ingest.append import AppendLoad, NeedsStaging
-from outsidein.ingest.formats import UnreadableRow, detect_format, source_relations
+from outsidein.ingest.dates import DateDetection, date_candidates
+from outsidein.ingest.formats import (
+    ReadOptions,
+    UnreadableRow,
+    check_readable,
+    detect_format,
+    file_tables,
+    source_relations,
+)
 from outsidein.ingest.resolve import file_columns, map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
@@ -43,11 +51,16 @@ SAMPLE_REJECTS = 20
 
 
 def file_fingerprint(
-    path: Path, kind: str, mapping: Mapping[str, str], id_system: str | None
+    path: Path,
+    kind: str,
+    mapping: Mapping[str, str],
+    id_system: str | None,
+    options: ReadOptions | None = None,
 ) -> str:
     """SHA-256 of the bytes plus how they were read: the same file mapped differently is new."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([kind, sorted(mapping.items()), id_system]).encode())
+    read = (options or ReadOptions()).fingerprint()
+    digest.update(json.dumps([kind, sorted(mapping.items()), id_system, *read]).encode())
     with open(path, "rb") as handle:
         while chunk := handle.read(8 << 20):
             digest.update(chunk)
@@ -67,6 +80,7 @@ def load_file(
     progress: Progress | None = None,
     name: str | None = None,
     transforms: LoadSpec | None = None,
+    options: ReadOptions | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
 
@@ -77,14 +91,15 @@ def load_file(
     ``name`` is what the load log and rejects call the file (default: its full path), e.g.
     the client's path of a file uploaded to the server. ``transforms`` (value maps,
     constants, derivations, filters, keys, aggregation: :mod:`outsidein.ingest.transforms`)
-    are checked against the file before any row is read.
+    are checked against the file before any row is read. ``options`` name an encoding, a
+    sheet, date formats.
     """
     started = time.perf_counter()
     table = _table(kind)
     path = Path(path)
-    if not path.is_file():
-        raise LoadError(f"{path}: no such file")
+    check_readable(path)
     fmt = detect_format(path)
+    options = options or ReadOptions()
     mapping = dict(mapping or {})
     spec = transforms or LoadSpec()
     if not spec.is_empty():  # how the file is read is part of its fingerprint
@@ -92,10 +107,10 @@ def load_file(
     config = config or StoreConfig()
     result = LoadResult(uuid.uuid4().hex, kind, name or str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
-        digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system)
+        digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system, options)
         load = _Load(
             con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
-            precedence or PrecedenceConfig(), spec,
+            precedence or PrecedenceConfig(), spec, options,
         )  # fmt: skip
         try:
             try:
@@ -133,6 +148,7 @@ class _Load:
     digest: Future[str]
     precedence: PrecedenceConfig
     spec: LoadSpec
+    options: ReadOptions
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -154,10 +170,12 @@ class _Load:
     def run(self, result: LoadResult, append: bool) -> None:
         table, path = self.table, self.path
         plain = {s: t for s, t in self.mapping.items() if s != "~transforms"}
-        file_cols = file_columns(path, self.fmt)
+        file_cols = file_columns(path, self.fmt, self.options)
         plan = compile_plan(self.spec, plain, *file_cols, table, str(path))
         shaped = None if plan.trivial else (plan.names or [], plan.types or {})
-        columns = map_columns(path, self.fmt, table, plan.mapping, self.id_system, shaped)
+        columns = map_columns(
+            path, self.fmt, table, plan.mapping, self.id_system, shaped, self.options
+        )
         custom, columns.ignored = custom_fields.choose(
             table, columns.ignored, plan.referenced, self.spec.keep_extra
         )
@@ -171,10 +189,24 @@ class _Load:
             if append
             else StagedLoad(self.con, table, self.precedence)
         )
+        unreadable: list[UnreadableRow] = []
+        relations = source_relations(
+            self.con, path, self.fmt, unreadable, self.progress, self.options
+        )
         try:
-            unreadable: list[UnreadableRow] = []
-            parts = source_relations(self.con, path, self.fmt, unreadable, self.progress)
-            for relation in transformed(self.con, plan, parts, result.notes):
+            kinds = [(c.name, c.type) for c in table.columns]
+            candidates = date_candidates(kinds, columns.sources, columns.arrow_types)
+            dates = DateDetection(self.con, candidates, self.options.formats)
+            # Undecided after the first chunk: read on through the file, unless transforms
+            # reshape it (then the first chunk decides, and an ambiguous column asks for
+            # --format).
+            rest = (
+                (lambda: file_tables(path, self.fmt, self.options))
+                if plan.trivial
+                else (lambda: iter(()))
+            )
+            for relation in transformed(self.con, plan, relations, result.notes):
+                formats = dates.detect(relation, rest, path)
                 sql = validation_sql(
                     table,
                     columns.sources,
@@ -182,6 +214,7 @@ class _Load:
                     relation,
                     bounds,
                     passthrough={**columns.external, **custom},
+                    formats=formats,
                 )
                 stage.add_rows(sql, relation)
                 self.check_earlier(wait=False)
@@ -208,6 +241,7 @@ class _Load:
                 result, self.digest.result(), self.mapping, self.id_system, list(columns.external)
             )
         finally:
+            relations.close()  # a refusal mid-file leaves no read-ahead behind
             stage.drop()
 
 

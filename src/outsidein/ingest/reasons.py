@@ -49,7 +49,7 @@ FORMAT_OPTION = "--format"  # a column's date or number format (formats, issue #
 
 _TYPES = {
     "int": ("a whole number", "a whole number such as 12 (no decimals, no thousands separators)"),
-    "decimal": ("a number", "a number such as 1234.50 (digits and a dot, no currency symbol)"),
+    "decimal": ("a number", "a number such as 1234.50, $1,234.50 or 1.234,50 €"),
     "double": ("a number", "a number such as 4.5 (digits and a dot)"),
     "date": ("a date (YYYY-MM-DD)", "a date as YYYY-MM-DD, e.g. 2024-05-01"),
     "timestamp": (
@@ -85,8 +85,8 @@ def split(text: str) -> tuple[str, str | None]:
 def value_map_fix(table: str, column: str, example: str) -> str:
     """How to load other spellings of an allowed value: a value map (transforms)."""
     return (
-        f"map the file's values onto these with --value {column}:VALUE={example} "
-        f'(or [values.{table}.{column}] VALUE = "{example}" in outsidein.toml)'
+        f"map the file's values onto these with --values {column}:VALUE={example} "
+        f'(or [load.{table}.values.{column}] VALUE = "{example}" in outsidein.toml)'
     )
 
 

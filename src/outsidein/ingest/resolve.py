@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from outsidein.errors import LoadError
 from outsidein.ingest import reasons
-from outsidein.ingest.formats import read_columns
+from outsidein.ingest.formats import ReadOptions, names_listed, parquet_file, read_columns
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.store.tables import Table
 
@@ -35,11 +34,13 @@ def normalize_name(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def file_columns(path: Path, fmt: str) -> tuple[list[str], dict[str, pa.DataType]]:
+def file_columns(
+    path: Path, fmt: str, options: ReadOptions | None = None
+) -> tuple[list[str], dict[str, pa.DataType]]:
     """The file's column names and their Arrow types (text unless the format has types)."""
-    names = read_columns(path, fmt)
+    names = read_columns(path, fmt, options)
     if fmt == "parquet":
-        schema = pq.ParquetFile(path).schema_arrow
+        schema = parquet_file(path).schema_arrow
         return names, {name: schema.field(name).type for name in names}
     return names, {name: pa.string() for name in names}
 
@@ -51,17 +52,18 @@ def map_columns(
     mapping: Mapping[str, str],
     id_system: str | None,
     columns: tuple[list[str], dict[str, pa.DataType]] | None = None,
+    options: ReadOptions | None = None,
 ) -> ColumnMap:
     """Resolve canonical columns to file columns; raise LoadError naming what is missing.
 
     ``columns`` (names, types) stands for the file's own when transforms reshape it.
     """
-    names, types = columns or file_columns(path, fmt)
+    names, types = columns or file_columns(path, fmt, options)
     for source in mapping:
         if source not in names:
             raise LoadError(
                 f"{path}: --map {source}=...: the file has no column {source!r}; "
-                f"its columns are: {', '.join(names)}"
+                f"its columns are: {names_listed(names)}"
             )
     canonical = set(table.column_names)
     result = ColumnMap(arrow_types=types)
@@ -89,7 +91,7 @@ def map_columns(
         raise LoadError(
             f"{path}: required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} missing for {table.name}; the file's columns are: "
-            f"{', '.join(names)}. Fix: {reasons.missing_column_fix(table, missing)}",
+            f"{names_listed(names)}. Fix: {reasons.missing_column_fix(table, missing)}",
             missing=missing,
         )
     if table.name == "accounts" and id_system:

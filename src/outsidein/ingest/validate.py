@@ -16,6 +16,7 @@ from typing import Protocol
 import pyarrow as pa
 
 from outsidein.ingest import reasons
+from outsidein.ingest.dates import DateFormat
 from outsidein.settings.store import EARLIEST_DATE, EARLIEST_EVENT, StoreConfig
 from outsidein.store.tables import Column, Table
 
@@ -90,17 +91,44 @@ def _normalized(raw: str) -> str:
     return f"lower(replace(replace(trim({raw}), ' ', '_'), '-', '_'))"
 
 
-def _typed_expr(col: Column, raw: str, text_source: bool) -> str:
+def _typed_expr(col: Column, raw: str, text_source: bool, fmt: DateFormat | None) -> str:
     if col.allowed:
         return _normalized(f"CAST({raw} AS VARCHAR)")
     if col.type == "text":
         return f"CAST({raw} AS VARCHAR)"
+    if fmt is not None and text_source:
+        return fmt.timestamp_sql(raw)
     if col.type == "timestamp" and text_source:
         return _timestamp_expr(raw)
+    if col.type == "bool" and text_source:
+        return f"TRY_CAST(trim(CAST({raw} AS VARCHAR)) AS BOOLEAN)"
+    if col.type == "decimal" and text_source:
+        return _money_expr(raw)
     if col.type == "json":
         text = f"CAST({raw} AS VARCHAR)"
         return f"CASE WHEN json_valid({text}) THEN {text} END"
     return f"TRY_CAST({raw} AS {SQL_TYPES[col.type]})"
+
+
+def _money_expr(raw: str) -> str:
+    """An amount as money exports write it: ``$1,234.50``, ``1.234,50 €``, ``-12,5``.
+
+    Currency symbols and spaces go; then ``1,234`` and ``1,234.50`` have thousands
+    commas, ``1.234,50`` thousands dots and a decimal comma, ``12,50`` (one or two
+    digits after a lone comma) a decimal comma. ``1.234`` is one point two three four.
+    Plain numbers take the plain cast, so they cost nothing more.
+    """
+    bare = f"regexp_replace(trim(CAST({raw} AS VARCHAR)), '[$€£¥\\s]', '', 'g')"
+    return (
+        f"coalesce(TRY_CAST({raw} AS DECIMAL(18, 2)), CASE "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]+)?') "
+        f"THEN TRY_CAST(replace({bare}, ',', '') AS DECIMAL(18, 2)) "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}([.][0-9]{{3}})+,[0-9]+') "
+        f"THEN TRY_CAST(replace(replace({bare}, '.', ''), ',', '.') AS DECIMAL(18, 2)) "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]+,[0-9]{{1,2}}') "
+        f"THEN TRY_CAST(replace({bare}, ',', '.') AS DECIMAL(18, 2)) "
+        f"ELSE TRY_CAST({bare} AS DECIMAL(18, 2)) END)"
+    )
 
 
 def _timestamp_expr(raw: str) -> str:
@@ -170,7 +198,8 @@ def _sayer(hints: bool) -> _Say:
 
 
 def _column_errors(
-    table: Table, col: Column, bounds: DateBounds, source_type: pa.DataType | None, say: _Say
+    hints: bool = True,
+    formats: Mapping[str, DateFormat] | None = None,
 ) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
@@ -183,8 +212,9 @@ def _column_errors(
             reason = reasons.not_allowed(table, col)
         else:
             condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
-            reason = reasons.bad_type(table, col)
-        errors.append(_error(col, condition, say(reason)))
+    the dates a row may hold; ``hints`` adds to each reason what would be valid and which
+    option of a file load fixes it (:mod:`outsidein.ingest.reasons`); ``formats`` the date
+    format of text date columns that are not ISO 8601 (:mod:`outsidein.ingest.dates`).
     if col.type == "int" and not pa.types.is_integer(source_type or pa.string()):
         errors.append(
             _error(
@@ -213,15 +243,23 @@ def validation_sql(
     relation: str,
     bounds: DateBounds,
     passthrough: Mapping[str, str] | None = None,
-    hints: bool = True,
+    table: Table,
+    col: Column,
+    bounds: DateBounds,
+    source_type: pa.DataType | None,
+    say: _Say,
+    fmt: tuple[str, DateFormat] | None = None,
 ) -> str:
     """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
 
     ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
     extra output names -> file columns carried along as text (external ids); ``bounds`` are
-    the dates a row may hold; ``hints`` adds to each reason what would be valid and which
-    option of a file load fixes it (:mod:`outsidein.ingest.reasons`).
+            reason = reasons.bad_type(table, col)
+            if fmt is not None and _is_text(source_type):
+                reason = fmt[1].reason(fmt[0])
+        errors.append(_error(col, condition, say(reason)))
     """
+    formats = formats or {}
     extra = dict(passthrough or {})
     raws = ["_line"]
     for col in table.columns:
@@ -245,13 +283,15 @@ def validation_sql(
     }
     for col in table.columns:
         text_source = _is_text(source_types[col.name])
-        expr = _typed_expr(col, ident("raw." + col.name), text_source)
+        expr = _typed_expr(col, ident("raw." + col.name), text_source, formats.get(col.name))
         typed.append(f"CAST({expr} AS {SQL_TYPES[col.type]}) AS {ident(col.name)}")
 
     say = _sayer(hints)
     errors: list[tuple[str, str]] = []
     for col in table.columns:
-        errors.extend(_column_errors(table, col, bounds, source_types[col.name], say))
+        fmt = formats.get(col.name)
+        named = (sources[col.name], fmt) if fmt is not None else None
+        errors.extend(_column_errors(table, col, bounds, source_types[col.name], say, named))
     for rule in table.rules:
         reason = say(reasons.row_rule(rule.reason))
         errors.append(_error(table.column(rule.column), rule.sql_violation, reason))

@@ -29,6 +29,10 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from outsidein.auth.roles import Role
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
 from outsidein.ingest import LoadResult, load_file, parse_mapping
+from outsidein.ingest.dates import parse_format_specs
+from outsidein.ingest.encodings import check_encoding
+from outsidein.ingest.formats import ReadOptions
+from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.transforms.options import load_inputs
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
@@ -77,7 +81,7 @@ router = APIRouter(
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "The file's bytes (CSV, Parquet or JSON Lines; its name says which).",
+        "description": "The file's bytes (CSV, Parquet, JSON Lines or .xlsx; its name says which).",
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
 }
@@ -136,6 +140,7 @@ def _load(
     id_system: str | None,
     strict: bool,
     cli: LoadSpec,
+    reading: tuple[dict[str, str], str | None, str | None],
 ) -> LoadResult:
     """The same load as ``outsidein load``, with the configuration in force; in a thread."""
     config = app.state.config.current.config
@@ -143,6 +148,8 @@ def _load(
     mapping, spec = load_inputs(
         config.mapping.get(kind, {}), config.load.get(kind, LoadSpec()), cli
     )
+    named, encoding, sheet = reading
+    options = ReadOptions(encoding, sheet, merge_mappings(config.formats.get(kind, {}), named))
     with app.state.loading:
         for attempt in range(1, ATTEMPTS + 1):
             cur = app.state.store.cursor()
@@ -158,6 +165,7 @@ def _load(
                     precedence=config.ingest.precedence,
                     name=name,
                     transforms=spec,
+                    options=options,
                 )
             except duckdb.TransactionException as exc:
                 if attempt == ATTEMPTS:
@@ -205,6 +213,12 @@ async def post_load(
             "of outsidein.toml), laid over the server's own",
         ),
     ] = None,
+    format_: Annotated[
+        list[str] | None,
+        Query(alias="format", description="COLUMN=FORMAT, a date column's format, as --format"),
+    ] = None,
+    encoding: Annotated[str | None, Query(max_length=100, description="As --encoding")] = None,
+    sheet: Annotated[str | None, Query(max_length=200, description="As --sheet")] = None,
 ) -> LoadOut:
     """Runs the file loader on the uploaded bytes; rows land, bad rows go to ``rejects``."""
     owner = _owner(request)
@@ -215,6 +229,7 @@ async def post_load(
         cli = LoadSpec.model_validate_json(transforms) if transforms else LoadSpec()
     except ValueError as exc:
         raise LoadError(f"transforms: not valid transform options: {exc}") from None
+    reading = (parse_format_specs(format_ or []), encoding and check_encoding(encoding), sheet)
     base = Path(filename.replace("\\", "/")).name
     if base in ("", ".", ".."):
         raise LoadError(f"{filename!r} is not a file name")
@@ -224,7 +239,7 @@ async def post_load(
         target = folder / base
         await _receive(request, target, filename, owner.max_upload_bytes)
         result = await asyncio.to_thread(
-            _load, app, kind, target, filename, extra, id_system, strict, cli
+            _load, app, kind, target, filename, extra, id_system, strict, cli, reading
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
