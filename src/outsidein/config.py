@@ -70,6 +70,7 @@ class OutsideInConfig(BaseModel):
     load: dict[str, LoadSpec] = Field(
         default_factory=dict,
         description="Per load kind, transforms: value maps, constants, keys, filters (loading.md).",
+    )
     formats: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Per load kind, column -> date format (strptime, iso, epoch, epoch_ms).",

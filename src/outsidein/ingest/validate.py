@@ -198,8 +198,12 @@ def _sayer(hints: bool) -> _Say:
 
 
 def _column_errors(
-    hints: bool = True,
-    formats: Mapping[str, DateFormat] | None = None,
+    table: Table,
+    col: Column,
+    bounds: DateBounds,
+    source_type: pa.DataType | None,
+    say: _Say,
+    fmt: tuple[str, DateFormat] | None = None,
 ) -> list[tuple[str, str]]:
     raw, typed = ident("raw." + col.name), ident(col.name)
     errors = []
@@ -212,9 +216,10 @@ def _column_errors(
             reason = reasons.not_allowed(table, col)
         else:
             condition = f"{raw} IS NOT NULL AND {typed} IS NULL"
-    the dates a row may hold; ``hints`` adds to each reason what would be valid and which
-    option of a file load fixes it (:mod:`outsidein.ingest.reasons`); ``formats`` the date
-    format of text date columns that are not ISO 8601 (:mod:`outsidein.ingest.dates`).
+            reason = reasons.bad_type(table, col)
+            if fmt is not None and _is_text(source_type):
+                reason = fmt[1].reason(fmt[0])
+        errors.append(_error(col, condition, say(reason)))
     if col.type == "int" and not pa.types.is_integer(source_type or pa.string()):
         errors.append(
             _error(
@@ -243,21 +248,16 @@ def validation_sql(
     relation: str,
     bounds: DateBounds,
     passthrough: Mapping[str, str] | None = None,
-    table: Table,
-    col: Column,
-    bounds: DateBounds,
-    source_type: pa.DataType | None,
-    say: _Say,
-    fmt: tuple[str, DateFormat] | None = None,
+    hints: bool = True,
+    formats: Mapping[str, DateFormat] | None = None,
 ) -> str:
     """SELECT over ``relation`` giving ``_line``, typed canonical columns and ``errs``.
 
     ``sources`` maps canonical column -> the file's column holding it; ``passthrough`` maps
     extra output names -> file columns carried along as text (external ids); ``bounds`` are
-            reason = reasons.bad_type(table, col)
-            if fmt is not None and _is_text(source_type):
-                reason = fmt[1].reason(fmt[0])
-        errors.append(_error(col, condition, say(reason)))
+    the dates a row may hold; ``hints`` adds to each reason what would be valid and which
+    option of a file load fixes it (:mod:`outsidein.ingest.reasons`); ``formats`` the date
+    format of text date columns that are not ISO 8601 (:mod:`outsidein.ingest.dates`).
     """
     formats = formats or {}
     extra = dict(passthrough or {})

@@ -29,10 +29,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
+from outsidein.auth.roles import Role
 from outsidein.errors import OutsideInError
 from outsidein.store import audit
 from outsidein.store.backup import BackupManifest, take_snapshot
 from outsidein.store.erasure import erase_contact
+from outsidein.web.access import requires
 from outsidein.web.routes.loads import _owner
 from outsidein.web.schemas.errors import ErrorResponse
 
@@ -56,7 +58,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-router = APIRouter(prefix="/admin", tags=["admin"], lifespan=_lifespan)
+router = APIRouter(
+    prefix="/admin", tags=["admin"], lifespan=_lifespan, dependencies=[requires(Role.ADMIN)]
+)
 
 
 def _snapshot(app: FastAPI, target: Path) -> BackupManifest:

@@ -14,14 +14,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from outsidein.auth.roles import Role
 from outsidein.store import audit
+from outsidein.web.access import requires
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import IsoDate
 from outsidein.web.schemas.audit import AuditEntryOut, AuditPageOut
 from outsidein.web.templating import templates
 
-router = APIRouter(tags=["audit"])
-pages = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["audit"], dependencies=[requires(Role.ADMIN)])
+pages = APIRouter(include_in_schema=False, dependencies=[requires(Role.ADMIN)])
 
 
 @dataclass(frozen=True)

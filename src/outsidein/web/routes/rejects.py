@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from outsidein.errors import ForbiddenError
+from outsidein.auth.roles import Role
 from outsidein.ingest.rejects import (
     Cleared,
     RejectDetail,
@@ -20,12 +20,13 @@ from outsidein.ingest.rejects import (
     list_reject_loads,
     load_rejects,
 )
+from outsidein.web.access import requires
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import PageParam, PageSizeParam
-from outsidein.web.routes.config import LOCAL_HOSTS
 from outsidein.web.schemas.errors import ErrorResponse, refused
 
-router = APIRouter(prefix="/rejects", tags=["rejects"])
+# Rejects hold raw rows of any book's files: managers and admins read them, admins clear them.
+router = APIRouter(prefix="/rejects", tags=["rejects"], dependencies=[requires(Role.MANAGER)])
 
 KindParam = Annotated[
     str | None, Query(max_length=40, description="Only loads of this kind (accounts, ...).")
@@ -45,16 +46,8 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such load"}
 }
 _LOCAL: dict[int | str, dict[str, Any]] = {
-    403: {"model": ErrorResponse, "description": "Sent from another machine"}
+    403: {"model": ErrorResponse, "description": "Only an admin clears rejects"}
 }
-
-
-def _local_only(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    if host not in LOCAL_HOSTS:
-        raise ForbiddenError(
-            "rejects are cleared only from the server's own machine (`outsidein rejects clear`)"
-        )
 
 
 @router.get(
@@ -99,10 +92,10 @@ def rejects_of_load(
     response_model=Cleared,
     summary="Delete one load's rejects",
     responses={**_NOT_FOUND, **_LOCAL},
+    dependencies=[requires(Role.ADMIN)],
 )
 def clear_load(request: Request, cur: CursorDep, load_id: LoadIdParam) -> Cleared:
     """The load log keeps the load and its counts."""
-    _local_only(request)
     return clear_rejects(cur, load_id=load_id)
 
 
@@ -111,11 +104,11 @@ def clear_load(request: Request, cur: CursorDep, load_id: LoadIdParam) -> Cleare
     response_model=Cleared,
     summary="Delete the rejects of every load of a file",
     responses={404: {"model": ErrorResponse, "description": "No rejects of that file"}, **_LOCAL},
+    dependencies=[requires(Role.ADMIN)],
 )
 def clear_file(
     request: Request,
     cur: CursorDep,
     file: Annotated[str, Query(min_length=1, max_length=4096, description="The file")],
 ) -> Cleared:
-    _local_only(request)
     return clear_rejects(cur, file=file)

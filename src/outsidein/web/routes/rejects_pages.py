@@ -12,12 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from outsidein.auth.roles import Role
 from outsidein.ingest.rejects import list_reject_loads, load_rejects
+from outsidein.web.access import requires
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import PageParam
 from outsidein.web.templating import templates, url_with
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[requires(Role.MANAGER)])
 
 LOADS_PER_PAGE = 20
 LINES_PER_PAGE = 50
