@@ -22,7 +22,20 @@ STATUS_LABELS = {
     "renewal": "Renewal",
     "churned": "Churned",
 }
-_LABELS = {**SEGMENT_LABELS, **STATUS_LABELS}
+# Codes whose usual capitalisation is not the rule's (survey kinds, channels).
+OTHER_LABELS = {
+    "nps": "NPS",
+    "csat": "CSAT",
+    "ces": "CES",
+    "qbr": "QBR",
+    "in_app_guide": "In-app guide",
+}
+# A code that means something else by what it describes: as a touchpoint's outcome
+# "success" is "Success", as the function that owns it "Customer success".
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "function": {"success": "Customer success"},
+}
+_LABELS = {**SEGMENT_LABELS, **STATUS_LABELS, **OTHER_LABELS}
 
 
 def _key(value: str) -> str:
@@ -30,11 +43,13 @@ def _key(value: str) -> str:
     return re.sub(r"[\s_-]+", "_", value.strip().lower())
 
 
-def label(value: str | None) -> str:
-    """The words for ``value``; empty for a missing one (the page shows its own dash)."""
+def label(value: str | None, kind: str | None = None) -> str:
+    """The words for ``value``; empty for a missing one (the page shows its own dash).
+
+    ``kind`` names what the value describes where that changes the words (``function``)."""
     if value is None or not value.strip():
         return ""
-    known = _LABELS.get(_key(value))
+    known = KIND_LABELS.get(kind or "", {}).get(_key(value)) or _LABELS.get(_key(value))
     if known is not None:
         return known
     if value != value.lower():

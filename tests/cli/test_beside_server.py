@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
+from outsidein.analytics import AnalyticsConfig, build_snapshot
 from outsidein.auth import Role
 from outsidein.auth.users import create_user
 from outsidein.cli import app
@@ -31,7 +33,7 @@ from outsidein.errors import LoadError, OutsideInError, StoreLockedError
 from outsidein.store import connect
 from outsidein.store.owner import ServerRecord, read_record, record_path
 from tests.ingest.helpers import write_csv
-from tests.web.conftest import record_auth, seed_small
+from tests.web.conftest import TODAY, record_auth, seed_small
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -102,7 +104,12 @@ class Serving:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return seed_small(tmp_path_factory.mktemp("beside") / "store.duckdb")
+    """The small company, with its daily snapshot (``accounts show`` prints usage from it)."""
+    path = seed_small(tmp_path_factory.mktemp("beside") / "store.duckdb")
+    con = connect(path)
+    build_snapshot(con, AnalyticsConfig(), TODAY, since=TODAY - timedelta(days=400))
+    con.close()
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +150,7 @@ def test_read_commands_are_answered_by_the_server_as_they_were_locally(
         assert f"through the server at {serving.url}" in result.stderr
         assert result.stdout == local_answers[" ".join(args)], args
     assert "Acme Corp" in local_answers["accounts list"]
+    assert "Usage, daily snapshot" in local_answers["accounts show A-001"]
     assert "MRR by month (USD)" in local_answers["metrics mrr"]
 
 

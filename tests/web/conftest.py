@@ -173,7 +173,8 @@ def seed_company(path: Path) -> Path:
             plan, mrr = "Enterprise Plus", 15_000
         if aid == "A-0120":
             mrr = 50_000
-        subs.append((f"S-{i}", aid, plan, mrr, "USD", None, days(-rng.randint(30, 900)), None,
+        seats = 10 + i % 25  # not drawn from rng: the other figures stay as they were
+        subs.append((f"S-{i}", aid, plan, mrr, "USD", seats, days(-rng.randint(30, 900)), None,
                      "active"))  # fmt: skip
         for j in range(rng.randint(0, 6)):
             events.append((f"e{i}-{j}", aid, f"u{j % 3}", "login", ago(rng.uniform(0, 90)), None))

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from outsidein.cli import app
 from outsidein.labels import label, matching
+from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.templating import ago
 
 from .conftest import LiveServer, seed_small
@@ -68,12 +69,33 @@ def test_labels_for_raw_values() -> None:
     assert matching("mid-mar", ["smb", "mid_market"]) == ["mid_market"]
     assert matching("mid market", ["Mid-Market", "SMB"]) == ["Mid-Market"]
     assert matching("", ["smb"]) == []
+    # What a code describes can change its words: the function "success" is a team.
+    assert [label("success"), label("success", "function"), label("support", "function")] == [
+        "Success",
+        "Customer success",
+        "Support",
+    ]
+    assert [label(v) for v in ("nps", "csat", "qbr", "in_app_guide")] == [
+        "NPS",
+        "CSAT",
+        "QBR",
+        "In-app guide",
+    ]
 
 
 @pytest.fixture(scope="module")
 def client(small_server: LiveServer) -> Iterator[httpx.Client]:
     with small_server.client(timeout=30, headers={"accept": "text/html"}) as c:
         yield c
+
+
+def test_one_list_request_reads_the_data_fingerprint_once(client: httpx.Client) -> None:
+    """The statuses, the filter values and the page's filter controls share one reading of
+    what the cached figures depend on (it was read three times a page)."""
+    for path in ("/accounts?q=acme&segment=smb", "/api/v1/accounts?status=active"):
+        before = figures_cache.readings
+        assert client.get(path).status_code == 200, path
+        assert figures_cache.readings - before == 1, path
 
 
 def test_paging_past_the_end_lands_on_the_last_page(client: httpx.Client) -> None:

@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from outsidein.analytics import AnalyticsConfig, build_snapshot
-from outsidein.ingest import load_file
+from outsidein.analytics import AnalyticsConfig, build_snapshot, update_snapshot
+from outsidein.config import load_config
+from outsidein.ingest import load_directory, load_file
+from outsidein.sim import simulate
+from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
 from outsidein.web import create_app
 
@@ -83,6 +86,7 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
     ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
 ]  # fmt: skip
+CHARTS = {"account": ("usage-users", "usage-adoption"), "metrics": ("bridge", "retention", "usage")}
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
        ("link", "API")]  # fmt: skip
 
@@ -114,16 +118,13 @@ def test_every_page_fits_the_screen(
     for name, path, controls in PAGES:
         response = page.goto(server.url + path.format(**LOADS))
         assert response is not None and response.status == 200, path
-        if name == "metrics":
-            for chart in ("bridge", "retention", "usage"):
-                expect(page.get_by_test_id(f"chart-{chart}")).to_have_attribute(
-                    "data-rendered", "true"
-                )
+        for chart in CHARTS.get(name, ()):
+            expect(page.get_by_test_id(f"chart-{chart}")).to_have_attribute("data-rendered", "true")
         scroll = page.evaluate("document.documentElement.scrollWidth")
         assert scroll <= width, f"{path} is {scroll} px wide at {width} px"
         for role, label in [*NAV, *controls]:
             within(page, role, label, width)
-        if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
+        if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1" and name != "account":
             _screenshot(page, name, width)
     assert problems == []
 
@@ -142,12 +143,68 @@ def test_the_login_page_fits_the_screen(
         within(page, role, label, viewport["width"])
     server.login(page)
     assert page.url == server.url + "/accounts"  # back where it was going
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    """A small demo company (the simulator, its own settings, loaded and snapshotted, as
+    `outsidein demo` does) served, and its account with the most seats bought today."""
+    folder = tmp_path_factory.mktemp("demo")
+    simulate(folder / "company", accounts=40, months=12, seed=7, as_of=TODAY,
+             events_per_part=100_000)  # fmt: skip
+    settings = write_company_config(folder / "company")
+    store = folder / "outsidein.duckdb"
+    con = connect(store)
+    assert sum(r.rows_rejected for r in load_directory(con, folder / "company")) == 0
+    update_snapshot(con, load_config(settings).analytics)
+    [(account,)] = con.execute(
+        "SELECT account_id FROM account_daily_metrics WHERE date = (SELECT max(date) FROM "
+        "account_daily_metrics) AND active_users_28 > 0 ORDER BY seats_bought DESC NULLS LAST, "
+        "account_id LIMIT 1"
+    ).fetchall()
+    con.close()
+    live = LiveServer(strict_csp(create_app(store, config_path=settings))).start()
+    yield live, str(account)
+    live.stop()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1440px"])
+def test_a_demo_account_draws_its_usage(
+    demo: tuple[LiveServer, str], page: Any, viewport: dict[str, int]
+) -> None:
+    """The demo company's account page: both usage charts drawn from a year of days, with
+    year-dated axes and the key features counted, on the screen with no console error."""
+    from playwright.sync_api import expect
+
+    server, account = demo
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.set_viewport_size(viewport)
+    width = viewport["width"]
+    server.login(page)
+    assert page.goto(f"{server.url}/accounts/{account}").status == 200
+    for chart in CHARTS["account"]:
+        figure = page.get_by_test_id(f"chart-{chart}")
+        expect(figure).to_have_attribute("data-rendered", "true")
+        within(page, "img", figure.get_attribute("aria-label") or "", width)
+        texts = figure.locator(".role-axis-label text:not([opacity='0'])").all_text_contents()
+        assert any(t[-4:].isdigit() and " " in t for t in texts), (chart, texts)
+        assert figure.locator(".mark-line path").count() >= 2, chart
+    table = page.get_by_test_id("usage-table")
+    expect(table.locator("tbody tr").first).to_contain_text("Latest")
+    expect(table.locator("tbody tr").first).to_contain_text(" of ")  # key features counted
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"the account page is {scroll} px wide at {width} px"
+    if os.environ.get("OUTSIDEIN_UPDATE_SCREENSHOTS") == "1":
+        _screenshot(page, "account", width)
     assert problems == []
 
 
 def _screenshot(page: Any, name: str, width: int) -> None:
-    """README's pictures: the account page on both screens, the accounts list and Metrics on
-    a phone (their desktop pictures come from test_web_browser and test_metrics_browser)."""
+    """README's pictures: the accounts list and Metrics on a phone (their desktop pictures
+    come from test_web_browser and test_metrics_browser), an account of the demo company on
+    both screens."""
     phone = width < 500
     if name == "account" or (phone and name in ("accounts", "metrics")):
         path = DOCS / f"screenshot-{name}{'-phone' if phone else ''}.png"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from outsidein.store import connect
 from outsidein.web import create_app
+from outsidein.web.queries import metrics as queries
 from tests.analytics.company import load_company
 
 from .conftest import LiveServer
@@ -91,6 +93,11 @@ def test_usage_is_paged(api: httpx.Client) -> None:
     assert first == everyone[:3]
     too_many = api.get("/usage", params={"limit": 5001})
     assert too_many.status_code == 400 and "limit" in too_many.text
+
+
+def test_usage_report_takes_only_the_account() -> None:
+    """The API pages the rows it answers with; the report itself has no paging of its own."""
+    assert list(inspect.signature(queries.usage).parameters) == ["account"]
 
 
 def test_snapshot_then_usage_trend(api: httpx.Client) -> None:

@@ -38,6 +38,7 @@ from outsidein.analytics.snapshot import (
     update_snapshot,
 )
 from outsidein.analytics.usage import SNAPSHOT_WINDOWS, Activity, daily_usage, roll_up
+from outsidein.analytics.usage_history import history_range, usage_history
 from outsidein.analytics.usage_report import account_usage, daily_snapshot, feature_counts
 from outsidein.settings.analytics import AnalyticsConfig
 
@@ -68,6 +69,7 @@ __all__ = [
     "daily_usage",
     "duckdb_lake",
     "feature_counts",
+    "history_range",
     "lake_sources",
     "local_spark",
     "mrr_bridge",
@@ -81,4 +83,5 @@ __all__ = [
     "spark_backend",
     "store_sources",
     "update_snapshot",
+    "usage_history",
 ]

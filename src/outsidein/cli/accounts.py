@@ -13,14 +13,17 @@ from typing import Annotated, cast
 import pyarrow as pa
 import typer
 
+from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.cli.app import ConfigOption, DbOption, app, console, err_console, settings
 from outsidein.cli.metrics import AsOf, Csm, Out, Region, Segment, _date, _show
 from outsidein.cli.server_client import Server, store_or_server
 from outsidein.config import load_config
 from outsidein.display import money
+from outsidein.errors import OutsideInError
 from outsidein.labels import label
 from outsidein.web.params import MAX_PAGE_SIZE
+from outsidein.web.queries.account_usage import account_usage_history, look_back
 from outsidein.web.queries.accounts import (
     SORT_COLUMNS,
     AccountFilters,
@@ -28,7 +31,7 @@ from outsidein.web.queries.accounts import (
     get_account,
     list_accounts,
 )
-from outsidein.web.schemas.accounts import AccountDetail, AccountList
+from outsidein.web.schemas.accounts import AccountDetail, AccountList, AccountUsage
 
 accounts_app = typer.Typer(
     name="accounts", help="Accounts with their status, MRR and renewal.", no_args_is_help=True
@@ -105,13 +108,24 @@ def show_command(
     """One account: status, MRR and ARR (and in its own currencies), renewal, subscriptions."""
     chosen = settings(db, config)
     day = _date(as_of, "--as-of")
+    usage: AccountUsage | None = None
+    missing = ""
     with store_or_server(chosen.db, read_only=True) as store:
+        path = f"/api/v1/accounts/{urllib.parse.quote(account_id, safe='')}"
         if isinstance(store, Server):
-            path = f"/api/v1/accounts/{urllib.parse.quote(account_id, safe='')}"
             detail = AccountDetail.model_validate(store.get(path, {"as_of": day}))
         else:
             analytics = load_config(chosen.config).analytics
             detail = get_account(store, account_id, analytics, as_of=day)
+        try:
+            if isinstance(store, Server):
+                usage = AccountUsage.model_validate(store.get(f"{path}/usage", {"as_of": day}))
+            else:
+                usage = account_usage_history(store, account_id, analytics, as_of=day)
+        except OutsideInError as exc:  # a server's answer carries the same code
+            if exc.code != SnapshotMissingError.code:
+                raise
+            missing = exc.message
     if detail.notice:
         err_console.print(f"[yellow]note:[/] {detail.notice}", highlight=False)
     a, cur = detail.account, detail.currency
@@ -143,6 +157,36 @@ def show_command(
     ]
     if subs:
         _show(pa.Table.from_pylist(subs), "Subscriptions", None)
+    if usage is None:
+        err_console.print(f"[yellow]note:[/] no usage over time: {missing}", highlight=False)
+        return
+    _show_usage(usage)
+
+
+def _show_usage(usage: AccountUsage) -> None:
+    """The account page's usage table: the last day of the daily snapshot and earlier ones."""
+    keys = len(usage.key_features)
+    rows = [
+        {
+            "day": name,
+            "date": p.date,
+            "active_users_7": p.active_users_7,
+            "seats_used": p.seats_used,
+            "seats_bought": p.seats_bought,
+            "seat_utilization": p.seat_utilization,
+            "key_features_used_28": f"{p.key_features_used_28} of {keys}"
+            if keys
+            else p.key_features_used_28,
+        }
+        for name, p in look_back(usage)
+    ]
+    if not rows:
+        console.print(f"no days of this account in the daily snapshot up to {usage.last}")
+        return
+    title = (
+        f"Usage, daily snapshot ({usage.first} to {usage.last}; seats used = active users, 28 days)"
+    )
+    _show(pa.Table.from_pylist(rows), title, None)
 
 
 def _served_list(

@@ -28,7 +28,7 @@ from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
 from outsidein.web.queries.custom_fields import PREFIX, custom_filter
 from outsidein.web.queries.figures_cache import figures_cache
-from outsidein.web.queries.provenance import field_sources
+from outsidein.web.queries.provenance import field_sources, source_labels
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 from outsidein.web.schemas.accounts import (
     Account,
@@ -176,55 +176,59 @@ def list_accounts(
     field name -> value),
     sorted by ``sort``, with figures as of ``as_of`` (default: the report day rule of
     :func:`outsidein.analytics.today.report_dates`)."""
-    sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
-    direction = "DESC" if order == "desc" else "ASC"
-    dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
-    held = choices(cur)
-    chosen = (filters or AccountFilters()).resolve(held)
-    params: dict[str, object] = {
-        "q": q.strip().lower(),
-        "segments": matching(q, held["segment"]),
-        "statuses": matching(q, STATUSES),
-        **asdict(chosen),
-    }
-    custom_sql, custom_values = custom_filter(cur, custom or {})
-    params.update(custom_values)
-    joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
-    where = f"WHERE ({_SEARCH}) {_FILTERS} {custom_sql}"
-    with _figures(cur, config, dates.as_of):
-        total, mrr_total = cur.execute(
-            f"SELECT count(*), coalesce(sum(n.mrr), 0) FROM accounts a {joins} {where}", params
-        ).fetchall()[0]
-        rows = fetch_dicts(
-            cur,
-            f"""{_FIGURES}
-            SELECT a.account_id, a.name, a.industry, a.segment, a.region, a.csm_id,
-                   c.name AS csm_name, a.created_at, n.status, n.renewal_date,
-                   coalesce(n.mrr, 0) AS mrr, coalesce(n.arr, 0) AS arr,
-                   coalesce(o.open_cases, 0) AS open_cases, s.last_seen
-            FROM accounts a {joins}
-            LEFT JOIN open_cases o USING (account_id) LEFT JOIN seen s USING (account_id)
-            {where}
-            ORDER BY {sort_sql} {direction} NULLS LAST, a.account_id
-            LIMIT $limit OFFSET $offset""",
-            {
-                **params,
-                "limit": page_size,
-                "offset": (page - 1) * page_size,
-                "mark": last_seen_mark(cur),
+    with figures_cache.one_reading(cur):  # the figures and the filter values: one reading
+        sort_sql = SORT_COLUMNS[sort]  # KeyError for anything outside the whitelist
+        direction = "DESC" if order == "desc" else "ASC"
+        dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
+        held = choices(cur)
+        chosen = (filters or AccountFilters()).resolve(held)
+        params: dict[str, object] = {
+            "q": q.strip().lower(),
+            "segments": matching(q, held["segment"]),
+            "statuses": matching(q, STATUSES),
+            **asdict(chosen),
+        }
+        joins = f"LEFT JOIN csms c USING (csm_id) LEFT JOIN {_NOW} n USING (account_id)"
+        custom_sql, custom_values = custom_filter(cur, custom or {})
+        params.update(custom_values)
+        where = f"WHERE ({_SEARCH}) {_FILTERS} {custom_sql}"
+        with _figures(cur, config, dates.as_of):
+            total, mrr_total = cur.execute(
+                f"SELECT count(*), coalesce(sum(n.mrr), 0) FROM accounts a {joins} {where}", params
+            ).fetchall()[0]
+            rows = fetch_dicts(
+                cur,
+                f"""{_FIGURES}
+                SELECT a.account_id, a.name, a.industry, a.segment, a.region, a.csm_id,
+                       c.name AS csm_name, a.created_at, n.status, n.renewal_date,
+                       coalesce(n.mrr, 0) AS mrr, coalesce(n.arr, 0) AS arr,
+                       coalesce(o.open_cases, 0) AS open_cases, s.last_seen
+                FROM accounts a {joins}
+                LEFT JOIN open_cases o USING (account_id) LEFT JOIN seen s USING (account_id)
+                {where}
+                ORDER BY {sort_sql} {direction} NULLS LAST, a.account_id
+                LIMIT $limit OFFSET $offset""",
+                {
+                    **params,
+                    "limit": page_size,
+                    "offset": (page - 1) * page_size,
+                    "mark": last_seen_mark(cur),
+                },
+            )
+        return AccountList(
+            items=[AccountSummary.model_validate(r) for r in rows],
+            total=int(total or 0),
+            mrr_total=mrr_total,
+            currency=config.reporting_currency,
+            as_of=dates.as_of,
+            notice=dates.notice,
+            filters={
+                **chosen.shown(),
+                **{PREFIX + k: v for k, v in sorted((custom or {}).items())},
             },
+            page=page,
+            page_size=page_size,
         )
-    return AccountList(
-        items=[AccountSummary.model_validate(r) for r in rows],
-        total=int(total or 0),
-        mrr_total=mrr_total,
-        currency=config.reporting_currency,
-        as_of=dates.as_of,
-        notice=dates.notice,
-        filters={**chosen.shown(), **{PREFIX + k: v for k, v in sorted((custom or {}).items())}},
-        page=page,
-        page_size=page_size,
-    )
 
 
 def choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -332,6 +336,7 @@ def get_account(
             original[sub.currency] = original.get(sub.currency, Decimal(0)) + sub.mrr_original
     return AccountDetail(
         account=Account.model_validate({**rows[0], **figures}),
+        source_label=source_labels(cur, {rows[0]["source"]})[rows[0]["source"]],
         currency=config.reporting_currency,
         as_of=dates.as_of,
         notice=dates.notice,

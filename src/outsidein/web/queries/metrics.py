@@ -130,15 +130,13 @@ def at_stake(days: int | None, include_monthly: bool = False) -> Report:
     return lambda s, c, q: arr_at_stake(s, c, q.as_of, days, include_monthly).to_pyarrow()
 
 
-def usage(account: str | None, limit: int | None = None, offset: int = 0) -> Report:
-    """Usage per account, in account order; ``limit`` and ``offset`` page through it."""
+def usage(account: str | None) -> Report:
+    """Usage per account, in account order (the API pages the rows it answers with)."""
 
     def run(sources: Sources, config: AnalyticsConfig, scope: Scope) -> pa.Table:
         expr = account_usage(sources, config, scope.as_of)
         if account is not None:
             expr = expr.filter(expr.account_id == account)
-        if limit is not None:
-            expr = expr.limit(limit, offset=offset)
         return expr.to_pyarrow()
 
     return run

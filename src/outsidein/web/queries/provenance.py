@@ -18,7 +18,7 @@ from outsidein.store.tables import TABLES
 from outsidein.web.queries.rows import fetch_dicts
 from outsidein.web.schemas.provenance import FieldSource
 
-__all__ = ["field_sources"]
+__all__ = ["field_sources", "source_labels"]
 
 
 def field_sources(cur: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, FieldSource]:
@@ -46,14 +46,14 @@ def field_sources(cur: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[
             found[name] = (entry["source"], datetime.fromisoformat(entry["set_at"]))
         else:
             found[name] = (row["source"], row["loaded_at"])
-    labels = _labels(cur, {source for source, _ in found.values()})
+    labels = source_labels(cur, {source for source, _ in found.values()})
     return {
         name: FieldSource(source=source, kind=source_kind(source), label=labels[source], set_at=at)
         for name, (source, at) in found.items()
     }
 
 
-def _labels(cur: duckdb.DuckDBPyConnection, sources: set[str]) -> dict[str, str]:
+def source_labels(cur: duckdb.DuckDBPyConnection, sources: set[str]) -> dict[str, str]:
     """A file by its name, a write key by its own name (its id if it is gone)."""
     keys = [s.removeprefix("segment:") for s in sources if source_kind(s) == "segment"]
     names = dict(

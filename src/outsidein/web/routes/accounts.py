@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
+from outsidein.analytics.usage_history import MAX_HISTORY_DAYS
 from outsidein.pipeline import Step
 from outsidein.store.last_seen import last_seen_step
 from outsidein.web.access import BookDep
@@ -23,6 +24,7 @@ from outsidein.web.params import (
     StatusParam,
     section_pages,
 )
+from outsidein.web.queries.account_usage import HISTORY_DAYS, account_usage_history
 from outsidein.web.queries.accounts import (
     AccountFilters,
     Order,
@@ -31,7 +33,7 @@ from outsidein.web.queries.accounts import (
     list_accounts,
 )
 from outsidein.web.queries.custom_fields import custom_params
-from outsidein.web.schemas.accounts import AccountDetail, AccountList
+from outsidein.web.schemas.accounts import AccountDetail, AccountList, AccountUsage
 from outsidein.web.schemas.errors import ErrorResponse, refused
 
 
@@ -103,3 +105,28 @@ def account_detail(
     """Each section lists one page (``<section>_page``, ``page_size`` rows); ``counts`` says
     how many rows each has in all."""
     return get_account(cur, account_id, config, as_of=as_of, pages=pages, page_size=page_size)
+
+
+@router.get(
+    "/{account_id}/usage",
+    response_model=AccountUsage,
+    summary="One account's usage per day",
+    responses={
+        **refused("as_of after today"),
+        404: {"model": ErrorResponse, "description": "No such account, or no snapshot built yet"},
+    },
+)
+def account_usage(
+    cur: CursorDep,
+    config: ConfigDep,
+    account_id: str,
+    as_of: AsOfParam = None,
+    days: Annotated[
+        int,
+        Query(ge=1, le=MAX_HISTORY_DAYS, description="Days ending as_of, at most 3,660"),
+    ] = HISTORY_DAYS,
+) -> AccountUsage:
+    """Active users over 7 and 28 days, key features used in 28 days, seats used and
+    bought and seat utilisation, per day from the stored daily snapshot (docs/metrics.md):
+    the figures of the account page's usage chart."""
+    return account_usage_history(cur, account_id, config, as_of=as_of, days=days)

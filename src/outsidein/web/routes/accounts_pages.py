@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from outsidein import labels
+from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
+from outsidein.web import account_view
 from outsidein.web.access import BookDep
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import CursorDep
@@ -24,6 +26,7 @@ from outsidein.web.params import (
     StatusParam,
     section_pages,
 )
+from outsidein.web.queries.account_usage import account_usage_history, look_back
 from outsidein.web.queries.accounts import (
     AccountFilters,
     Order,
@@ -34,6 +37,7 @@ from outsidein.web.queries.accounts import (
     list_accounts,
 )
 from outsidein.web.queries.custom_fields import custom_params
+from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -104,21 +108,22 @@ def accounts_page(
     region: RegionParam = None,
     csm: CsmParam = None,
 ) -> Response:
-    result = list_accounts(
-        cur,
-        config,
-        q=q,
-        sort=sort,
-        order=order,
-        page=page,
-        page_size=page_size,
-        filters=AccountFilters(status, segment, region, book.csm(csm)),
-        custom=custom_params(request.query_params),
-    )
+    with figures_cache.one_reading(cur):  # the figures and the filter values: one reading
+        result = list_accounts(
+            cur,
+            config,
+            q=q,
+            sort=sort,
+            order=order,
+            page=page,
+            page_size=page_size,
+            filters=AccountFilters(status, segment, region, book.csm(csm)),
+            custom=custom_params(request.query_params),
+        )
+        held = choices(cur)
     pages = max(1, math.ceil(result.total / page_size))
     if page > pages:  # past the end (an old link, a shrunk search): the last page
         return RedirectResponse(url_with(request, page=pages if pages > 1 else None), 303)
-    held = choices(cur)
     first = (page - 1) * page_size + 1 if result.items else 0
     return templates.TemplateResponse(
         request,
@@ -151,4 +156,20 @@ def account_page(
     pages: Annotated[dict[str, int], Depends(section_pages)],
 ) -> Response:
     detail = get_account(cur, account_id, config, pages=pages, page_size=SECTION_PAGE)
-    return templates.TemplateResponse(request, "account.html", {"d": detail})
+    try:
+        usage = account_usage_history(cur, account_id, config)
+        usage_missing = None
+    except SnapshotMissingError as exc:
+        usage, usage_missing = None, exc.message
+    return templates.TemplateResponse(
+        request,
+        "account.html",
+        {
+            "d": detail,
+            "history": usage,
+            "history_missing": usage_missing,
+            "look_back": look_back(usage) if usage else [],
+            "users_chart": account_view.users_chart(usage) if usage else None,
+            "adoption_chart": account_view.adoption_chart(usage) if usage else None,
+        },
+    )

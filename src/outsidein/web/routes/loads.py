@@ -39,12 +39,12 @@ from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
 from outsidein.web.access import requires
 from outsidein.web.background import pipeline_of
+from outsidein.web.request_body import read_capped
 from outsidein.web.schemas.errors import ErrorResponse
 from outsidein.web.schemas.loads import LoadOut
 
 TOKEN_HEADER = "x-outsidein-token"
 UPLOAD_PREFIX = ".outsidein-upload-"
-DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
 ATTEMPTS = 3  # a load meeting a concurrent write (the Segment applier) is tried again
 
 
@@ -108,23 +108,11 @@ def _owner(request: Request) -> ServerRecord:
 
 async def _receive(request: Request, target: Path, name: str, limit: int) -> None:
     """Stream the body to ``target``; past ``limit`` bytes refuse it (413) naming the limit."""
-    declared = request.headers.get("content-length", "")
-    size = int(declared) if declared.isdigit() else 0
-    too_large = size > limit
-    received = 0
     with open(target, "wb") as handle:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                too_large = True
-            if too_large:
-                if received > DRAIN_LIMIT:
-                    break
-                continue
-            handle.write(chunk)
-    if too_large:
+        size = await read_capped(request, limit, handle.write)
+    if size is not None:
         raise UploadTooLargeError(
-            f"{name}: {max(size, received):,} bytes is over this server's upload limit of "
+            f"{name}: {size:,} bytes is over this server's upload limit of "
             f"{limit:,} bytes (OUTSIDEIN_MAX_UPLOAD_MB when it starts); raise it, or stop the "
             "server and run `outsidein load` on the store",
             limit=limit,

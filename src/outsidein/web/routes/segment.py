@@ -44,11 +44,10 @@ from outsidein.web.background import pipeline_of, while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
 from outsidein.web.openapi import documented_auth, documented_body
+from outsidein.web.request_body import read_capped
 from outsidein.web.schemas.errors import ErrorResponse
 from outsidein.web.schemas.segment import ActivityOut, CreatedKeyOut, KeyOut, NewKey
 from outsidein.web.schemas.segment_calls import CALLS
-
-DRAIN_LIMIT = 16 * 1024 * 1024  # read (and drop) this much of an oversize body to answer 413
 
 
 def _ingestion(app: FastAPI) -> SegmentService:
@@ -112,21 +111,10 @@ def _error(request: Request, exc: OutsideInError) -> Response:
 
 async def _read_body(request: Request, limit: int, what: str) -> bytes:
     """The raw body, refused with 413 past ``limit`` (after draining, so clients see it)."""
-    declared = request.headers.get("content-length", "")
     chunks: list[bytes] = []
-    size = 0
-    too_large = declared.isdigit() and int(declared) > limit
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            too_large = True
-        if too_large:
-            if size > DRAIN_LIMIT:
-                break
-            continue
-        chunks.append(chunk)
-    if too_large:
-        check_size(max(size, int(declared) if declared.isdigit() else 0), limit, what)
+    size = await read_capped(request, limit, chunks.append)
+    if size is not None:
+        check_size(size, limit, what)
     return b"".join(chunks)
 
 

@@ -175,10 +175,47 @@ class UsageSummary(BaseModel):
     top_events_30d: list[EventCount]
 
 
+class UsagePoint(BaseModel):
+    """One day of an account's row in the daily snapshot (docs/metrics.md)."""
+
+    date: date
+    active_users_7: int = Field(description="Distinct users with an event in 7 days.")
+    active_users_28: int = Field(description="Distinct users with an event in 28 days.")
+    key_features_used_28: int = Field(description="Key features used in 28 days.")
+    breadth_28: float | None = Field(
+        description="key_features_used_28 / the number of key features (null when none)."
+    )
+    seats_used: int = Field(description="active_users_28.")
+    seats_bought: int | None = Field(
+        description="Seats of the subscriptions running that day (null when none has seats)."
+    )
+    seat_utilization: float | None = Field(description="seats_used / seats_bought.")
+
+
+class AccountUsage(BaseModel):
+    """An account's usage per day from the stored daily snapshot, oldest first."""
+
+    account_id: str
+    as_of: date = Field(description="The day the figures are about.")
+    notice: str | None
+    first: date = Field(
+        description="The first day asked for (as_of - days + 1, or later "
+        "when the snapshot starts later)."
+    )
+    last: date = Field(description="The last day: as_of, or the snapshot's last day.")
+    key_features: list[str] = Field(description="The key features counted (analytics settings).")
+    points: list[UsagePoint] = Field(
+        description="One per day the account existed in the range (at most 3,660)."
+    )
+
+
 class AccountDetail(BaseModel):
     """One account with its records; long histories are cut to the most recent rows."""
 
     account: Account
+    source_label: str = Field(
+        "", description="The account's source as people read it: a file's name, a write key's."
+    )
     currency: str = Field(description="The reporting currency of mrr and arr.")
     as_of: date = Field(description="The day the figures are about.")
     notice: str | None
