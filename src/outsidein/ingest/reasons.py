@@ -57,7 +57,10 @@ _TYPES = {
         "ISO 8601, e.g. 2024-05-01T09:30:00Z or 2024-05-01 09:30, with an optional offset",
     ),
     "json": ("valid JSON", 'a JSON value, e.g. {"plan": "growth"}'),
-    "bool": ("true or false (yes/no, 1/0)", "true/false, yes/no, y/n, t/f or 1/0, any case"),
+    "bool": (
+        "true or false (TRUE/FALSE, yes/no, Y/N, 1/0, t/f)",
+        "true/false, yes/no, y/n, t/f or 1/0, any case",
+    ),
 }
 
 
