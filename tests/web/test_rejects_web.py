@@ -43,7 +43,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
 
 @pytest.fixture
 def api(loaded: tuple[LiveServer, str, Path]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=loaded[0].url, timeout=30) as client:
+    with loaded[0].client() as client:
         yield client
 
 
@@ -67,7 +67,7 @@ def test_list_groups_each_load_by_field_and_reason(
     assert groups == {("status", 2, "Live", 3), ("mrr", 1, "<script>alert(1)</script>", 4),
                       ("account_id", 1, "zz", 5)}  # fmt: skip
     status = next(g for g in first["groups"] if g["column"] == "status")
-    assert status["fix"].startswith("map the file's values onto these with --value status:")
+    assert status["fix"].startswith("map the file's values onto these with --values status:")
     assert status["reason"] == status["problem"] + "; fix: " + status["fix"]
 
     page_two = api.get("/api/v1/rejects", params={"page_size": 1, "page": 2}).json()
@@ -102,7 +102,7 @@ def test_pages_show_the_fix_and_escape_the_data(
     listing = api.get("/rejects", headers=html)
     assert listing.status_code == 200
     assert "subs.csv" in listing.text and "other.csv" in listing.text
-    assert "--value status:VALUE=trialing" in listing.text
+    assert "--values status:VALUE=trialing" in listing.text
     assert f'href="/rejects/{load_id}"' in listing.text
     page = api.get(f"/rejects/{load_id}", params={"field": "mrr"}, headers=html)
     assert page.status_code == 200
@@ -122,7 +122,7 @@ def test_clearing_a_load_and_a_file(tmp_path: Path) -> None:
     con.close()
     server = LiveServer(create_app(db)).start()
     try:
-        with httpx.Client(base_url=server.url + "/api/v1", timeout=30) as api:
+        with server.client("/api/v1") as api:
             cleared = api.delete(f"/rejects/{first.load_id}").json()
             assert cleared == {"load_ids": [first.load_id], "deleted": 5}
             assert "no rejects of" in error(api.delete("/rejects", params={"file": "a.csv"}), 404)
