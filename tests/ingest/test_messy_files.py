@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from outsidein.errors import LoadError
 from outsidein.ingest import csv_chunks, load_file
-from outsidein.ingest.reasons import problem_only
 from outsidein.ingest.formats import ReadOptions
+from outsidein.ingest.reasons import problem_only
 from outsidein.store import connect
 
 HEADER = "account_id,name,created_at"
