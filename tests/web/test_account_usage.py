@@ -113,7 +113,7 @@ def test_page_api_and_cli_show_the_snapshot_figures(store: tuple[Path, Path]) ->
 
     server = LiveServer(create_app(db, config_path=toml)).start()
     try:
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+        with server.client(timeout=60) as client:
             api = client.get("/api/v1/accounts/A-001/usage").json()
             page = client.get("/accounts/A-001")
             assert page.status_code == 200
@@ -183,7 +183,7 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     db = seed_small(tmp_path_factory.mktemp("bare") / "s.duckdb")
     server = LiveServer(create_app(db)).start()
     try:
-        with httpx.Client(base_url=server.url, timeout=60) as client:
+        with server.client(timeout=60) as client:
             yield client
     finally:
         server.stop()

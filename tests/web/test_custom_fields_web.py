@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -34,7 +33,7 @@ def server(tmp_path: Path, live_server: Callable[[FastAPI], LiveServer]) -> Live
 
 
 def test_custom_fields_are_listed_shown_and_filter_the_list(server: LiveServer) -> None:
-    listed = httpx.get(f"{server.url}/api/v1/custom-fields", timeout=30).json()["items"]
+    listed = server.http.get(f"{server.url}/api/v1/custom-fields", timeout=30).json()["items"]
     assert [(f["entity"], f["name"], f["type"], f["records"]) for f in listed] == [
         ("accounts", "plan_tier", "text", 3),
         ("accounts", "referral_source", "text", 2),
@@ -42,41 +41,42 @@ def test_custom_fields_are_listed_shown_and_filter_the_list(server: LiveServer) 
         ("accounts", "trial", "bool", 3),
     ]
     assert listed[0]["source_column"] == "Plan Tier" and listed[0]["source"].endswith("crm.csv")
-    none = httpx.get(f"{server.url}/api/v1/custom-fields?entity=cases", timeout=30).json()
+    none = server.http.get(f"{server.url}/api/v1/custom-fields?entity=cases", timeout=30).json()
     assert none == {"items": []}
 
-    one = httpx.get(f"{server.url}/api/v1/accounts/a1", timeout=30).json()["custom_fields"]
+    one = server.http.get(f"{server.url}/api/v1/accounts/a1", timeout=30).json()["custom_fields"]
     assert [(f["name"], f["value"]) for f in one] == [
         ("plan_tier", "Pro"), ("referral_source", "O'Reilly Partner Programme, EMEA"),
         ("seats", 12.0), ("trial", True),
     ]  # fmt: skip
 
     def ids(query: str) -> list[str]:
-        body = httpx.get(f"{server.url}/api/v1/accounts?{query}", timeout=30).json()
+        body = server.http.get(f"{server.url}/api/v1/accounts?{query}", timeout=30).json()
         return [item["account_id"] for item in body["items"]]
 
     assert ids("custom.plan_tier=Pro") == ["a1", "a2"]  # any case
     assert ids("custom.plan_tier=pro&custom.trial=false") == ["a2"]
     assert ids("custom.referral_source=O%27Reilly%20Partner%20Programme%2C%20EMEA") == ["a1"]
-    refused = httpx.get(f"{server.url}/api/v1/accounts?custom.tier=Pro", timeout=30)
+    refused = server.http.get(f"{server.url}/api/v1/accounts?custom.tier=Pro", timeout=30)
     assert refused.status_code == 422
     assert (
         "no custom field 'tier' on accounts; filter by one of: custom.plan_tier"
         in (refused.json()["error"]["message"])
     )
 
-    page = httpx.get(f"{server.url}/accounts/a1", timeout=30).text
+    page = server.http.get(f"{server.url}/accounts/a1", timeout=30).text
     table = page.split('id="custom-fields"', 1)[1].split("</table>", 1)[0]
     assert '<tr data-field="seats" data-type="number">' in table
     assert "O&#39;Reilly Partner Programme, EMEA" in table and ">yes<" in table
     assert 'href="/accounts?custom.plan_tier=Pro"' in table
-    narrowed = httpx.get(f"{server.url}/accounts?custom.plan_tier=Basic", timeout=30).text
+    narrowed = server.http.get(f"{server.url}/accounts?custom.plan_tier=Basic", timeout=30).text
     assert "Gamma" in narrowed and "Acme" not in narrowed
 
 
 @pytest.mark.parametrize("width", [390, 1440])
 def test_the_custom_fields_fit_the_account_page(server: LiveServer, page: Any, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
+    server.login(page)
     response = page.goto(f"{server.url}/accounts/a1")
     assert response is not None and response.status == 200
     assert page.locator("#custom-fields").is_visible()
