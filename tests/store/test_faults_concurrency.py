@@ -57,7 +57,7 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
             loads = list(pool.map(lambda f: _upload(server, f), files))
             created = list(
                 pool.map(
-                    lambda c: httpx.post(
+                    lambda c: server.http.post(
                         f"{server.url}/api/v1/segment/keys", json={"name": f"k{c}"}, timeout=60
                     ),
                     range(CLIENTS),
@@ -66,7 +66,7 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
             key_ids = [r.json()["key_id"] for r in created]
             revoked = list(
                 pool.map(
-                    lambda k: httpx.post(
+                    lambda k: server.http.post(
                         f"{server.url}/api/v1/segment/keys/{k}/revoke", timeout=60
                     ),
                     key_ids,
@@ -139,7 +139,7 @@ def test_sigkill_mid_job_leaves_the_data_and_no_half_snapshot(tmp_path: Path) ->
     before = {k: v for k, v in _figures_after_stop(server).items() if k != "account_daily_metrics"}
     server.start()
     try:
-        accepted = httpx.post(f"{server.url}/api/v1/metrics/snapshot", timeout=60)
+        accepted = server.http.post(f"{server.url}/api/v1/metrics/snapshot", timeout=60)
         assert accepted.status_code == 202, accepted.text
         time.sleep(0.05)
     finally:
@@ -154,8 +154,8 @@ def test_sigkill_mid_job_leaves_the_data_and_no_half_snapshot(tmp_path: Path) ->
     try:
         from tests.web.jobs import finished
 
-        job = finished(httpx.post(f"{server.url}/api/v1/metrics/snapshot", timeout=60),
-                       server.url, timeout=300)  # fmt: skip
+        job = finished(server.http.post(f"{server.url}/api/v1/metrics/snapshot", timeout=60),
+                       server.url, timeout=300, headers=server.auth)  # fmt: skip
         assert job["status"] == "done", job
     finally:
         server.stop()
