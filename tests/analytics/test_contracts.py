@@ -144,7 +144,15 @@ def test_renewal_dates_agree_with_a_reference_calendar() -> None:
         (date(2022, 8, 1), 36, date(2024, 6, 15)),
         (date(2023, 12, 31), 3, date(2024, 3, 30)),
     ]
-    for as_of in (date(2024, 2, 29), date(2025, 1, 31), date(2026, 12, 31)):
+    for as_of in (
+        date(2024, 2, 29),
+        date(2025, 1, 31),
+        date(2026, 12, 31),
+        date(2024, 4, 30),
+        date(2025, 3, 30),
+        date(2025, 6, 15),
+        date(2026, 2, 1),
+    ):
         for _ in range(100):
             start = as_of - timedelta(days=rng.randrange(-60, 4000))
             cases.append((start, rng.choice([1, 2, 3, 6, 12, 24, 36, 120]), as_of))

@@ -16,7 +16,14 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from outsidein.analytics import build_snapshot, history_range, store_sources, usage_history
+from outsidein.analytics import (
+    account_usage,
+    build_snapshot,
+    feature_counts,
+    history_range,
+    store_sources,
+    usage_history,
+)
 from outsidein.cli import app as cli_app
 from outsidein.config import load_config
 from outsidein.store import connect
@@ -228,3 +235,55 @@ def test_the_account_page_shows_words_not_codes(bare: httpx.Client) -> None:
     # The API keeps the stored values.
     body = bare.get("/api/v1/accounts/A-001").json()
     assert {t["function"] for t in body["touchpoints"]} == {"success", "support"}
+
+
+def test_the_usage_summary_is_the_snapshot_definition(store: tuple[Path, Path]) -> None:
+    """The summary card, its API answer and the terminal give the snapshot's figures on the
+    report day, as analytics computes them from the events (not a count of its own)."""
+    db, toml = store
+    config = load_config(toml).analytics
+    con = connect(db, read_only=True)
+    try:
+        live = (
+            account_usage(store_sources(con), config, TODAY, windows=(7, 28))
+            .to_pyarrow()
+            .to_pylist()
+        )
+        top = feature_counts(store_sources(con), TODAY, 28, "A-001").to_pyarrow().to_pylist()
+    finally:
+        con.close()
+    want = next(r for r in live if r["account_id"] == "A-001")
+    figures = {k: want[k] for k in ("active_users_7", "active_users_28", "events_28")}
+    figures["key_features_used_28"] = want["key_features_used_28"]
+    # A-001's people: 14 over the year, fewer in 28 days; the raw 30-day count differs.
+    assert 0 < figures["active_users_7"] < figures["active_users_28"] < 14
+
+    server = LiveServer(create_app(db, config_path=toml)).start()
+    try:
+        with httpx.Client(base_url=server.url, headers=server.auth, timeout=60) as client:
+            usage = client.get("/api/v1/accounts/A-001").json()["usage"]
+            page = client.get("/accounts/A-001").text
+    finally:
+        server.stop()
+    assert usage["day"] == TODAY.isoformat() and usage["notice"] is None
+    assert {k: usage[k] for k in figures} == figures
+    assert usage["top_events_28"] == [
+        {"event": r["feature"], "count": r["events"], "users": r["users"]} for r in top[:5]
+    ]
+    shown = dict(re.findall(r'<dd data-col="(\w+)">\s*([\d,]+)', page))
+    assert shown == {k: f"{v:,}" for k, v in figures.items()}
+    kpi = re.search(r'data-testid="kpi-active-users-28">([^<]*)<', page)
+    assert kpi is not None and kpi.group(1) == f"{figures['active_users_28']:,}"
+    assert "Events, 30 days" not in page and "Active users, 30 days" not in page
+
+    result = CliRunner().invoke(
+        cli_app,
+        ["accounts", "show", "A-001", "--db", str(db), "--config", str(toml)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{figures['active_users_7']:,} active users in 7 days, "
+        f"{figures['active_users_28']:,} in 28 days (seats used), {figures['events_28']:,} "
+        f"events and {figures['key_features_used_28']} key features in 28 days, on {TODAY}"
+    ) in " ".join(result.stdout.split())

@@ -18,7 +18,13 @@ from outsidein.analytics.errors import AnalyticsError
 from outsidein.analytics.snapshot import TABLE, snapshot_range
 from outsidein.analytics.usage import MONTH_WINDOW
 
-__all__ = ["HISTORY_COLUMNS", "MAX_HISTORY_DAYS", "history_range", "usage_history"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "MAX_HISTORY_DAYS",
+    "SUMMARY_COLUMNS",
+    "history_range",
+    "usage_history",
+]
 
 MAX_HISTORY_DAYS = 3660  # ten years of days: the most one answer holds
 HISTORY_COLUMNS = (
@@ -30,6 +36,14 @@ HISTORY_COLUMNS = (
     "seats_used",
     "seats_bought",
     "seat_utilization",
+)
+# One day's summary on the account page and in its API answer: the same stored columns.
+SUMMARY_COLUMNS = (
+    "date",
+    "active_users_7",
+    f"active_users_{MONTH_WINDOW}",
+    f"events_{MONTH_WINDOW}",
+    f"key_features_used_{MONTH_WINDOW}",
 )
 
 
@@ -46,13 +60,20 @@ def history_range(con: duckdb.DuckDBPyConnection, as_of: date, days: int) -> tup
     return max(built_first, last - timedelta(days=days - 1)), last
 
 
-def usage_history(sources: Sources, account_id: str, first: date, last: date) -> ir.Table:
+def usage_history(
+    sources: Sources,
+    account_id: str,
+    first: date,
+    last: date,
+    columns: tuple[str, ...] = HISTORY_COLUMNS,
+) -> ir.Table:
     """The account's days from ``first`` to ``last`` in ``account_daily_metrics``, oldest
     first: active users over 7 and 28 days, key features used in 28 days (and that as a
     share of the key features, ``breadth_28``), seats used (28-day active users), seats
-    bought and seat utilisation. Days before the account existed have no row."""
+    bought and seat utilisation (or ``columns`` of the snapshot). Days before the account
+    existed have no row."""
     metrics = sources.backend.table(TABLE)
     rows = metrics.filter(
         metrics.account_id == account_id, metrics.date >= first, metrics.date <= last
     )
-    return rows.select(*HISTORY_COLUMNS).order_by("date")
+    return rows.select(*columns).order_by("date")

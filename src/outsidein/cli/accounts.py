@@ -139,6 +139,7 @@ def show_command(
         ("segment / region", f"{label(a.segment) or '-'} / {a.region or '-'}"),
         ("CSM", a.csm_name or a.csm_id or "unassigned"),
         ("open cases", str(a.open_cases)),
+        ("usage", _usage_line(detail)),
     ]
     for name, value in facts:
         console.print(f"[bold]{name:>16}[/]  {value}", highlight=False)
@@ -161,6 +162,18 @@ def show_command(
         err_console.print(f"[yellow]note:[/] no usage over time: {missing}", highlight=False)
         return
     _show_usage(usage)
+
+
+def _usage_line(detail: AccountDetail) -> str:
+    """The account page's usage summary in one line: the daily snapshot's figures."""
+    u = detail.usage
+    if u.day is None:
+        return f"- ({u.notice})"
+    return (
+        f"{u.active_users_7:,} active users in 7 days, {u.active_users_28:,} in 28 days "
+        f"(seats used), {u.events_28:,} events and {u.key_features_used_28} key features "
+        f"in 28 days, on {u.day}"
+    )
 
 
 def _show_usage(usage: AccountUsage) -> None:

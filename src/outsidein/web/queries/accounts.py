@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from outsidein.analytics import AnalyticsConfig, store_sources
 from outsidein.analytics.filters import check_filters, filter_choices
@@ -26,10 +28,11 @@ from outsidein.labels import matching
 from outsidein.store import custom_fields
 from outsidein.store.freshness import data_last_day
 from outsidein.store.last_seen import last_seen_mark, last_seen_sql
+from outsidein.web.queries.account_usage import usage_summary
 from outsidein.web.queries.custom_fields import PREFIX, custom_filter
 from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.provenance import field_sources, source_labels
-from outsidein.web.queries.rows import fetch_dicts, utc_now
+from outsidein.web.queries.rows import fetch_dicts
 from outsidein.web.schemas.accounts import (
     Account,
     AccountDetail,
@@ -38,12 +41,10 @@ from outsidein.web.schemas.accounts import (
     Case,
     Contact,
     CurrencyAmount,
-    EventCount,
     Invoice,
     Subscription,
     SurveyResponse,
     Touchpoint,
-    UsageSummary,
 )
 from outsidein.web.schemas.custom_fields import CustomFieldValue
 
@@ -132,24 +133,49 @@ class AccountFilters:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def account_figures(
+    cur: duckdb.DuckDBPyConnection, config: AnalyticsConfig, as_of: date
+) -> pa.Table:
+    """Every account's status, MRR, ARR, first paid and renewal dates on ``as_of``
+    (:func:`account_status`, analytics' one definition), computed once per change of the
+    data: the list joins them, an account's page and API answer read their row."""
+    return figures_cache.get(
+        cur,
+        ("status", as_of, config.model_dump_json()),
+        lambda: account_status(store_sources(cur), config, as_of).to_pyarrow(),
+    )
+
+
+def priced_mrr(cur: duckdb.DuckDBPyConnection, config: AnalyticsConfig) -> pa.Table:
+    """Each subscription's MRR in the reporting currency (:func:`priced`, the one
+    conversion): ``subscription_id, account_id, mrr``, computed once per change of the data."""
+
+    def compute() -> pa.Table:
+        subs = priced(store_sources(cur), config)
+        return subs.select("subscription_id", "account_id", "mrr").to_pyarrow()
+
+    return figures_cache.get(cur, ("priced", config.model_dump_json()), compute)
+
+
+def _of_account(table: pa.Table, account_id: str) -> list[dict[str, Any]]:
+    """The rows of ``table`` about one account."""
+    rows: list[dict[str, Any]] = table.filter(pc.equal(table["account_id"], account_id)).to_pylist()
+    return rows
+
+
 @contextmanager
 def _figures(
     cur: duckdb.DuckDBPyConnection, config: AnalyticsConfig, as_of: date
 ) -> Iterator[None]:
-    """Register each account's status, MRR and ARR on ``as_of`` (analytics' one definition)
-    as :data:`_NOW` on this cursor, for the SQL below to join; unregister afterwards.
+    """Register :func:`account_figures` as :data:`_NOW` on this cursor, for the SQL below
+    to join; unregister afterwards.
 
     All of it reads one snapshot (a read-only transaction): an account a Segment call adds
     meanwhile is in both the figures and the rows, or in neither (found by schemathesis: a
     row without a status)."""
     cur.begin()
     try:
-        figures = figures_cache.get(
-            cur,
-            ("status", as_of, config.model_dump_json()),
-            lambda: account_status(store_sources(cur), config, as_of).to_pyarrow(),
-        )
-        cur.register(_NOW, figures)
+        cur.register(_NOW, account_figures(cur, config, as_of))
         try:
             yield
         finally:
@@ -260,11 +286,6 @@ def section_counts(cur: duckdb.DuckDBPyConnection, account_id: str) -> dict[str,
     return {k: int(v) for k, v in row.items()}
 
 
-def end_of(day: date) -> datetime:
-    """The first instant after ``day`` (naive UTC, like the store's timestamps)."""
-    return datetime.combine(day + timedelta(days=1), datetime.min.time())
-
-
 def csm_names(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """CSM id to name, for filter controls and chips."""
     return {str(k): str(v) for k, v in cur.execute("SELECT csm_id, name FROM csms").fetchall()}
@@ -275,7 +296,6 @@ def get_account(
     account_id: str,
     config: AnalyticsConfig,
     *,
-    now: datetime | None = None,
     as_of: date | None = None,
     pages: dict[str, int] | None = None,
     page_size: int = RECENT_LIMIT,
@@ -286,8 +306,6 @@ def get_account(
     keeps its own currency and amount (``currency``, ``mrr_original``).
     """
     dates = report_dates(None, as_of, data_last_day=data_last_day(cur))
-    if now is None:  # usage windows end with the report day: today, or the data's last day
-        now = utc_now() if dates.as_of == dates.today else end_of(dates.as_of)
     rows = fetch_dicts(
         cur,
         """SELECT a.*, c.name AS csm_name, p.name AS parent_name,
@@ -301,17 +319,14 @@ def get_account(
     )
     if not rows:
         raise NotFoundError(f"no account with account_id {account_id!r}", account_id=account_id)
-    sources = store_sources(cur)
-    one = replace(
-        sources, accounts=sources.accounts.filter(sources.accounts.account_id == account_id)
-    )
-    figures = account_status(one, config, dates.as_of).to_pyarrow().to_pylist()[0]
-    subs = priced(sources, config)
-    subs = subs.filter(subs.account_id == account_id)
-    priced_rows = {
-        r["subscription_id"]: r
-        for r in subs.select("subscription_id", "mrr").to_pyarrow().to_pylist()
-    }
+    with figures_cache.one_reading(cur):  # the same reading of the data for both
+        found = _of_account(account_figures(cur, config, dates.as_of), account_id)
+        priced_rows = {
+            r["subscription_id"]: r for r in _of_account(priced_mrr(cur, config), account_id)
+        }
+    if not found:  # erased since its row was read
+        raise NotFoundError(f"no account with account_id {account_id!r}", account_id=account_id)
+    figures = {k: v for k, v in found[0].items() if k != "account_id"}
 
     chosen = pages or {}
 
@@ -355,41 +370,10 @@ def get_account(
             else SurveyResponse.model_validate(r)
             for r in records("survey_responses")
         ],
-        usage=usage_summary(cur, account_id, now=now),
+        usage=usage_summary(cur, account_id, dates.as_of),
         field_sources=field_sources(cur, "accounts", account_id),
         custom_fields=[
             CustomFieldValue.model_validate(v)
             for v in custom_fields.record_values(cur, "accounts", account_id)
         ],
-    )
-
-
-def usage_summary(
-    cur: duckdb.DuckDBPyConnection, account_id: str, *, now: datetime
-) -> UsageSummary:
-    """Events and distinct users in the 30 days before ``now``, and the latest event ever."""
-    params = {"id": account_id, "since": now - timedelta(days=30)}
-    totals = fetch_dicts(
-        cur,
-        """SELECT count(*) AS events_30d, count(DISTINCT user_id) AS active_users_30d
-        FROM events WHERE account_id = $id AND "timestamp" >= $since""",
-        params,
-    )[0]
-    seen = fetch_dicts(
-        cur,
-        last_seen_sql(where="account_id = $id"),
-        {"id": account_id, "mark": last_seen_mark(cur)},
-    )
-    top = fetch_dicts(
-        cur,
-        """SELECT event, count(*) AS count FROM events
-        WHERE account_id = $id AND "timestamp" >= $since
-        GROUP BY event ORDER BY count DESC, event LIMIT 5""",
-        params,
-    )
-    return UsageSummary(
-        events_30d=int(totals["events_30d"]),
-        active_users_30d=int(totals["active_users_30d"]),
-        last_seen=seen[0]["last_seen"] if seen else None,
-        top_events_30d=[EventCount.model_validate(r) for r in top],
     )

@@ -2,10 +2,12 @@
 
 Computing every account's status, MRR and ARR is a few set-based queries (tens of ms at
 10,000 accounts); the accounts list needs them on every page. They depend only on the
-accounts and subscriptions tables, the analytics settings and the day, so they are kept
-keyed by those: the store file, a fingerprint of both tables (row count and latest
+accounts, subscriptions and contracts tables, the analytics settings and the day, so they
+are kept keyed by those: the store file, a fingerprint of the tables (row count and latest
 ``loaded_at``: every load and every Segment write sets it), the settings and ``as_of``.
-Anything that changes either table changes the key, so a cached answer is never stale.
+Anything that changes one of the tables changes the key, so a cached answer is never stale.
+The account page reads its one row of the same figures: a list and a page share one
+computation.
 
 One request asks for several figures (the accounts list: the statuses, the filter values);
 inside :meth:`FiguresCache.one_reading` they share one reading of the fingerprint.
@@ -28,7 +30,8 @@ KEEP = 16  # entries kept (distinct days, settings or stores), least recently us
 _FINGERPRINT = """
 SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
        (SELECT count(*) FROM accounts), (SELECT max(loaded_at) FROM accounts),
-       (SELECT count(*) FROM subscriptions), (SELECT max(loaded_at) FROM subscriptions)
+       (SELECT count(*) FROM subscriptions), (SELECT max(loaded_at) FROM subscriptions),
+       (SELECT count(*) FROM contracts), (SELECT max(loaded_at) FROM contracts)
 """
 
 
@@ -46,6 +49,7 @@ class FiguresCache:
         self._lock = threading.Lock()
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self.readings = 0  # times the fingerprint was read from a store (a test counts them)
+        self.computed = 0  # times a figure was computed, not found (a test counts them)
 
     def _fingerprint(self, cur: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         pinned = _PINNED.get()
@@ -78,6 +82,7 @@ class FiguresCache:
                 return self._items[full]  # type: ignore[return-value]
         value = compute()
         with self._lock:
+            self.computed += 1
             self._items[full] = value
             while len(self._items) > self._keep:
                 self._items.popitem(last=False)

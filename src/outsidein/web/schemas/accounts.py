@@ -162,17 +162,32 @@ class SurveyResponse(BaseModel):
 
 
 class EventCount(BaseModel):
+    """One event name's use in the window (:func:`outsidein.analytics.feature_counts`)."""
+
     event: str
-    count: int
+    count: int = Field(description="Events of this name.")
+    users: int = Field(description="Distinct users who sent it.")
 
 
 class UsageSummary(BaseModel):
-    """Product usage over the last 30 days, and when the account was last seen at all."""
+    """The account's usage on one day of the daily snapshot (docs/metrics.md: the same
+    figures as its usage chart), and when it was last seen at all."""
 
-    events_30d: int
-    active_users_30d: int
+    day: date | None = Field(
+        description="The snapshot day of the figures: as_of, or the snapshot's last day "
+        "when it ends earlier; null when the snapshot has no row of the account then."
+    )
+    active_users_7: int | None = Field(description="Distinct users with an event in 7 days.")
+    active_users_28: int | None = Field(
+        description="Distinct users with an event in 28 days (the seats used)."
+    )
+    events_28: int | None = Field(description="Events in 28 days.")
+    key_features_used_28: int | None = Field(description="Key features used in 28 days.")
+    notice: str | None = Field(None, description="Why there are no figures, when there are none.")
     last_seen: UtcDatetime | None
-    top_events_30d: list[EventCount]
+    top_events_28: list[EventCount] = Field(
+        description="The five event names sent most in the 28 days ending day."
+    )
 
 
 class UsagePoint(BaseModel):
