@@ -130,7 +130,7 @@ def test_the_upload_answers_the_same(server: Serving) -> None:
     named = upload(server, "d.csv", f"{HEADER}\nd1,D,03/04/2024\n".encode(),
                    format=["created_at=%d/%m/%Y"])  # fmt: skip
     assert named.status_code == 200 and named.json()["rows_inserted"] == 1, named.text
-    account = httpx.get(server.url + "/api/v1/accounts/q1", timeout=10).json()["account"]
+    account = server.http.get(server.url + "/api/v1/accounts/q1").json()["account"]
     assert account["name"] == "Multi\nLine"
 
 

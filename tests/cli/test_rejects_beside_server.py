@@ -32,7 +32,7 @@ def test_list_show_and_clear_through_the_server(tmp_path: Path) -> None:
         ["rejects", "show", load_id, "--format", "csv"],
     ]
     local = {" ".join(args): cli(*args, "--db", str(db)).stdout for args in reads}
-    assert "--value status:VALUE=trialing" in local["rejects list"]
+    assert "--values status:VALUE=trialing" in local["rejects list"]
 
     server = Serving(db)
     try:

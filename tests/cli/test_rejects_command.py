@@ -62,8 +62,8 @@ def test_list_show_and_clear(tmp_path: Path) -> None:
     listed = run("rejects", "list", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert load in listed.stdout and "4 rows rejected of 5 read" in listed.stdout
-    assert "--value status:VALUE=trialing" in listed.stdout  # the fix, once per group
-    assert "[values.subscriptions.status]" in listed.stdout  # shown as data, not markup
+    assert "--values status:VALUE=trialing" in listed.stdout  # the fix, once per group
+    assert "[load.subscriptions.values.status]" in listed.stdout  # shown as data, not markup
 
     as_json = json.loads(run("rejects", "list", "--format", "json", cwd=tmp_path).stdout)
     (item,) = as_json["items"]

@@ -56,7 +56,8 @@ def test_day_first_dates_and_a_value_in_another_format_is_a_reject(
     (reason,) = store.execute("SELECT reason FROM rejects WHERE line = 4").fetchall()[0]
     assert reason == (
         "does not match the column's format D/M/YYYY (detected from its values); "
-        "if the column has another, add --format created_at=FORMAT"
+        "expected every value in D/M/YYYY; fix: if the column has another format, add "
+        "--format created_at=FORMAT"
     )
 
 

@@ -61,8 +61,8 @@ def test_each_row_check_names_the_valid_values_and_the_option(
     load_file(with_accounts, "subscriptions", path)
     found = reasons_by_line(with_accounts, "subscriptions")
     assert found[2, "mrr"] == (
-        "not a number; expected a number such as 1234.50 (digits and a dot, no currency "
-        "symbol); fix: clean mrr in the export, or map another column to it with --map"
+        "not a number; expected a number such as 1234.50, $1,234.50 or 1.234,50 €; fix: clean "
+        "mrr in the export, or map another column to it with --map"
     )
     assert found[3, "account_id"] == (
         "required value is missing; expected account_id on every subscriptions row; fix: fill it "
@@ -72,7 +72,7 @@ def test_each_row_check_names_the_valid_values_and_the_option(
     assert found[4, "status"] == (
         "not one of the allowed values: trialing, active, ended, churned; expected one of "
         "these, in any case, with spaces or dashes for _; fix: map the file's values onto these "
-        "with --value status:VALUE=trialing (or [values.subscriptions.status] VALUE = "
+        "with --values status:VALUE=trialing (or [load.subscriptions.values.status] VALUE = "
         '"trialing" in outsidein.toml)'
     )
     assert found[5, "seats"] == (
@@ -120,9 +120,10 @@ def test_types_bounds_and_other_tables(store: duckdb.DuckDBPyConnection, tmp_pat
     load_file(store, "contracts", write_csv(tmp_path / "c.csv", header, contracts))
     found = reasons_by_line(store, "contracts")
     assert found[2, "auto_renew"] == (
-        "not true or false (yes/no, 1/0); expected true/false, yes/no, y/n, t/f or 1/0, any "
-        "case; fix: map the file's values onto these with --value auto_renew:VALUE=true (or "
-        '[values.contracts.auto_renew] VALUE = "true" in outsidein.toml)'
+        "not true or false (TRUE/FALSE, yes/no, Y/N, 1/0, t/f); expected true/false, yes/no, "
+        "y/n, t/f or 1/0, any case; fix: map the file's values onto these with --values "
+        'auto_renew:VALUE=true (or [load.contracts.values.auto_renew] VALUE = "true" in '
+        "outsidein.toml)"
     )
     assert found[3, "term_months"] == (
         "must be at most 120; expected term_months at least 1 and at most 120; fix: correct "

@@ -67,7 +67,7 @@ def test_list_groups_each_load_by_field_and_reason(
     assert groups == {("status", 2, "Live", 3), ("mrr", 1, "<script>alert(1)</script>", 4),
                       ("account_id", 1, "zz", 5)}  # fmt: skip
     status = next(g for g in first["groups"] if g["column"] == "status")
-    assert status["fix"].startswith("map the file's values onto these with --value status:")
+    assert status["fix"].startswith("map the file's values onto these with --values status:")
     assert status["reason"] == status["problem"] + "; fix: " + status["fix"]
 
     page_two = api.get("/api/v1/rejects", params={"page_size": 1, "page": 2}).json()
@@ -102,7 +102,7 @@ def test_pages_show_the_fix_and_escape_the_data(
     listing = api.get("/rejects", headers=html)
     assert listing.status_code == 200
     assert "subs.csv" in listing.text and "other.csv" in listing.text
-    assert "--value status:VALUE=trialing" in listing.text
+    assert "--values status:VALUE=trialing" in listing.text
     assert f'href="/rejects/{load_id}"' in listing.text
     page = api.get(f"/rejects/{load_id}", params={"field": "mrr"}, headers=html)
     assert page.status_code == 200

@@ -48,7 +48,7 @@ SET_OPTION = "--set"  # a constant for every row (transforms, issue #18)
 FORMAT_OPTION = "--format"  # a column's date or number format (formats, issue #18)
 
 _TYPES = {
-    "int": ("a whole number", "a whole number such as 12 (no decimals, no thousands separators)"),
+    "int": ("a whole number", "a whole number such as 12 or 1,200 (no decimals)"),
     "decimal": ("a number", "a number such as 1234.50, $1,234.50 or 1.234,50 €"),
     "double": ("a number", "a number such as 4.5 (digits and a dot)"),
     "date": ("a date (YYYY-MM-DD)", "a date as YYYY-MM-DD, e.g. 2024-05-01"),
@@ -57,7 +57,10 @@ _TYPES = {
         "ISO 8601, e.g. 2024-05-01T09:30:00Z or 2024-05-01 09:30, with an optional offset",
     ),
     "json": ("valid JSON", 'a JSON value, e.g. {"plan": "growth"}'),
-    "bool": ("true or false (yes/no, 1/0)", "true/false, yes/no, y/n, t/f or 1/0, any case"),
+    "bool": (
+        "true or false (TRUE/FALSE, yes/no, Y/N, 1/0, t/f)",
+        "true/false, yes/no, y/n, t/f or 1/0, any case",
+    ),
 }
 
 
