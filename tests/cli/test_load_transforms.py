@@ -38,7 +38,7 @@ def test_transforms_load_the_same_through_the_server(
     assert "1 rows left out by --where" in served.stdout
     assert "kept as custom fields: tier (--no-keep-extra ignores them)" in served.stdout
     assert normal(served.stdout) == normal(local.stdout)
-    body = server.http.get(server.url + "/api/v1/accounts/T-1", timeout=10).json()
+    body = server.http.get(server.url + "/api/v1/accounts/T-1").json()
     assert (body["account"]["name"], body["account"]["industry"]) == ("O'Reilly", "O'Reilly")
     assert body["account"]["segment"] == "enterprise"
     assert [(f["name"], f["value"]) for f in body["custom_fields"]] == [("tier", "Pro")]

@@ -111,6 +111,12 @@ def test_the_upload_answers_the_same(server: Serving) -> None:
     for name, content, expected in [
         ("dup.csv", b"account_id,name,name\n", "dup.csv: line 1: the header names column 'name'"),
         ("t.parquet", b"account_id\n", "t.parquet: not a Parquet file"),
+        ("e.parquet", b"", "e.parquet: the file is empty"),
+        (
+            "wide.csv",
+            ",".join(f"c{i}" for i in range(100_000)).encode() + b"\n",
+            "(100,000 columns in all)",
+        ),
         ("cut.csv.gz", truncated_gz(), "cut.csv.gz: the gzip archive is truncated"),
         ("d.csv", f"{HEADER}\nd1,D,03/04/2024\n".encode(), "add --format created_at=%m/%d/%Y"),
     ]:
@@ -130,8 +136,14 @@ def test_the_upload_answers_the_same(server: Serving) -> None:
     named = upload(server, "d.csv", f"{HEADER}\nd1,D,03/04/2024\n".encode(),
                    format=["created_at=%d/%m/%Y"])  # fmt: skip
     assert named.status_code == 200 and named.json()["rows_inserted"] == 1, named.text
-    account = server.http.get(server.url + "/api/v1/accounts/q1", timeout=10).json()["account"]
+    account = server.http.get(server.url + "/api/v1/accounts/q1").json()["account"]
     assert account["name"] == "Multi\nLine"
+    long_line = f"{HEADER}\nl1,L,2024-01-01\nl2,{'x' * (10 << 20)},2024-01-01\nl3,M,2024-01-02\n"
+    answer = upload(server, "long.csv", long_line.encode())
+    assert answer.status_code == 200, answer.text[:500]
+    body = answer.json()
+    assert (body["rows_inserted"], body["rows_rejected"]) == (2, 1)
+    assert body["rejects"][0]["line"] == 3 and "over the limit" in body["rejects"][0]["reason"]
 
 
 def test_an_xlsx_sheet_loads_by_name_or_first(server: Serving, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from outsidein.errors import ConfigError, LoadError
 from outsidein.ingest import csv_chunks, load_file
 from outsidein.ingest.dates import DateDetection
 from outsidein.ingest.formats import ReadOptions
+from outsidein.settings.load import LoadSpec
 
 HEADER = "account_id,name,created_at"
 
@@ -56,8 +57,8 @@ def test_day_first_dates_and_a_value_in_another_format_is_a_reject(
     (reason,) = store.execute("SELECT reason FROM rejects WHERE line = 4").fetchall()[0]
     assert reason == (
         "does not match the column's format D/M/YYYY (detected from its values); "
-        "expected every value in D/M/YYYY; "
-        "fix: if the column has another format, add --format created_at=FORMAT"
+        "expected every value in D/M/YYYY; fix: if the column has another format, add "
+        "--format created_at=FORMAT"
     )
 
 
@@ -145,6 +146,39 @@ moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(
 @pytest.fixture(scope="module")
 def memory() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
+
+
+def test_conditions_compare_dates_in_the_columns_format(
+    store: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """``--where``/``--derive`` over US dates, and ``--format`` by the file's column name
+    through a map: the condition reads each value as the column's format, never as NULL."""
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        "Id,Name,Created,Closed\n"
+        "a1,A,10/16/2024,12/25/2024\n"
+        "a2,B,3/4/2024,\n"
+        "a3,C,12/31/2023,1/2/2025\n",
+        encoding="utf-8",
+    )
+    spec = LoadSpec(
+        map={"Id": "account_id", "Name": "name", "Created": "created_at"},
+        where=["Created >= 2024-01-01"],
+        derive={"segment": "closed if Closed < 2025-01-01; else open"},
+    )
+    options = ReadOptions(formats={"Created": "%m/%d/%Y"})
+    result = load_file(store, "accounts", path, transforms=spec, options=options)
+    assert (result.rows_inserted, result.rows_rejected) == (2, 0)
+    assert store.execute(
+        "SELECT account_id, created_at, segment FROM accounts ORDER BY 1"
+    ).fetchall() == [
+        ("a1", dt.datetime(2024, 10, 16), "closed"),
+        ("a2", dt.datetime(2024, 3, 4), "open"),
+    ]
+    ambiguous = tmp_path / "b.csv"
+    ambiguous.write_text("Id,Name,Created,Closed\nb1,B,2024-01-01,03/04/2024\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"Closed: 03/04/2024 could be .*add --format Closed="):
+        load_file(store, "accounts", ambiguous, transforms=spec)
 
 
 @settings(

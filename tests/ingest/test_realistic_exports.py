@@ -5,7 +5,9 @@ files themselves.
 The files are written here as a CRM, a billing system and a help desk export them:
 title-case segments, a referral source and a plan tier, test accounts; subscriptions with no
 ids and no status, amounts in cents, some per year; invoice line items, some void; tickets
-with TRUE/FALSE flags; extra columns everywhere. (ISO dates: US dates are another change's.)
+with TRUE/FALSE flags; extra columns everywhere. Dates are US (``10/16/2024``,
+``10/16/2024 14:05``), seat counts have thousands commas, and ``NA`` is a region (North
+America), not a missing value.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ where = ['"Is Test Account" != true']
 
 [load.subscriptions]
 scale = { mrr = ["1/100", "1/12 if Interval = year"] }
-derive = { status = "ended if \"Canceled At\" is not empty; else active" }
+derive = { status = "ended if \"Canceled At\" <= today; else active" }
 key_from = ["Customer", "Product", "Started"]
 
 [load.subscriptions.map]
@@ -49,7 +51,7 @@ Started = "start_date"
 "Canceled At" = "end_date"
 
 [load.invoices]
-where = ["Status != void"]
+where = ["Status != void", '"Invoice Date" >= 2024-01-01']
 group_by = "invoice_id"
 sum = ["amount"]
 
@@ -67,6 +69,9 @@ derive = { status = "closed if Resolved = true; else open" }
 Organization = "account_id"
 Created = "opened_at"
 "Solved At" = "closed_at"
+
+[formats.cases]
+Created = "%m/%d/%Y %H:%M"
 """
 
 
@@ -80,6 +85,9 @@ class Company:
     open_cases: int
     plan_tiers: dict[str, str]
     test_accounts: int
+    ended: int
+    seats: dict[str, int]
+    regions: dict[str, int]
 
 
 def _write(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
@@ -90,13 +98,22 @@ def _write(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     return path
 
 
+def _us(value: date) -> str:
+    """As US exports write it: ``10/16/2024``, or ``10/16/2024 14:05`` with a time."""
+    if isinstance(value, datetime):
+        return value.strftime("%m/%d/%Y %H:%M")
+    return value.strftime("%m/%d/%Y")
+
+
 def _company(folder: Path, seed: int = 18) -> Company:
     rng = random.Random(seed)
     accounts, subs, lines, tickets = [], [], [], []
     mrr: dict[str, Decimal] = defaultdict(Decimal)
     invoices: dict[str, Decimal] = defaultdict(Decimal)
     tiers: dict[str, str] = {}
-    open_cases = tests = 0
+    open_cases = tests = ended = 0
+    seat_counts: dict[str, int] = defaultdict(int)
+    regions: dict[str, int] = defaultdict(int)
     for n in range(1, 61):
         cid = f"HS-{1000 + n}"
         test = n % 15 == 0
@@ -104,8 +121,10 @@ def _company(folder: Path, seed: int = 18) -> Company:
         tier = rng.choice(["Pro", "Basic", "Enterprise Plus"])
         created = date(2024, 1, 1) + timedelta(days=rng.randrange(200))
         name = rng.choice(["O'Reilly Media", "Acme, Inc.", "Ünïcode GmbH", "Beta"]) + f" {n}"
-        accounts.append([cid, name, created.isoformat(), rng.choice(list(SEGMENTS)),
-                         rng.choice(["EMEA", "AMER"]), rng.choice(["Google", "Partner", ""]),
+        segment, region = rng.choice(list(SEGMENTS)), rng.choice(["EMEA", "NA", "LATAM"])
+        regions[region] += not test
+        accounts.append([cid, name, _us(created), segment,
+                         region, rng.choice(["Google", "Partner", ""]),
                          tier, "TRUE" if test else "FALSE", rng.randrange(10, 5000)])  # fmt: skip
         if test:
             continue
@@ -114,11 +133,14 @@ def _company(folder: Path, seed: int = 18) -> Company:
             started = created + timedelta(days=rng.randrange(30))
             yearly = rng.random() < 0.3
             cents = rng.randrange(1000, 500_000)
+            seats = rng.choice([1, 12, 250, 1200, 15000])
+            seat_counts[cid] += seats
             canceled = (
                 started + timedelta(days=rng.randrange(60, 500)) if rng.random() < 0.3 else None
             )
-            subs.append([cid, product, cents, "year" if yearly else "month", started.isoformat(),
-                         canceled.isoformat() if canceled else "", rng.randrange(1, 50),
+            ended += canceled is not None
+            subs.append([cid, product, cents, "year" if yearly else "month", _us(started),
+                         _us(canceled) if canceled else "", f"{seats:,}",
                          rng.choice(["TRUE", "FALSE"])])  # fmt: skip
             if started <= AS_OF and (canceled is None or canceled > AS_OF):
                 monthly = Decimal(cents) / 100 / (12 if yearly else 1)
@@ -129,7 +151,7 @@ def _company(folder: Path, seed: int = 18) -> Company:
             issued = created + timedelta(days=30 * (k + 1))
             for _ in range(rng.randrange(1, 5)):
                 amount = Decimal(rng.randrange(100, 100_000)) / 100
-                lines.append([number, cid, f"{amount}", issued.isoformat(),
+                lines.append([number, cid, f"{amount}", _us(issued),
                               "void" if void else "paid"])  # fmt: skip
                 if not void:
                     invoices[number] += amount
@@ -139,8 +161,8 @@ def _company(folder: Path, seed: int = 18) -> Company:
             )
             resolved = rng.random() < 0.6
             open_cases += not resolved
-            solved = (opened + timedelta(days=2)).isoformat(sep=" ") if resolved else ""
-            tickets.append([f"ZD-{n}-{k}", cid, opened.isoformat(sep=" "), solved,
+            solved = _us(opened + timedelta(days=2)) if resolved else ""
+            tickets.append([f"ZD-{n}-{k}", cid, _us(opened), solved,
                             rng.choice(["Low", "Normal", "High", "Urgent"]),
                             "TRUE" if resolved else "FALSE", rng.choice(["TRUE", "FALSE"]),
                             rng.randrange(1, 6)])  # fmt: skip
@@ -154,7 +176,17 @@ def _company(folder: Path, seed: int = 18) -> Company:
     _write(folder / "tickets.csv", ["Ticket ID", "Organization", "Created", "Solved At",
            "Priority", "Resolved", "Escalated", "CSAT"], tickets)  # fmt: skip
     (folder / "outsidein.toml").write_text(TOML, encoding="utf-8")
-    return Company(folder, dict(mrr), dict(invoices), open_cases, tiers, tests)
+    return Company(
+        folder,
+        dict(mrr),
+        dict(invoices),
+        open_cases,
+        tiers,
+        tests,
+        ended,
+        dict(seat_counts),
+        dict(regions),
+    )
 
 
 def _load(folder: Path, kind: str, file: str) -> subprocess.CompletedProcess[str]:
@@ -217,3 +249,23 @@ def test_invoice_lines_become_invoices_with_their_totals(company: Company) -> No
         ("cases", "escalated"): "bool",
         ("subscriptions", "trial"): "bool",
     }
+
+
+def test_us_dates_thousands_and_na_load_as_written(company: Company) -> None:
+    """US dates read as M/D/YYYY (conditions included), ``1,200`` seats, ``NA`` a region."""
+    con = connect(company.folder / "store" / "o.duckdb", read_only=True)
+    try:
+        ended = con.execute("SELECT count(*) FROM subscriptions WHERE status = 'ended'").fetchall()
+        seats = dict(
+            con.execute("SELECT account_id, sum(seats) FROM subscriptions GROUP BY 1").fetchall()
+        )
+        regions = dict(con.execute("SELECT region, count(*) FROM accounts GROUP BY 1").fetchall())
+        days = con.execute(
+            "SELECT min(start_date), max(start_date), min(opened_at) FROM subscriptions, cases"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert ended == [(company.ended,)] and company.ended > 0
+    assert seats == company.seats
+    assert regions == company.regions and regions["NA"] > 0
+    assert days[0] >= date(2024, 1, 1) and days[1] <= date(2024, 9, 1)

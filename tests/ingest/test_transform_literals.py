@@ -14,11 +14,10 @@ from outsidein.ingest import load_file
 from outsidein.ingest.transforms import cli_spec
 from outsidein.settings.load import LoadSpec
 from outsidein.store import connect
-from tests.ingest.helpers import write_jsonl
+from tests.ingest.helpers import write_csv, write_jsonl
 
 # Any text but NUL, not empty and without surrounding spaces (values are compared trimmed).
-# The file is JSON Lines: CSV reads "NA", "null", "N/A" as missing (csv_chunks), which is
-# the reader's business, not the transforms'.
+# The file is JSON Lines or CSV (where only an empty cell is missing: "NA", "null" are data).
 LITERALS = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
     min_size=1,
@@ -31,18 +30,22 @@ def _quoted(text: str) -> str:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(name=LITERALS, industry=LITERALS)
-def test_any_literal_round_trips_as_data(tmp_path: Path, name: str, industry: str) -> None:
-    folder = tmp_path / str(abs(hash((name, industry))))
+@given(name=LITERALS, industry=LITERALS, fmt=st.sampled_from(["jsonl", "csv"]))
+def test_any_literal_round_trips_as_data(
+    tmp_path: Path, name: str, industry: str, fmt: str
+) -> None:
+    folder = tmp_path / str(abs(hash((name, industry, fmt))))
     folder.mkdir(exist_ok=True)
-    path = write_jsonl(
-        folder / "a.jsonl",
-        [
-            {"id": "a1", "label": name, "created_at": "2024-01-01"},
-            {"id": "a2", "label": "other", "created_at": "2024-01-01"},
-        ],
+    records = [
+        {"id": "a1", "label": name, "created_at": "2024-01-01"},
+        {"id": "a2", "label": "other", "created_at": "2024-01-01"},
+    ]
+    path = (
+        write_jsonl(folder / "a.jsonl", records)
+        if fmt == "jsonl"
+        else write_csv(folder / "a.csv", list(records[0]), [list(r.values()) for r in records])
     )
     con: duckdb.DuckDBPyConnection = connect(folder / "s.duckdb")
     try:

@@ -167,6 +167,7 @@ def csv_tables(
     """
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in names},
+        null_values=[""],  # only an empty cell is missing: ``NA`` is North America
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from outsidein.errors import LoadError
 from outsidein.ingest import custom_fields
 from outsidein.ingest.append import AppendLoad, NeedsStaging
-from outsidein.ingest.dates import DateDetection, date_candidates
+from outsidein.ingest.dates import DateDetection, DateFormat, date_candidates
 from outsidein.ingest.formats import (
     ReadOptions,
     UnreadableRow,
@@ -37,7 +38,7 @@ from outsidein.ingest.formats import (
 from outsidein.ingest.resolve import file_columns, map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
-from outsidein.ingest.transforms import compile_plan, transformed
+from outsidein.ingest.transforms import Plan, compile_plan, transformed
 from outsidein.ingest.validate import DateBounds, validation_sql
 from outsidein.precedence import PrecedenceConfig
 from outsidein.settings.load import LoadSpec
@@ -167,11 +168,42 @@ class _Load:
             read, loaded, rejected = earlier[0]
             raise _AlreadyLoaded((int(read), int(loaded), int(rejected)))
 
+    def named_formats(self, plan: Plan) -> dict[str, str]:
+        return _named_formats(self.options.formats, plan)
+
+    def condition_formats(
+        self, columns: set[str], types: Mapping[str, pa.DataType]
+    ) -> dict[str, DateFormat]:
+        """The date formats of the text columns conditions compare with dates, decided by
+        the file's values as a date column's are (an ambiguous one asks for --format)."""
+        text = {c: c for c in columns if pa.types.is_string(types.get(c, pa.string()))}
+        named = {c: f for c, f in self.options.formats.items() if c in text}
+        tables = file_tables(self.path, self.fmt, self.options)
+        try:
+            first = next(tables, None)
+        finally:
+            tables.close()  # type: ignore[attr-defined]
+        if first is None or not text:
+            return {}
+        cur = self.con.cursor()
+        try:
+            cur.register("_oi_condition_dates", first)
+            return DateDetection(cur, text, named).detect(
+                "_oi_condition_dates",
+                lambda: file_tables(self.path, self.fmt, self.options),
+                self.path,
+            )
+        finally:
+            cur.close()
+
     def run(self, result: LoadResult, append: bool) -> None:
         table, path = self.table, self.path
         plain = {s: t for s, t in self.mapping.items() if s != "~transforms"}
         file_cols = file_columns(path, self.fmt, self.options)
         plan = compile_plan(self.spec, plain, *file_cols, table, str(path))
+        if plan.dated:  # conditions read those dates in the file's format
+            days = self.condition_formats(plan.dated, file_cols[1])
+            plan = compile_plan(self.spec, plain, *file_cols, table, str(path), days)
         shaped = None if plan.trivial else (plan.names or [], plan.types or {})
         columns = map_columns(
             path, self.fmt, table, plan.mapping, self.id_system, shaped, self.options
@@ -196,7 +228,7 @@ class _Load:
         try:
             kinds = [(c.name, c.type) for c in table.columns]
             candidates = date_candidates(kinds, columns.sources, columns.arrow_types)
-            dates = DateDetection(self.con, candidates, self.options.formats)
+            dates = DateDetection(self.con, candidates, self.named_formats(plan))
             # Undecided after the first chunk: read on through the file, unless transforms
             # reshape it (then the first chunk decides, and an ambiguous column asks for
             # --format).
@@ -243,6 +275,19 @@ class _Load:
         finally:
             relations.close()  # a refusal mid-file leaves no read-ahead behind
             stage.drop()
+
+
+def _named_formats(formats: Mapping[str, str], plan: Plan) -> dict[str, str]:
+    """``--format`` options by the columns validation sees: a file column a transform maps
+    is named by its target; one only conditions compare is theirs alone."""
+    if plan.trivial:
+        return dict(formats)
+    named: dict[str, str] = {}
+    for column, pattern in formats.items():
+        targets = [t for t, source in plan.origins.items() if source == column]
+        for target in targets or ([] if column in plan.dated else [column]):
+            named.setdefault(target, pattern)
+    return named
 
 
 def _table(kind: str) -> Table:

@@ -48,7 +48,7 @@ SET_OPTION = "--set"  # a constant for every row (transforms, issue #18)
 FORMAT_OPTION = "--format"  # a column's date or number format (formats, issue #18)
 
 _TYPES = {
-    "int": ("a whole number", "a whole number such as 12 (no decimals, no thousands separators)"),
+    "int": ("a whole number", "a whole number such as 12 or 1,200 (no decimals)"),
     "decimal": ("a number", "a number such as 1234.50, $1,234.50 or 1.234,50 €"),
     "double": ("a number", "a number such as 4.5 (digits and a dot)"),
     "date": ("a date (YYYY-MM-DD)", "a date as YYYY-MM-DD, e.g. 2024-05-01"),

@@ -104,6 +104,8 @@ def _typed_expr(col: Column, raw: str, text_source: bool, fmt: DateFormat | None
         return f"TRY_CAST(trim(CAST({raw} AS VARCHAR)) AS BOOLEAN)"
     if col.type == "decimal" and text_source:
         return _money_expr(raw)
+    if col.type == "int" and text_source:
+        return _count_expr(raw)
     if col.type == "json":
         text = f"CAST({raw} AS VARCHAR)"
         return f"CASE WHEN json_valid({text}) THEN {text} END"
@@ -128,6 +130,20 @@ def _money_expr(raw: str) -> str:
         f"WHEN regexp_full_match({bare}, '-?[0-9]+,[0-9]{{1,2}}') "
         f"THEN TRY_CAST(replace({bare}, ',', '.') AS DECIMAL(18, 2)) "
         f"ELSE TRY_CAST({bare} AS DECIMAL(18, 2)) END)"
+    )
+
+
+def _count_expr(raw: str) -> str:
+    """A whole number, with thousands commas where they are unambiguous (``1,200`` seats).
+
+    Only groups of three digits after a comma: ``1,2`` and ``1.200`` stay rejects, since a
+    count has no decimals to take them for. Plain numbers take the plain cast.
+    """
+    bare = f"trim(CAST({raw} AS VARCHAR))"
+    return (
+        f"coalesce(TRY_CAST({raw} AS INTEGER), CASE "
+        f"WHEN regexp_full_match({bare}, '-?[0-9]{{1,3}}(,[0-9]{{3}})+') "
+        f"THEN TRY_CAST(replace({bare}, ',', '') AS INTEGER) END)"
     )
 
 

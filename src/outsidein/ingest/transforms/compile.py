@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from outsidein.errors import LoadError
+from outsidein.ingest.dates import DateFormat
 from outsidein.ingest.keys import key_sql
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.resolve import normalize_name
@@ -52,6 +53,8 @@ class Params:
     """The literals of a plan, each bound as a DuckDB variable."""
 
     values: dict[str, object] = field(default_factory=dict)
+    days: Mapping[str, DateFormat] = field(default_factory=dict)  # column -> its date format
+    dated: set[str] = field(default_factory=set)  # columns compared with a date
 
     def add(self, value: object, cast: str = "") -> str:
         name = f"oi_t{len(self.values)}"
@@ -74,6 +77,12 @@ class Plan:
     params: Params = field(default_factory=Params)
     referenced: set[str] = field(default_factory=set)
     shadowed: list[str] = field(default_factory=list)  # file columns a target replaced
+    origins: dict[str, str] = field(default_factory=dict)  # target -> the file column it is
+
+    @property
+    def dated(self) -> set[str]:
+        """The file columns that conditions compare with a date."""
+        return self.params.dated
 
     def bind(self, con: duckdb.DuckDBPyConnection) -> None:
         """Bind every literal (as a parameter, never as SQL text)."""
@@ -149,7 +158,11 @@ def _compare_sql(cond: Compare, text: str, params: Params) -> str:
     op = "IS DISTINCT FROM" if cond.op == "!=" else cond.op
     if value.kind == "number":
         return f"TRY_CAST({text} AS DOUBLE) {op} {params.add(float(value.text), 'DOUBLE')}"
-    day = f"TRY_CAST(TRY_CAST({text} AS TIMESTAMP) AS DATE)"
+    fmt = params.days.get(cond.column)
+    read = fmt.timestamp_sql(text) if fmt and fmt.patterns else f"TRY_CAST({text} AS TIMESTAMP)"
+    day = f"TRY_CAST({read} AS DATE)"
+    if value.kind == "today" or _ISO_DATE.fullmatch(value.text):
+        params.dated.add(cond.column)
     if value.kind == "today":
         return f"{day} {op} current_date"
     if _ISO_DATE.fullmatch(value.text):
@@ -220,11 +233,14 @@ def compile_plan(
     types: Mapping[str, pa.DataType],
     table: Table,
     where: str,
+    days: Mapping[str, DateFormat] | None = None,
 ) -> Plan:
     """Check ``spec`` (and the plain ``mapping``) against a file's columns; plan its SQL.
 
-    ``where`` names the file in errors. A spec of plain one-to-one maps gives a trivial plan:
-    the file is read as it is, with the maps as its column mapping.
+    ``where`` names the file in errors. ``days`` are the date formats of the columns that
+    conditions compare with a date (``end_date < today``; :attr:`Plan.dated` lists them).
+    A spec of plain one-to-one maps gives a trivial plan: the file is read as it is, with
+    the maps as its column mapping.
     """
     maps: list[tuple[str, str]] = list(mapping.items())
     maps += [(s, t) for s, ts in spec.map.items() for t in _targets_of(ts)]
@@ -245,7 +261,8 @@ def compile_plan(
             )
         return name
 
-    params = Params()
+    params = Params(days=dict(days or {}))
+    origins: dict[str, str] = {}
     producers: dict[str, tuple[str, str]] = {}  # target -> (option, SQL)
     referenced: set[str] = set()
     consumed: set[str] = set()
@@ -261,6 +278,7 @@ def compile_plan(
 
     for source, target in maps:
         consumed.add(column(source, f"--map {source}={target}"))
+        origins[target] = source
         produce(target, f"--map {source}={target}", ident(source))
     for target, sources in spec.coalesce.items():
         option = f"--coalesce {target}={','.join(sources)}"
@@ -297,6 +315,7 @@ def compile_plan(
                     f"(--map COLUMN={target})"
                 )
             consumed.add(found)
+            origins[target] = found
             produce(target, f"the column {found!r}", ident(found))
     select: list[str] = []
     out_types: dict[str, pa.DataType] = {}
@@ -357,4 +376,5 @@ def compile_plan(
         params=params,
         referenced=referenced | consumed,
         shadowed=shadowed,
+        origins=origins,
     )
