@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from outsidein.ingest.segment import create_key, revoke_key
@@ -60,7 +59,7 @@ def test_api_page_and_cli_show_config_and_key_changes(
 ) -> None:
     db = seed_small(tmp_path / "s.duckdb")
     server = live_server(create_app(db))
-    with httpx.Client(base_url=server.url, timeout=30) as web:
+    with server.client() as web:
         assert (
             web.put("/api/v1/config", json={"analytics": {"renewal_days": 45}}).status_code == 200
         )
@@ -71,11 +70,12 @@ def test_api_page_and_cli_show_config_and_key_changes(
         body = web.get("/api/v1/audit", params={"limit": 2}).json()
         assert body["total"] >= 4 and body["limit"] == 2 and body["next_offset"] == 2
         got = [(e["action"], e["actor"], e["target"]) for e in body["entries"]]
-        assert got == [("key.revoke", "api", key_id), ("key.create", "api", key_id)]
+        assert got == [("key.revoke", "admin", key_id), ("key.create", "admin", key_id)]
         assert body["entries"][0]["at"].endswith("Z")
         published = web.get("/api/v1/audit", params={"action": "config.publish"}).json()
         assert [e["target"] for e in published["entries"]][:1] == ["version 2"]
-        assert published["entries"][0]["detail"] == {"source": "api", "origin": "127.0.0.1"}
+        assert published["entries"][0]["actor"] == "admin"
+        assert published["entries"][0]["detail"] == {"source": "api", "origin": "admin"}
         bad = web.get("/api/v1/audit", params={"limit": 0})
         assert bad.status_code in (400, 422)
         assert web.get("/api/v1/audit", params={"since": "0"}).status_code in (400, 422)
