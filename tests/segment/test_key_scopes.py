@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from segment.analytics.client import Client as SegmentClient
 from typer.testing import CliRunner
@@ -55,8 +54,8 @@ def _send_with(server: SegmentServer, key: str, calls: list[tuple[str, tuple[Any
 
 
 def _new_key(server: SegmentServer, name: str, scopes: list[str]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{server.url}/api/v1/segment/keys", json={"name": name, "scopes": scopes}, timeout=30
+    response = server.http.post(
+        f"{server.url}/api/v1/segment/keys", json={"name": name, "scopes": scopes}
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -93,7 +92,7 @@ def test_a_key_without_scope_cannot_rename_even_when_precedence_prefers_the_prod
         # ... and once the product set it, a key without the scope may change it again.
         _send_with(server, browser["secret"], [("group", ("u1", "a1", {"name": "Acme B"}))])
         assert _account(server, "a1")["account"]["name"] == "Acme B"
-        listed = httpx.get(f"{server.url}/api/v1/segment/keys", timeout=30).json()
+        listed = server.http.get(f"{server.url}/api/v1/segment/keys").json()
         assert {k["name"]: k["scopes"] for k in listed} == {
             "tests": [], "browser": [], "backend": ["master-data"]
         }  # fmt: skip
