@@ -319,3 +319,19 @@ def test_the_portfolio_setting_opens_other_books_to_a_csm(tmp_path: Path) -> Non
             assert "Fox Mulder" in dana.get("/accounts", headers={"accept": "text/html"}).text
     finally:
         live.stop()
+
+
+def test_a_cross_site_sign_in_and_an_opaque_origin_are_refused(server: LiveServer) -> None:
+    """Login CSRF (a foreign page signing the browser in as the attacker) and a write from
+    a sandboxed frame (``Origin: null``) are refused before any route runs."""
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        foreign = browser.post(
+            "/login",
+            data={"username": server.username, "password": server.password},
+            headers={"origin": "https://evil.example"},
+        )
+        assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_origin"
+        assert "outsidein_session" not in foreign.headers.get("set-cookie", "")
+    with server.client() as admin:
+        opaque = admin.post("/api/v1/segment/keys", json={"name": "x"}, headers={"origin": "null"})
+        assert opaque.status_code == 403 and opaque.json()["error"]["code"] == "cross_origin"
