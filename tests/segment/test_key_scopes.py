@@ -8,6 +8,7 @@ precedence lets the product's values win.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,17 @@ def test_a_key_without_scope_cannot_rename_even_when_precedence_prefers_the_prod
         assert detail["account"]["region"] == "EMEA"  # an empty field fills
         assert detail["field_sources"]["name"]["kind"] == "file"
         assert _account(server, "new-co")["account"]["name"] == "New Co"  # it may create
+        # The name it sent is held back, counted per key: the API, the page, `keys list`.
+        keys = server.http.get(f"{server.url}/api/v1/segment/activity").json()["keys"]
+        assert {k["name"]: k["held_back"] for k in keys} == {"tests": 0, "browser": 1}
+        page = server.http.get(f"{server.url}/ingestion", headers={"accept": "text/html"})
+        assert "1 trait held back" in page.text
+        listed_cli = subprocess.run(
+            [sys.executable, "-m", "outsidein", "keys", "list", "--db", str(server.db)],
+            capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "250"},
+        )  # fmt: skip
+        assert listed_cli.returncode == 0, listed_cli.stderr
+        assert "1 trait " in listed_cli.stdout + " "
 
         backend = _new_key(server, "backend", ["master-data"])
         _send_with(server, backend["secret"], [("group", ("u1", "a1", {"name": "Acme Inc"}))])

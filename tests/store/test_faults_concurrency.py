@@ -5,7 +5,8 @@ tests/segment/test_durability.py: SIGKILL mid Segment stream; tests/store/test_b
 SIGKILL mid backup) with the server's own write paths:
 
 - 20 clients at once on every write path the server has: loads (uploads), write-key
-  creation and revocation; nothing is lost, every change is in the audit log once;
+  creation and revocation, users and their API tokens (tests/web/test_security.py adds
+  a taken name answered 409); nothing is lost, every change is in the audit log once;
 - SIGKILL of the server mid load (upload) and mid job: the store opens, everything
   acknowledged is there, nothing half-done is.
 """
@@ -72,9 +73,31 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
                     key_ids,
                 )
             )
+            users = list(
+                pool.map(
+                    lambda c: server.http.post(
+                        f"{server.url}/api/v1/users",
+                        json={"username": f"u{c}", "role": "viewer", "password": f"pw-{c}-0123456"},
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
+            tokens = list(
+                pool.map(
+                    lambda c: server.http.post(
+                        f"{server.url}/api/v1/tokens",
+                        json={"username": f"u{c}", "name": "t", "scope": "read"},
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
         assert [r.status_code for r in loads] == [200] * CLIENTS, [r.text for r in loads]
         assert [r.status_code for r in created] == [201] * CLIENTS
         assert [r.status_code for r in revoked] == [200] * CLIENTS
+        assert [r.status_code for r in users] == [201] * CLIENTS, [r.text for r in users]
+        assert [r.status_code for r in tokens] == [201] * CLIENTS, [r.text for r in tokens]
         assert sum(r.json()["rows_inserted"] for r in loads) == CLIENTS * 40
     finally:
         server.stop()
@@ -84,9 +107,17 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
         "SELECT count(*) FROM write_keys WHERE name LIKE 'k%' AND revoked_at IS NOT NULL"
     ) == [(CLIENTS,)]
     assert server.query(
-        "SELECT action, count(DISTINCT target) FROM audit_log WHERE action LIKE 'key.%' "
-        "AND actor = 'api' GROUP BY 1 ORDER BY 1"
-    ) == [("key.create", CLIENTS), ("key.revoke", CLIENTS)]
+        "SELECT action, count(DISTINCT target) FROM audit_log "
+        "WHERE (action LIKE 'key.%' OR action IN ('user.create', 'token.create')) "
+        "AND actor = 'cli' AND (target LIKE 'u%' OR action NOT LIKE 'user.%') "
+        "AND (detail ->> '$.name' LIKE 'k%' OR action NOT LIKE 'key.%') "
+        "GROUP BY 1 ORDER BY 1"
+    ) == [("key.create", CLIENTS), ("key.revoke", CLIENTS), ("token.create", CLIENTS),
+          ("user.create", CLIENTS)]  # fmt: skip
+    assert server.query("SELECT count(*) FROM users WHERE username LIKE 'u%'") == [(CLIENTS,)]
+    assert server.query(
+        "SELECT count(*) FROM api_tokens t JOIN users u USING (user_id) WHERE u.username LIKE 'u%'"
+    ) == [(CLIENTS,)]
 
 
 def _figures(db: Path) -> dict[str, tuple[int, str]]:

@@ -70,10 +70,11 @@ def test_api_page_and_cli_show_config_and_key_changes(
         body = web.get("/api/v1/audit", params={"limit": 2}).json()
         assert body["total"] >= 4 and body["limit"] == 2 and body["next_offset"] == 2
         got = [(e["action"], e["actor"], e["target"]) for e in body["entries"]]
-        assert got == [("key.revoke", "api", key_id), ("key.create", "api", key_id)]
+        assert got == [("key.revoke", "admin", key_id), ("key.create", "admin", key_id)]
         assert body["entries"][0]["at"].endswith("Z")
         published = web.get("/api/v1/audit", params={"action": "config.publish"}).json()
         assert [e["target"] for e in published["entries"]][:1] == ["version 2"]
+        assert published["entries"][0]["actor"] == "admin"
         assert published["entries"][0]["detail"] == {"source": "api", "origin": "admin"}
         bad = web.get("/api/v1/audit", params={"limit": 0})
         assert bad.status_code in (400, 422)

@@ -46,14 +46,12 @@ checks.positive_data_acceptance.expected-statuses = [
 # POST /api/v1/metrics/snapshot rebuilds the daily snapshot from any as_of in one request;
 # it becomes a cancellable job on the `bounds` branch (issue 11, item 1). Until then a
 # far-back as_of takes longer than the 10 s budget, so it is left out here.
-# POST /api/v1/loads/{kind} answered only 403 here before sign-in (no server record); with
-# the record's token it loads, and its `kind` is a free string answered 400 when unknown (a
-# loads-route matter, left for its owner), so it stays out as before.
+# The admin routes are in the run (it sends the server's per-start token, as `outsidein
+# backup` does). POST /api/v1/loads/{kind} is not yet: its `kind` is an enum of the tables
+# now, but its query allows `transforms` up to 100,000 characters and `filename` up to
+# 4,096, while uvicorn refuses a request line over 16 KB by closing the connection (seen in
+# this run: "Connection broken"); the limits need to fit a request line first.
 EXCLUDED = ("/api/v1/metrics/snapshot", "/api/v1/loads/{kind}")
-# The admin routes answer only `outsidein backup` / `contacts erase` on this machine with the
-# server's per-start token, which a test app has none of: every call is 403, tested in
-# tests/store/test_backup.py and test_erasure.py.
-EXCLUDED_ADMIN = "^/api/v1/admin/"
 
 
 def _latest_dates(path: Path) -> dict[str, object]:
@@ -81,7 +79,7 @@ def _latest_dates(path: Path) -> dict[str, object]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)
 def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     store = seed_company(tmp_path / "s.duckdb")
     before = _latest_dates(store)
@@ -115,8 +113,6 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 "--workers",
                 "1",
                 *(arg for path in EXCLUDED for arg in ("--exclude-path", path)),
-                "--exclude-path-regex",
-                EXCLUDED_ADMIN,
                 "--continue-on-failure",
             ],
             cwd=tmp_path,
@@ -130,7 +126,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
             },
             capture_output=True,
             text=True,
-            timeout=840,
+            timeout=1740,  # two cores shared with other work: far over the ~4 minutes alone
         )
     finally:
         server.stop()

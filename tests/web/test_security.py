@@ -47,6 +47,10 @@ def concrete(path: str, account: str = "A-002") -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(create_app(seed_small(tmp_path_factory.mktemp("sec") / "s.duckdb")))
     live.start()
+    # The daily snapshot, so that a route reading it answers an account in the book (200)
+    # and the 404 for one outside it is the book's refusal, not a missing snapshot.
+    built = live.http.post(f"{live.url}/api/v1/metrics/snapshot")
+    assert built.status_code in (200, 202), built.text
     yield live
     live.stop()
 
@@ -261,3 +265,75 @@ def test_the_cli_signs_in_with_the_api_token_of_its_environment(
         Server(server.url).get("/api/v1/me")
     monkeypatch.setenv("OUTSIDEIN_API_TOKEN", server.auth["Authorization"].split()[1])
     assert Server(server.url).get("/api/v1/me")["username"] == server.username
+
+
+def test_a_csm_is_offered_no_other_csm_in_the_filters(
+    server: LiveServer, csm: httpx.Client
+) -> None:
+    """The accounts and metrics pages' CSM dropdowns list the CSM alone, never a colleague."""
+    for path in ("/accounts", "/metrics"):
+        page = csm.get(path, headers={"accept": "text/html"})
+        assert page.status_code == 200, (path, page.text[:300])
+        assert "Dana Scully" in page.text and "Fox Mulder" not in page.text, path
+        assert 'value="csm2"' not in page.text, path
+    with server.client() as admin:
+        assert "Fox Mulder" in admin.get("/accounts", headers={"accept": "text/html"}).text
+
+
+def test_rejects_audit_and_admin_routes_need_their_role(
+    server: LiveServer, csm: httpx.Client
+) -> None:
+    """Every route of the rejects, audit and admin sections, read from the router: a CSM is
+    refused (403) where the section needs a manager or an admin."""
+    needs = [
+        (m, p)
+        for m, p in routes(server.app)
+        if p.startswith(("/api/v1/rejects", "/rejects", "/api/v1/audit", "/audit",
+                         "/api/v1/admin/", "/ingestion", "/api/v1/segment/"))
+    ]  # fmt: skip
+    assert len(needs) >= 8
+    for method, path in needs:
+        answer = csm.request(method, concrete(path), headers={"X-CSRF-Token": "unused"})
+        assert answer.status_code == 403, (method, path, answer.status_code)
+
+
+def test_every_section_of_the_last_merge_is_in_the_sweep(server: LiveServer) -> None:
+    swept = {p for _, p in routes(server.app)}
+    for path in ("/api/v1/rejects", "/rejects", "/api/v1/audit", "/audit",
+                 "/api/v1/admin/backup", "/api/v1/custom-fields",
+                 "/api/v1/accounts/{account_id}/usage"):  # fmt: skip
+        assert any(p == path or p.startswith(path + "/") for p in swept), path
+
+
+def test_the_portfolio_setting_opens_other_books_to_a_csm(tmp_path: Path) -> None:
+    from outsidein.settings.auth import AuthSettings
+
+    app = create_app(seed_small(tmp_path / "s.duckdb"), auth=AuthSettings(csm_sees_portfolio=True))
+    live = LiveServer(app).start()
+    try:
+        _, _, token = live.add_user("dana", "csm", "csm1")
+        auth = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=live.url, headers=auth, timeout=30) as dana:
+            assert dana.get("/api/v1/me").json()["book"] is None
+            listed = dana.get("/api/v1/accounts").json()
+            assert "A-002" in {a["account_id"] for a in listed["items"]}
+            assert dana.get("/api/v1/accounts/A-002").status_code == 200
+            assert "Fox Mulder" in dana.get("/accounts", headers={"accept": "text/html"}).text
+    finally:
+        live.stop()
+
+
+def test_a_cross_site_sign_in_and_an_opaque_origin_are_refused(server: LiveServer) -> None:
+    """Login CSRF (a foreign page signing the browser in as the attacker) and a write from
+    a sandboxed frame (``Origin: null``) are refused before any route runs."""
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        foreign = browser.post(
+            "/login",
+            data={"username": server.username, "password": server.password},
+            headers={"origin": "https://evil.example"},
+        )
+        assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_origin"
+        assert "outsidein_session" not in foreign.headers.get("set-cookie", "")
+    with server.client() as admin:
+        opaque = admin.post("/api/v1/segment/keys", json={"name": "x"}, headers={"origin": "null"})
+        assert opaque.status_code == 403 and opaque.json()["error"]["code"] == "cross_origin"

@@ -17,6 +17,7 @@ import duckdb
 from outsidein.auth.roles import ScopeName, check_scope
 from outsidein.auth.users import User, get_user, now, user_by_id
 from outsidein.errors import InvalidRequestError, NotFoundError
+from outsidein.store import audit
 
 PREFIX = "oiat_"
 MAX_NAME = 100
@@ -39,7 +40,12 @@ def _digest(secret: str) -> str:
 
 
 def create_token(
-    con: duckdb.DuckDBPyConnection, username: str, name: str, scope: str
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    name: str,
+    scope: str,
+    *,
+    actor: str | None = "cli",
 ) -> tuple[ApiToken, str]:
     """A new token of ``username`` and its secret (returned once, stored only hashed)."""
     user = get_user(con, username)
@@ -52,10 +58,12 @@ def create_token(
     token_id = "t_" + secrets.token_hex(6)
     secret = PREFIX + secrets.token_urlsafe(32)
     stamp = now()
-    con.execute(
-        "INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, NULL)",
-        [token_id, user.user_id, name, checked, _digest(secret), stamp],
-    )
+    detail = {"user": user.username, "name": name, "scope": checked}
+    with audit.audited(con, actor=actor, action="token.create", target=token_id, detail=detail):
+        con.execute(
+            "INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            [token_id, user.user_id, name, checked, _digest(secret), stamp],
+        )
     return ApiToken(token_id, user.username, name, checked, stamp), secret
 
 
@@ -69,15 +77,22 @@ def list_tokens(con: duckdb.DuckDBPyConnection, username: str | None = None) -> 
     return [ApiToken(str(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5]) for r in rows]
 
 
-def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str) -> ApiToken:
-    con.execute(
-        "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-        [now(), token_id],
-    )
-    for token in list_tokens(con):
-        if token.token_id == token_id:
-            return token
-    raise NotFoundError(f"no API token {token_id!r} (`outsidein users tokens` lists them)")
+def revoke_token(
+    con: duckdb.DuckDBPyConnection, token_id: str, *, actor: str | None = "cli"
+) -> ApiToken:
+    """Revoke ``token_id`` (audited; revoking it again changes and records nothing)."""
+    found = [token for token in list_tokens(con) if token.token_id == token_id]
+    if not found:
+        raise NotFoundError(f"no API token {token_id!r} (`outsidein users tokens` lists them)")
+    if found[0].revoked_at is not None:
+        return found[0]
+    detail = {"user": found[0].username, "name": found[0].name}
+    with audit.audited(con, actor=actor, action="token.revoke", target=token_id, detail=detail):
+        con.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+            [now(), token_id],
+        )
+    return next(token for token in list_tokens(con) if token.token_id == token_id)
 
 
 def find_token(con: duckdb.DuckDBPyConnection, secret: str) -> tuple[User, ScopeName] | None:

@@ -1,7 +1,8 @@
 """People who sign in: their name, role, book (a CSM's ``csm_id``) and password hash.
 
-Every change is one statement (or one transaction), so 20 clients creating users at once
-lose none; a name taken twice answers 409 to the second. Disabling a user or resetting
+Every change is one transaction with its audit entry (``user.*``, by ``actor``: the
+signed-in user's name, or ``cli``), so 20 clients creating users at once lose none; a name
+taken twice answers 409 to the second. Disabling a user or resetting
 their password ends their sessions; a disabled user's tokens stop working at once.
 """
 
@@ -18,6 +19,7 @@ from outsidein.auth.errors import UserExistsError
 from outsidein.auth.passwords import hash_password, verify_password
 from outsidein.auth.roles import Role
 from outsidein.errors import InvalidRequestError, NotFoundError
+from outsidein.store import audit
 
 NAME = re.compile(r"[a-z0-9][a-z0-9._@+-]{0,99}")
 _COLUMNS = "user_id, username, role, csm_id, disabled, created_at, updated_at"
@@ -83,6 +85,8 @@ def create_user(
     role: Role,
     password: str,
     csm_id: str | None = None,
+    *,
+    actor: str | None = "cli",
 ) -> User:
     """Add a user; :class:`UserExistsError` when the name is taken."""
     name = check_username(username)
@@ -90,12 +94,14 @@ def create_user(
     digest = hash_password(password)
     stamp = now()
     uid = "u_" + secrets.token_hex(8)
+    detail = {"role": role.label, "csm_id": book}
     try:
-        con.execute(
-            "INSERT INTO users (user_id, username, role, csm_id, password_hash, disabled, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, false, ?, ?)",
-            [uid, name, role.label, book, digest, stamp, stamp],
-        )
+        with audit.audited(con, actor=actor, action="user.create", target=name, detail=detail):
+            con.execute(
+                "INSERT INTO users (user_id, username, role, csm_id, password_hash, disabled, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, false, ?, ?)",
+                [uid, name, role.label, book, digest, stamp, stamp],
+            )
     except (duckdb.ConstraintException, duckdb.TransactionException):
         raise UserExistsError(f"a user named {name!r} exists already", username=name) from None
     return User(uid, name, role, book, False, stamp, stamp)
@@ -134,25 +140,46 @@ def _update(con: duckdb.DuckDBPyConnection, username: str, sets: str, values: li
 
 
 def set_role(
-    con: duckdb.DuckDBPyConnection, username: str, role: Role, csm_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    role: Role,
+    csm_id: str | None = None,
+    *,
+    actor: str | None = "cli",
 ) -> User:
     """Change a user's role (a CSM names their book); their sessions end."""
     current = get_user(con, username)
     book = _check_book(role, csm_id if csm_id is not None else current.csm_id)
-    user = _update(con, username, "role = ?, csm_id = ?", [role.label, book])
-    end_sessions(con, user.user_id)
+    detail = {"from": current.role.label, "to": role.label, "csm_id": book}
+    with audit.audited(con, actor=actor, action="user.role", target=current.username,
+                       detail=detail):  # fmt: skip
+        user = _update(con, username, "role = ?, csm_id = ?", [role.label, book])
+        end_sessions(con, user.user_id)
     return user
 
 
-def set_disabled(con: duckdb.DuckDBPyConnection, username: str, disabled: bool = True) -> User:
-    user = _update(con, username, "disabled = ?", [disabled])
-    end_sessions(con, user.user_id)
+def set_disabled(
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    disabled: bool = True,
+    *,
+    actor: str | None = "cli",
+) -> User:
+    action = "user.disable" if disabled else "user.enable"
+    with audit.audited(con, actor=actor, action=action, target=get_user(con, username).username):
+        user = _update(con, username, "disabled = ?", [disabled])
+        end_sessions(con, user.user_id)
     return user
 
 
-def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
-    user = _update(con, username, "password_hash = ?", [hash_password(password)])
-    end_sessions(con, user.user_id)
+def reset_password(
+    con: duckdb.DuckDBPyConnection, username: str, password: str, *, actor: str | None = "cli"
+) -> User:
+    digest = hash_password(password)
+    target = get_user(con, username).username
+    with audit.audited(con, actor=actor, action="user.password", target=target):
+        user = _update(con, username, "password_hash = ?", [digest])
+        end_sessions(con, user.user_id)
     return user
 
 

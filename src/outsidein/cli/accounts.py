@@ -8,6 +8,7 @@ while ``outsidein serve`` holds the store, that server answers (same models, sam
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 from typing import Annotated, cast
 
 import pyarrow as pa
@@ -71,7 +72,7 @@ def list_command(
     filters = AccountFilters(status, segment, region, csm)
     with store_or_server(chosen.db, read_only=True) as store:
         if isinstance(store, Server):
-            result = _served_list(store, q, sort, order, limit, filters, as_of)
+            result = _served_list(store, q, sort, order, limit, filters, as_of, out)
         else:
             result = list_accounts(
                 store,
@@ -210,15 +211,20 @@ def _served_list(
     limit: int,
     filters: AccountFilters,
     as_of: str | None,
+    out: Path | None = None,
 ) -> AccountList:
-    """The first ``limit`` matches as the server lists them, page by page."""
+    """The first ``limit`` matches as the server lists them, page by page (an ``out`` file
+    is named to the server, which records the export in its audit log)."""
     size = min(limit, MAX_PAGE_SIZE)
     params = {
         "q": q, "sort": sort, "order": order, "page_size": size, "status": filters.status,
         "segment": filters.segment, "region": filters.region, "csm": filters.csm,
         "as_of": _date(as_of, "--as-of"),
     }  # fmt: skip
-    first = AccountList.model_validate(server.get("/api/v1/accounts", {**params, "page": 1}))
+    export = out.name if out is not None else None
+    first = AccountList.model_validate(
+        server.get("/api/v1/accounts", {**params, "page": 1}, export=export)
+    )
     items = list(first.items)
     page = 1
     while len(items) < min(limit, first.total):

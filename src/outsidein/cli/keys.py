@@ -114,6 +114,7 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
     table = RichTable("name", "starts with", "created", "status", "last seen", "accepted",
                       "rejected")  # fmt: skip
     table.add_column("scopes")
+    table.add_column("held back")
     table.add_column("key id", no_wrap=True)
     for key in keys:
         table.add_row(
@@ -125,9 +126,15 @@ def list_(db: DbOption = None, server: ServerOption = None) -> None:
             f"{key['accepted']:,}",
             f"{key['rejected']:,}",
             ", ".join(key.get("scopes") or []) or "—",
+            _held(int(key.get("held_back") or 0)),
             key["key_id"],
         )
     console.print(table)
+
+
+def _held(count: int) -> str:
+    """Traits of the key a file's value keeps out (docs/operations.md#write-key-scopes)."""
+    return f"{count:,} trait{'' if count == 1 else 's'}" if count else "—"
 
 
 @keys_app.command("revoke")

@@ -95,6 +95,7 @@ class Ask:
     segment: str | None = None
     region: str | None = None
     csm: str | None = None
+    out: Path | None = None  # an export: the server records it in the audit log
 
 
 @dataclass
@@ -167,7 +168,8 @@ def _served(server: Server, ask: Ask, reports: tuple[Named, ...]) -> list[Answer
              "region": ask.region, "csm": ask.csm}  # fmt: skip
     answers: list[Answer] = []
     for name, _, params in reports:
-        got = server.get(f"/api/v1/metrics/{name}", {**scope, **params})
+        export = f"{ask.out.name} ({name})" if ask.out is not None else None
+        got = server.get(f"/api/v1/metrics/{name}", {**scope, **params}, export=export)
         if got["notice"] and not answers:
             err_console.print(f"[yellow]note:[/] {got['notice']}", highlight=False)
         rows = list(got["rows"])
@@ -204,7 +206,7 @@ def mrr(
     config: ConfigOption = None,
 ) -> None:
     """MRR, ARR and paying customers at the close of each period."""
-    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm, out)
     [run] = _answers(ask, ("mrr", q.mrr(grain), {"grain": grain}))
     _show(run.table, f"MRR by {grain} ({run.config.reporting_currency})", out)
 
@@ -224,7 +226,7 @@ def bridge(
     config: ConfigOption = None,
 ) -> None:
     """The MRR bridge: opening + new + expansion - contraction - churned + reactivated."""
-    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm, out)
     [run] = _answers(ask, ("bridge", q.bridge(grain), {"grain": grain}))
     columns = [
         "period_start",
@@ -254,7 +256,7 @@ def retention(
     config: ConfigOption = None,
 ) -> None:
     """Trailing-12-month NRR and GRR, and monthly logo and revenue churn (with annual)."""
-    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm, out)
     [run] = _answers(ask, ("retention", q.retention, {}))
     columns = [
         "month",
@@ -287,7 +289,7 @@ def cohorts(
     """Cohorts by first paid month: retention at each age in months (--out: every measure)."""
     if measure not in ("logo_retention", "nrr", "grr"):
         raise InvalidRequestError(f"--measure must be logo_retention, nrr or grr, not {measure!r}")
-    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, since, lake, engine, segment, region, csm, out)
     [run] = _answers(ask, ("cohorts", q.cohorts, {}))
     if out is not None:
         _show(run.table, "", out)
@@ -322,7 +324,7 @@ def renewals_(
     config: ConfigOption = None,
 ) -> None:
     """Term contracts renewing in the next N days, with the ARR at stake."""
-    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm, out)
     params = {"days": days, "include_monthly": include_monthly}
     run, stake = _answers(
         ask,
@@ -367,7 +369,7 @@ def usage(
     config: ConfigOption = None,
 ) -> None:
     """Usage per account over the trailing windows (usage_windows in outsidein.toml)."""
-    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm)
+    ask = Ask(db, config, as_of, None, lake, engine, segment, region, csm, out)
     reports: list[Named] = [("usage", q.usage(account), {"account": account})]
     if account is not None:
         reports.append(("features", q.features(account, 28), {"account": account, "window": 28}))

@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 TOKEN_HEADER = "X-Outsidein-Token"
+EXPORT_HEADER = "X-Outsidein-Export"  # names the file an answer is written to (audited)
 # For a server found by --server URL (no record beside the store): an API token.
 API_TOKEN_ENV = "OUTSIDEIN_API_TOKEN"
 READ_TIMEOUT = 600.0
@@ -90,8 +91,11 @@ class Server:
         self.url = url.rstrip("/")
         self.record = record
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.call("GET", path, params)
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, *, export: str | None = None
+    ) -> Any:
+        """GET ``path``; ``export`` names the file the answer goes to (the server audits it)."""
+        return self.call("GET", path, params, export=export)
 
     def call(
         self,
@@ -103,9 +107,12 @@ class Server:
         data: Readable | None = None,
         size: int | None = None,
         timeout: float = READ_TIMEOUT,
+        export: str | None = None,
     ) -> Any:
         """One request; the answer's JSON, or :class:`ServerError` with the server's message."""
         headers = {"Accept": "application/json"}
+        if export is not None:
+            headers[EXPORT_HEADER] = urllib.parse.quote(export[:200])
         if self.record is not None:
             headers[TOKEN_HEADER] = self.record.token
         elif token := os.environ.get(API_TOKEN_ENV, "").strip():

@@ -9,15 +9,27 @@ dotted names, listed in :data:`ACTIONS` for the filters and the docs (docs/opera
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-__all__ = ["ACTIONS", "AuditEntry", "AuditPage", "read", "record"]
+__all__ = ["ACTIONS", "AuditEntry", "AuditPage", "audited", "read", "record"]
 
 ACTIONS = (
+    "signin.ok",
+    "signin.failed",
+    "signout",
+    "user.create",
+    "user.role",
+    "user.disable",
+    "user.enable",
+    "user.password",
+    "token.create",
+    "token.revoke",
     "config.publish",
     "key.create",
     "key.revoke",
@@ -75,6 +87,30 @@ def record(
         [actor, action, target, text],
     ).fetchall()
     return int(rows[0][0])
+
+
+@contextmanager
+def audited(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run the body and record it, in one transaction: both happen or neither.
+
+    The body may add to the yielded ``detail`` (e.g. what it changed) before it is recorded.
+    """
+    extra: dict[str, Any] = dict(detail or {})
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield extra
+        record(con, actor=actor, action=action, target=target, detail=extra or None)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def read(

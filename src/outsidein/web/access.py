@@ -42,6 +42,19 @@ def current_principal(request: Request) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+def actor_name(principal: Principal) -> str:
+    """Who the audit log names: the signed-in user, or ``cli`` for the server's own token
+    (a command on this machine, docs/operations.md)."""
+    return "cli" if principal.via == "server" else principal.username
+
+
+def current_actor(principal: PrincipalDep) -> str:
+    return actor_name(principal)
+
+
+ActorDep = Annotated[str, Depends(current_actor)]
+
+
 def requires(minimum: Role) -> Any:
     """A dependency refusing (403) callers below ``minimum`` (a token's scope caps its role)."""
 
@@ -72,6 +85,20 @@ class Book:
                 f"a CSM sees only their own book (CSM {self.csm_id}), not CSM {asked!r}"
             )
         return self.csm_id
+
+    def choices(self, held: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Filter values a page offers: a CSM's CSM list holds only themselves (other CSMs'
+        ids and names are not theirs to see)."""
+        if self.csm_id is None:
+            return held
+        own = [c for c in held.get("csm_id", []) if c.lower() == self.csm_id.lower()]
+        return {**held, "csm_id": own}
+
+    def names(self, names: dict[str, str]) -> dict[str, str]:
+        """CSM names a page may show: a CSM's own only."""
+        if self.csm_id is None:
+            return names
+        return {k: v for k, v in names.items() if k.lower() == self.csm_id.lower()}
 
 
 def get_book(principal: PrincipalDep) -> Book:
@@ -111,10 +138,12 @@ def account_in_book(request: Request) -> None:
 
 
 __all__ = [
+    "ActorDep",
     "Book",
     "BookDep",
     "PrincipalDep",
     "account_in_book",
+    "actor_name",
     "current_principal",
     "requires",
 ]

@@ -22,6 +22,7 @@ from outsidein.store import connect
 from outsidein.web.access import account_in_book
 from outsidein.web.deps import ServerConfig, ServerStore
 from outsidein.web.errors import install_error_handlers
+from outsidein.web.exports import record_export
 from outsidein.web.guard import Guard, allowed_hosts
 from outsidein.web.openapi import install_openapi
 from outsidein.web.sections import SECTIONS
@@ -75,8 +76,9 @@ def create_app(
         version=__version__,
         description="Customer success measured the way the customer measures it.",
         lifespan=lifespan,
-        # Every route: an account it names must be in the caller's book (web/access.py).
-        dependencies=[Depends(account_in_book)],
+        # Every route: an account it names must be in the caller's book (web/access.py);
+        # an export it answers is audited (web/exports.py).
+        dependencies=[Depends(account_in_book), Depends(record_export)],
     )
     app.state.db_path = Path(db_path)
     app.state.config = server_config

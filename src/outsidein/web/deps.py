@@ -72,7 +72,7 @@ class ServerConfig:
         self, con: duckdb.DuckDBPyConnection, config: OutsideInConfig, origin: str
     ) -> ConfigVersion:
         with self._lock:
-            self._current = save_config(con, config, "api", origin=origin)
+            self._current = save_config(con, config, "api", origin=origin, actor=origin)
             return self._current
 
 

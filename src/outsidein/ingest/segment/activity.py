@@ -20,10 +20,16 @@ __all__ = [
     "KeyActivity",
     "ReasonCount",
     "RejectSample",
+    "held_back",
     "ingestion_overview",
 ]
 
 REASON_WINDOW = timedelta(days=7)
+# Traits that land in a canonical column, by the call kind that carries them.
+HELD_FIELDS = {
+    ("group", "accounts", "account_id"): ("name", "industry", "segment", "region"),
+    ("identify", "contacts", "contact_id"): ("email", "title"),
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class KeyActivity:
     last_seen: datetime | None = None
     top_reasons: list[ReasonCount] = field(default_factory=list)
     scopes: list[str] = field(default_factory=list)
+    held_back: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,26 @@ class IngestionOverview:
 def _scalar(cur: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
     row = cur.execute(sql, params).fetchall()
     return int(row[0][0] or 0) if row else 0
+
+
+def held_back(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per key: the traits it sent that are not in the account or contact because a file
+    set that field (a key without the ``master-data`` scope never changes it, and with the
+    scope precedence may still keep the file's value; docs/operations.md)."""
+    parts = []
+    for (kind, table, key), fields in HELD_FIELDS.items():
+        for name in fields:
+            stored = f"coalesce(x.field_sources ->> '$.{name}.source', x.source)"
+            parts.append(
+                f"SELECT t.source FROM segment_traits t JOIN {table} x ON x.{key} = t.entity_id "
+                f"WHERE t.kind = '{kind}' AND t.trait = '{name}' AND t.source LIKE 'segment:%' "
+                f"AND x.{name} IS NOT NULL AND {stored} NOT LIKE 'segment:%' "
+                f"AND (t.value ->> '$') IS NOT NULL AND (t.value ->> '$') <> x.{name}::VARCHAR"
+            )
+    rows = cur.execute(
+        f"SELECT substr(source, 9), count(*) FROM ({' UNION ALL '.join(parts)}) GROUP BY 1"
+    ).fetchall()
+    return {str(k): int(n) for k, n in rows}
 
 
 def ingestion_overview(
@@ -127,6 +154,7 @@ def ingestion_overview(
         """,
         [day_ago, day_ago],
     ).fetchall()
+    held = held_back(cur)
     keys = [
         KeyActivity(
             key_id=row[0],
@@ -143,6 +171,7 @@ def ingestion_overview(
             rejected_24h=int(row[10]),
             last_seen=row[11],
             top_reasons=reasons.get(row[0], []),
+            held_back=held.get(row[0], 0),
         )
         for row in rows
     ]

@@ -13,8 +13,7 @@ import binascii
 import hashlib
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,32 +91,19 @@ def create_key(
     chosen = check_scopes(scopes)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     key_id = "wk_" + secrets.token_hex(6)
-    with _audited(con, actor, "key.create", key_id, {"name": name, "scopes": chosen}):
+    with audit.audited(
+        con,
+        actor=actor,
+        action="key.create",
+        target=key_id,
+        detail={"name": name, "scopes": chosen},
+    ):
         row = con.execute(
             "INSERT INTO write_keys (key_id, name, key_hash, key_prefix, created_at, scopes) "
             f"VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?) RETURNING {_COLUMNS}",
             [key_id, name, hash_secret(secret), secret[:SHOWN_PREFIX], chosen],
         ).fetchall()[0]
     return CreatedKey(WriteKey(*row), secret)
-
-
-@contextmanager
-def _audited(
-    con: duckdb.DuckDBPyConnection,
-    actor: str | None,
-    action: str,
-    target: str,
-    detail: dict[str, object],
-) -> Iterator[None]:
-    """Run the body and record it in the audit log, in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        audit.record(con, actor=actor, action=action, target=target, detail=detail)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def list_keys(con: duckdb.DuckDBPyConnection) -> list[WriteKey]:
@@ -136,7 +122,9 @@ def revoke_key(
         raise KeyNotFoundError(f"no write key {key_id!r}; `outsidein keys list` shows them")
     if rows[0][4] is not None:
         return WriteKey(*rows[0])
-    with _audited(con, actor, "key.revoke", key_id, {"name": rows[0][1]}):
+    with audit.audited(
+        con, actor=actor, action="key.revoke", target=key_id, detail={"name": rows[0][1]}
+    ):
         rows = con.execute(
             "UPDATE write_keys SET revoked_at = coalesce(revoked_at, now()::TIMESTAMP) "
             f"WHERE key_id = ? RETURNING {_COLUMNS}",

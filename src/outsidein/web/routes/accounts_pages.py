@@ -139,10 +139,10 @@ def accounts_page(
             "headers": _headers(request, sort, order),
             "prev_url": url_with(request, page=page - 1) if page > 1 else None,
             "next_url": url_with(request, page=page + 1) if page < pages else None,
-            "choices": held,
+            "choices": book.choices(held),
             "statuses": STATUSES,
             "labels": {v: labels.label(v) for v in (*STATUSES, *held["segment"])},
-            "csm_names": csm_names(cur),
+            "csm_names": book.names(csm_names(cur)),
         },
     )
 

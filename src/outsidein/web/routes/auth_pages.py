@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs
 
+import duckdb
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from outsidein.auth.errors import TooManyAttemptsError
+from outsidein.auth.principal import Principal
 from outsidein.auth.sessions import COOKIE, end_session, start_session
 from outsidein.auth.users import authenticate
 from outsidein.settings.auth import AuthSettings
+from outsidein.store import audit
 from outsidein.web.deps import ServerStore
 from outsidein.web.templating import templates
 
@@ -71,23 +74,28 @@ async def login(request: Request) -> Response:
     target = _next((fields.get("next") or ["/"])[0])
     client = request.client.host if request.client else ""
     limiter = request.app.state.login_limiter
-    try:
-        limiter.check(username, client)
-    except TooManyAttemptsError as exc:
-        response = _form(request, target, exc.message, username, 429)
-        response.headers["Retry-After"] = str(exc.details["retry_after"])
-        return response
     store: ServerStore = request.app.state.store
     cur = store.cursor()
     try:
+        try:
+            limiter.check(username, client)
+        except TooManyAttemptsError as exc:
+            _failed(cur, username, client, "too many attempts")
+            response = _form(request, target, exc.message, username, 429)
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+            return response
         user = await asyncio.to_thread(authenticate, cur, username, password)
         if user is None:
             limiter.failed(username, client)
+            _failed(cur, username, client, "wrong user name or password")
             return _form(request, target, "Wrong user name or password.", username, 401)
         limiter.succeeded(username, client)
         session = await asyncio.to_thread(
             start_session, cur, user, _settings(request).session_hours
         )
+        detail = {"client": client, "method": "password"}
+        audit.record(cur, actor=user.username, action="signin.ok", target=user.username,
+                     detail=detail)  # fmt: skip
     finally:
         cur.close()
     response = RedirectResponse(target, 303)
@@ -103,15 +111,26 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _failed(cur: duckdb.DuckDBPyConnection, username: str, client: str, reason: str) -> None:
+    """A refused sign-in: nobody is known, so the name tried is the target, not the actor."""
+    detail = {"client": client, "reason": reason}
+    audit.record(cur, actor=None, action="signin.failed", target=username[:100], detail=detail)
+
+
 @router.post("/logout")
 def logout(request: Request) -> Response:
     """End the session (its row is deleted: the cookie is worthless from now on)."""
     cookie = request.cookies.get(COOKIE, "")
+    principal: Principal | None = getattr(request.state, "principal", None)
     if cookie:
         store: ServerStore = request.app.state.store
         cur = store.cursor()
         try:
             end_session(cur, cookie)
+            if principal is not None:
+                client = request.client.host if request.client else ""
+                audit.record(cur, actor=principal.username, action="signout",
+                             target=principal.username, detail={"client": client})  # fmt: skip
         finally:
             cur.close()
     response = RedirectResponse("/login", 303)

@@ -17,7 +17,7 @@ from outsidein.auth.roles import Role
 from outsidein.config import config_toml, parse_config
 from outsidein.errors import MalformedRequestError
 from outsidein.store.config_versions import ConfigVersion
-from outsidein.web.access import PrincipalDep, requires
+from outsidein.web.access import PrincipalDep, actor_name, requires
 from outsidein.web.deps import CursorDep, ServerConfig
 from outsidein.web.schemas.config import ConfigVersionOut
 from outsidein.web.schemas.errors import ErrorResponse
@@ -84,6 +84,6 @@ async def put_config(request: Request, cur: CursorDep, principal: PrincipalDep) 
     if not isinstance(raw, dict):
         raise MalformedRequestError("the body must be a JSON object shaped like outsidein.toml")
     config = parse_config(raw, "configuration")
-    origin = principal.username
+    origin = actor_name(principal)
     stored = await asyncio.to_thread(_server_config(request).replace, cur, config, origin)
     return _out(stored)

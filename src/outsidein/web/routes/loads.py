@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import Path as PathParam
 
 from outsidein.auth.roles import Role
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
@@ -183,7 +184,13 @@ def _load(
 )
 async def post_load(
     request: Request,
-    kind: str,
+    kind: Annotated[
+        str,
+        PathParam(
+            description="The table the file loads into",
+            json_schema_extra={"enum": list(TABLES)},
+        ),
+    ],
     filename: Annotated[
         str, Query(min_length=1, max_length=4096, description="The file as the client names it")
     ],

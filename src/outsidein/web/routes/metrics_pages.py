@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from outsidein.analytics import SnapshotMissingError
 from outsidein.web import metrics_view as view
+from outsidein.web.access import BookDep
 from outsidein.web.deps import AnalyticsConfigDep, CursorDep
 from outsidein.web.queries import metrics as q
 from outsidein.web.queries.accounts import csm_names
@@ -28,6 +29,7 @@ def metrics_page(
     cur: CursorDep,
     where: Annotated[q.Scope, Depends(scope)],
     config: AnalyticsConfigDep,
+    book: BookDep,
     measure: Annotated[str, Query(pattern="^(logo_retention|nrr|grr)$")] = "logo_retention",
     include_monthly: bool = False,
 ) -> Response:
@@ -69,7 +71,8 @@ def metrics_page(
             "trend_missing": trend_missing,
             "trend_chart": view.trend_chart(trend) if trend else None,
             "today": date.today(),
-            "csm_names": csm_names(cur),
+            "choices": book.choices(where.choices),
+            "csm_names": book.names(csm_names(cur)),
         },
     )
 

@@ -39,7 +39,7 @@ from outsidein.ingest.segment.activity import ingestion_overview
 from outsidein.ingest.segment.body import check_size
 from outsidein.ingest.segment.service import limit_for
 from outsidein.ingest.segment.timestamps import utc_now
-from outsidein.web.access import requires
+from outsidein.web.access import ActorDep, requires
 from outsidein.web.background import pipeline_of, while_serving
 from outsidein.web.deps import CursorDep
 from outsidein.web.errors import error_response
@@ -225,8 +225,8 @@ def get_keys(request: Request) -> list[KeyOut]:
     responses=_LOCAL_DOC,
     dependencies=[requires(Role.ADMIN)],
 )
-def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
-    created = _service(request).create_key(body.name, body.scopes)
+def post_key(request: Request, body: NewKey, actor: ActorDep) -> CreatedKeyOut:
+    created = _service(request).create_key(body.name, body.scopes, actor=actor)
     return CreatedKeyOut(**_key_out(created.key).model_dump(), secret=created.secret)
 
 
@@ -240,8 +240,8 @@ def post_key(request: Request, body: NewKey) -> CreatedKeyOut:
     },
     dependencies=[requires(Role.ADMIN)],
 )
-def revoke(request: Request, key_id: str) -> KeyOut:
-    return _key_out(_service(request).revoke_key(key_id))
+def revoke(request: Request, key_id: str, actor: ActorDep) -> KeyOut:
+    return _key_out(_service(request).revoke_key(key_id, actor=actor))
 
 
 @api_router.get(

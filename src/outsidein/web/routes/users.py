@@ -4,6 +4,7 @@ who the caller is. Users are managed by admins; anyone manages their own tokens.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import asdict
 from typing import Any
 
@@ -14,7 +15,7 @@ from outsidein.auth import users as u
 from outsidein.auth.errors import PermissionDeniedError
 from outsidein.auth.roles import Role
 from outsidein.errors import NotFoundError
-from outsidein.web.access import PrincipalDep, requires
+from outsidein.web.access import ActorDep, PrincipalDep, actor_name, requires
 from outsidein.web.deps import CursorDep
 from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.users import (
@@ -66,9 +67,17 @@ def list_users(cur: CursorDep) -> list[UserOut]:
 
 
 @admin.post("", response_model=UserOut, status_code=201, summary="Add a user", responses=_CONFLICT)
-async def add_user(cur: CursorDep, body: NewUser) -> UserOut:
+async def add_user(cur: CursorDep, body: NewUser, actor: ActorDep) -> UserOut:
     user = await asyncio.to_thread(
-        u.create_user, cur, body.username, Role.parse(body.role), body.password, body.csm_id
+        functools.partial(
+            u.create_user,
+            cur,
+            body.username,
+            Role.parse(body.role),
+            body.password,
+            body.csm_id,
+            actor=actor,
+        )
     )
     return _user_out(user)
 
@@ -78,17 +87,20 @@ async def change_user(
     cur: CursorDep, principal: PrincipalDep, username: str, body: UserChange
 ) -> UserOut:
     """An admin cannot disable or demote themselves (another admin can): no lock-out."""
+    actor = actor_name(principal)
     user = u.get_user(cur, username)
     demoted = body.role is not None and body.role != "admin"
     if user.user_id == principal.user_id and (body.disabled or demoted):
         raise PermissionDeniedError("you cannot disable or demote yourself; ask another admin")
     if body.role is not None or body.csm_id is not None:
         role = Role.parse(body.role) if body.role is not None else user.role
-        user = u.set_role(cur, username, role, body.csm_id)
+        user = u.set_role(cur, username, role, body.csm_id, actor=actor)
     if body.disabled is not None:
-        user = u.set_disabled(cur, username, body.disabled)
+        user = u.set_disabled(cur, username, body.disabled, actor=actor)
     if body.password is not None:
-        user = await asyncio.to_thread(u.reset_password, cur, username, body.password)
+        user = await asyncio.to_thread(
+            functools.partial(u.reset_password, cur, username, body.password, actor=actor)
+        )
     return _user_out(user)
 
 
@@ -114,7 +126,7 @@ def create_token(cur: CursorDep, principal: PrincipalDep, body: NewToken) -> Cre
         raise PermissionDeniedError("name the user the token belongs to (username)")
     if body.scope == "admin" and not principal.allows(Role.ADMIN):
         raise PermissionDeniedError("only an admin creates admin tokens")
-    token, secret = t.create_token(cur, owner, body.name, body.scope)
+    token, secret = t.create_token(cur, owner, body.name, body.scope, actor=actor_name(principal))
     return CreatedTokenOut(**_token_out(token).model_dump(), secret=secret)
 
 
@@ -127,7 +139,7 @@ def revoke_token(cur: CursorDep, principal: PrincipalDep, token_id: str) -> Toke
         mine = {token.token_id for token in t.list_tokens(cur, principal.username)}
         if token_id not in mine:
             raise NotFoundError(f"no API token {token_id!r} of yours")
-    return _token_out(t.revoke_token(cur, token_id))
+    return _token_out(t.revoke_token(cur, token_id, actor=actor_name(principal)))
 
 
 router.include_router(admin)

@@ -75,6 +75,9 @@ class KeyActivityOut(KeyOut):
     rejected_24h: int
     last_seen: UtcDatetime | None
     top_reasons: list[ReasonCountOut]
+    held_back: int = Field(
+        0, description="Traits it sent that a file's value keeps out of accounts and contacts"
+    )
 
 
 class ActivityOut(BaseModel):
