@@ -221,9 +221,13 @@ def test_a_demo_account_draws_its_usage(
 def _screenshot(page: Any, name: str, width: int) -> None:
     """README's pictures: the accounts list and Metrics on a phone (their desktop pictures
     come from test_web_browser and test_metrics_browser), an account of the demo company on
-    both screens."""
+    both screens, the health portfolio on a desktop."""
     phone = width < 500
-    if name == "account" or (phone and name in ("accounts", "metrics")):
+    if (
+        name == "account"
+        or (phone and name in ("accounts", "metrics"))
+        or (name == "health" and not phone)
+    ):
         path = DOCS / f"screenshot-{name}{'-phone' if phone else ''}.png"
         height = 1700 if phone else 1400
         page.evaluate("window.scrollTo(0, 0)")
