@@ -278,3 +278,29 @@ def test_the_scorecards_page_shows_the_card_and_its_backtest(server: LiveServer)
     for b in report.bands:
         assert ran.rows[str(b.band)]["rate"] == f"{b.rate * 100:.1f}%"
     assert MAX_ACCOUNTS >= 120
+
+
+def test_a_draft_scorecard_is_checked_with_its_paths(server: LiveServer) -> None:
+    bad = """
+[scorecards.default.measures.nps]
+field = "nps"
+weight = -1
+scoring = {kind = "linear", low = 0, high = 10}
+"""
+    answer = server.http.post(server.url + "/health/scorecards", data={"draft": bad})
+    assert answer.status_code == 422
+    problems = parsed(answer.text).texts["draft-problems"]
+    assert "health.scorecards.default.measures.nps.weight" in problems
+    assert "greater than or equal to 0" in problems
+    broken = server.http.post(server.url + "/health/scorecards", data={"draft": "[x"})
+    assert broken.status_code == 422 and "(TOML)" in broken.text
+    good = (
+        bad.replace("weight = -1", "weight = 2")
+        + "[scorecards.default.measures.csat]\n"
+        + ('field = "csat"\nscoring = {kind = "linear", low = 1, high = 5}\n')
+    )
+    answer = server.http.post(server.url + "/health/scorecards", data={"draft": good})
+    assert answer.status_code == 200
+    page = parsed(answer.text)
+    assert page.texts["draft-valid"] == "The draft is valid: 1 scorecard."
+    assert "NPS (67%; linear: 0 points at 0, 100 at 10)" in page.texts["draft-card-default"]

@@ -6,10 +6,13 @@ worst band red, the best teal, those between amber (band labels are the scorecar
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from outsidein.config import parse_config
 from outsidein.display import money
+from outsidein.errors import InvalidConfigError
 from outsidein.health.explain import number
 from outsidein.labels import label
 from outsidein.settings.health import Group, HealthConfig, Measure, Scorecard
@@ -182,3 +185,19 @@ def tree(card: Scorecard) -> list[TreeRow]:
 
     walk(card, "", 0)
     return out
+
+
+def check_draft(text: str) -> tuple[HealthConfig | None, list[tuple[str, str]]]:
+    """A draft ``[health]`` section (or a whole ``outsidein.toml``) validated as the
+    configuration would be: the settings, or each problem as ``(path, message)``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [("(TOML)", str(exc))]
+    if "health" not in raw:
+        raw = {"health": raw}
+    try:
+        return parse_config(raw, "draft").health, []
+    except InvalidConfigError as exc:
+        fields = exc.details.get("fields") or [{"field": "(root)", "message": exc.message}]
+        return None, [(str(f["field"]), str(f["message"])) for f in fields]

@@ -7,11 +7,13 @@ a CSM sees their own book on each (``BookDep``); others may narrow to one CSM.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from outsidein.config import OutsideInConfig
 from outsidein.errors import InvalidRequestError
 from outsidein.web import health_view as view
 from outsidein.web.access import BookDep
@@ -127,22 +129,51 @@ def scorecards_page(
     config: ConfigDep,
     backtest: Annotated[bool, Query(description="Run the backtest now (small stores)")] = False,
 ) -> Response:
-    health = config.health
     report, refused = None, None
     if backtest:
         try:
             report = page_backtest(cur, config)
         except InvalidRequestError as exc:
             refused = exc.message
-    return templates.TemplateResponse(
+    return _scorecards(request, config, {"report": report, "refused": refused})
+
+
+@router.post("/health/scorecards", response_class=HTMLResponse)
+async def check_draft(request: Request, config: ConfigDep) -> Response:
+    """Validate a draft ``[health]`` section (the ``draft`` field) without saving it: each
+    problem named by its path, or the draft's scorecards drawn as they would be published."""
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
+    text = (fields.get("draft") or [""])[0]
+    draft, problems = view.check_draft(text)
+    status = 200 if draft is not None else 422
+    return _scorecards(
         request,
-        "health_scorecards.html",
-        {
-            "health": health,
-            "trees": {name: view.tree(card) for name, card in health.scorecards.items()},
-            "report": report,
-            "refused": refused,
-            "max_accounts": MAX_ACCOUNTS,
-            "months": MONTHS,
-        },
+        config,
+        {"draft_text": text, "draft": draft, "problems": problems},
+        status,
+    )
+
+
+def _scorecards(
+    request: Request, config: OutsideInConfig, extra: dict[str, Any], status: int = 200
+) -> Response:
+    health = config.health
+    context: dict[str, Any] = {
+        "health": health,
+        "trees": {name: view.tree(card) for name, card in health.scorecards.items()},
+        "report": None,
+        "refused": None,
+        "max_accounts": MAX_ACCOUNTS,
+        "months": MONTHS,
+        "draft_text": "",
+        "draft": None,
+        "problems": [],
+    }
+    context.update(extra)
+    if context["draft"] is not None:
+        context["draft_trees"] = {
+            name: view.tree(card) for name, card in context["draft"].scorecards.items()
+        }
+    return templates.TemplateResponse(
+        request, "health_scorecards.html", context, status_code=status
     )
