@@ -19,17 +19,16 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
-import pyarrow as pa
 
 from outsidein.analytics import AnalyticsConfig, store_sources
 from outsidein.analytics.lifecycle import account_status
 from outsidein.analytics.today import report_dates
-from outsidein.health.engine import MeasureInfo, Scores
 from outsidein.health.explain import Explanation, Move, explain, number, what_moved
 from outsidein.health.history import HealthScore, TrendPoint, score_at, scores_at, trend
-from outsidein.settings.health import Group, HealthConfig
+from outsidein.settings.health import HealthConfig
 from outsidein.store.freshness import data_last_day
 from outsidein.web.queries.figures_cache import figures_cache
+from outsidein.web.queries.health_stored import stored_scores
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 
 __all__ = [
@@ -236,84 +235,6 @@ def _names(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
         "SELECT account_id, name FROM accounts WHERE list_contains($ids, account_id)", {"ids": ids}
     ).fetchall()
     return {str(k): str(v) for k, v in rows}
-
-
-# -- the stored contributions as the engine's Scores, for explain and what_moved -----------
-
-
-def _worst_paths(group: Group, prefix: str = "", under: bool = False) -> set[str]:
-    """The measures with a worst-of group above them (their own included)."""
-    worst = under or group.rollup == "worst"
-    out = {f"{prefix}{name}" for name in group.measures} if worst else set()
-    for name, child in group.groups.items():
-        out |= _worst_paths(child, f"{prefix}{name}/", worst)
-    return out
-
-
-def _infos(health: HealthConfig) -> dict[tuple[str, str], MeasureInfo]:
-    out: dict[tuple[str, str], MeasureInfo] = {}
-
-    def walk(card: str, group: Group, prefix: str) -> None:
-        for name, child in group.groups.items():
-            walk(card, child, f"{prefix}{name}/")
-        for name, measure in group.measures.items():
-            path = f"{prefix}{name}"
-            out[(card, path)] = MeasureInfo(
-                card, path, measure.title(name), measure.direction, group.rollup
-            )
-
-    for card_name, card in health.scorecards.items():
-        walk(card_name, card, "")
-    return out
-
-
-def stored_scores(
-    cur: duckdb.DuckDBPyConnection, health: HealthConfig, rows: list[tuple[str, datetime]]
-) -> Scores:
-    """The stored scores and contributions of (account, valid_from) rows as the engine's
-    :class:`Scores`. The history does not keep which measure set a worst-of: it is the one
-    under a worst-of group whose effective weight is not 0 (the others' is, docs/health.md).
-    """
-    keys = pa.table(
-        {
-            "account_id": pa.array([r[0] for r in rows], pa.string()),
-            "valid_from": pa.array([r[1] for r in rows], pa.timestamp("us")),
-        }
-    )
-    cur.register("_oi_keys", keys)
-    try:
-        accounts = cur.sql(
-            "SELECT s.account_id, s.scorecard, s.score, s.band FROM health_scores s "
-            "JOIN _oi_keys k USING (account_id, valid_from)"
-        ).to_arrow_table()
-        parts = fetch_dicts(
-            cur,
-            "SELECT c.account_id, s.scorecard, c.measure, c.raw, c.points, c.weight, "
-            "c.contribution, c.missing FROM health_contributions c "
-            "JOIN _oi_keys k USING (account_id, valid_from) "
-            "JOIN health_scores s USING (account_id, valid_from) ORDER BY c.measure",
-        )
-    finally:
-        cur.unregister("_oi_keys")
-    worst = {name: _worst_paths(card) for name, card in health.scorecards.items()}  # by scorecard
-    for p in parts:
-        p["set_score"] = bool(
-            p["measure"] in worst.get(p["scorecard"], set())
-            and not p["missing"]
-            and p["weight"] > 0
-        )
-    contributions = pa.Table.from_pylist(parts) if parts else None
-    return Scores(
-        accounts,
-        contributions if contributions is not None else _empty_contributions(),
-        _infos(health),
-    )
-
-
-def _empty_contributions() -> pa.Table:
-    from outsidein.health.engine import CONTRIBUTION_SCHEMA
-
-    return CONTRIBUTION_SCHEMA.empty_table()
 
 
 def _what_moved(
