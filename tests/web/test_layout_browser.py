@@ -18,11 +18,16 @@ from fastapi import FastAPI, Request, Response
 
 from outsidein.analytics import AnalyticsConfig, build_snapshot, update_snapshot
 from outsidein.config import load_config
+from outsidein.health.engine import score
+from outsidein.health.history import record_scores
+from outsidein.health.inputs import inputs_at
 from outsidein.ingest import load_directory, load_file
+from outsidein.settings.health import HealthConfig
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
 from outsidein.web import create_app
+from outsidein.web.queries.health_backtest import to_scored
 
 from .conftest import TODAY, LiveServer, seed_company
 
@@ -55,6 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     store = seed_company(folder / "company.duckdb")
     con = connect(store)
     build_snapshot(con, AnalyticsConfig(), TODAY, since=TODAY - timedelta(days=100))
+    # Health scores as the health step stores them: the pages draw them.
+    record_scores(con, to_scored(score(inputs_at(con, TODAY), HealthConfig())), config_version=None)
     subs = folder / LONG_NAME
     subs.write_text(
         "subscription_id,account_id,plan,mrr,start_date,status\n"
@@ -85,10 +92,20 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("rejects", "/rejects", [("heading", "Rejects")]),
     ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
     ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
+    ("health", "/health", [("heading", "Health"), ("combobox", "CSM"), ("button", "Show"),
+                           ("link", "At risk")]),
+    ("health-at-risk", "/health/at-risk", [("heading", "Accounts at risk"), ("combobox", "CSM"),
+                                           ("link", "Health"), ("link", "Next →")]),
+    ("health-scorecards", "/health/scorecards", [("heading", "Scorecards"),
+                                                 ("button", "Run the backtest")]),
 ]  # fmt: skip
-CHARTS = {"account": ("usage-users", "usage-adoption"), "metrics": ("bridge", "retention", "usage")}
-NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Ingestion"), ("link", "Status"),
-       ("link", "API")]  # fmt: skip
+CHARTS = {
+    "account": ("health-trend", "usage-users", "usage-adoption"),
+    "metrics": ("bridge", "retention", "usage"),
+    "health": ("health-segments", "health-arr"),
+}
+NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Ingestion"),
+       ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:
@@ -184,7 +201,7 @@ def test_a_demo_account_draws_its_usage(
     width = viewport["width"]
     server.login(page)
     assert page.goto(f"{server.url}/accounts/{account}").status == 200
-    for chart in CHARTS["account"]:
+    for chart in ("usage-users", "usage-adoption"):  # the demo store has no health scores
         figure = page.get_by_test_id(f"chart-{chart}")
         expect(figure).to_have_attribute("data-rendered", "true")
         within(page, "img", figure.get_attribute("aria-label") or "", width)
@@ -204,9 +221,13 @@ def test_a_demo_account_draws_its_usage(
 def _screenshot(page: Any, name: str, width: int) -> None:
     """README's pictures: the accounts list and Metrics on a phone (their desktop pictures
     come from test_web_browser and test_metrics_browser), an account of the demo company on
-    both screens."""
+    both screens, the health portfolio on a desktop."""
     phone = width < 500
-    if name == "account" or (phone and name in ("accounts", "metrics")):
+    if (
+        name == "account"
+        or (phone and name in ("accounts", "metrics"))
+        or (name == "health" and not phone)
+    ):
         path = DOCS / f"screenshot-{name}{'-phone' if phone else ''}.png"
         height = 1700 if phone else 1400
         page.evaluate("window.scrollTo(0, 0)")

@@ -22,6 +22,7 @@ from outsidein.display import currency_symbol, money
 
 __all__ = [
     "SCHEMA",
+    "bars",
     "bridge",
     "line",
     "money_axis",
@@ -276,3 +277,65 @@ def to_svg(spec: Spec) -> str:
 
     svg: str = vl_convert.vegalite_to_svg({**spec, "width": 720})
     return svg
+
+
+def bars(
+    rows: Sequence[dict[str, Any]],
+    x: str,
+    y: str,
+    color: str,
+    colors: Sequence[tuple[str, str]],
+    description: str,
+    *,
+    y_title: str,
+    x_title: str | None = None,
+    x_order: Sequence[str] | None = None,
+    label: str | None = None,
+    currency: str | None = None,
+) -> Spec:
+    """Bars of ``y`` per category ``x``, stacked by ``color`` (``(value, colour)`` pairs in
+    stacking order); ``label`` names the column the tooltip prints as the figure (exact money
+    text), ``currency`` makes the y axis a money axis."""
+    order = {value: i for i, (value, _) in enumerate(colors)}
+    values = [
+        {
+            "x": r[x],
+            "y": _drawn(r[y]) if not isinstance(r[y], Decimal) else float(r[y]),
+            "c": r[color],
+            "label": r[label] if label else _drawn(r[y]),
+            "o": order.get(r[color], len(order)),
+        }
+        for r in rows
+    ]
+    spec = _base(description, values)
+    axis: Spec = money_axis(currency, y_title) if currency else {"tickCount": 5, "format": ",~s"}
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "x": {
+            "field": "x",
+            "type": "nominal",
+            "title": x_title,
+            "sort": list(x_order) if x_order is not None else None,
+            "axis": {"labelAngle": 0},
+        },
+        "y": {
+            "field": "y",
+            "type": "quantitative",
+            "stack": "zero",
+            "title": None if currency else y_title,
+            "axis": axis,
+        },
+        "color": {
+            "field": "c",
+            "type": "nominal",
+            "scale": {"domain": [v for v, _ in colors], "range": [c for _, c in colors]},
+            "sort": [v for v, _ in colors],
+        },
+        "order": {"field": "o"},
+        "tooltip": [
+            {"field": "x", "title": x_title or "Group"},
+            {"field": "c", "title": "Band"},
+            {"field": "label", "title": y_title},
+        ],
+    }
+    return spec

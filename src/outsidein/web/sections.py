@@ -21,6 +21,7 @@ from outsidein.web.routes import (
     auth_pages,
     config,
     custom_fields,
+    health_pages,
     ingestion_pages,
     jobs,
     loads,
@@ -64,6 +65,15 @@ SECTIONS: tuple[Section, ...] = (
             "Metrics",
             "/metrics",
             reads=("accounts", "subscriptions", "events", "account_daily_metrics"),
+        ),
+    ),
+    Section(
+        "health",
+        pages=health_pages.router,
+        nav=NavItem(
+            "Health",
+            "/health",
+            reads=("health_scores", "health_contributions", "health_overrides"),
         ),
     ),
     Section("config", api=config.router),

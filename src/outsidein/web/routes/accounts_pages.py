@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from outsidein import labels
 from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
-from outsidein.web import account_view
+from outsidein.health.explain import number as explain_number
+from outsidein.web import account_view, health_view
 from outsidein.web.access import BookDep
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
+from outsidein.web.deps import ConfigDep as FullConfigDep
 from outsidein.web.deps import CursorDep
 from outsidein.web.params import (
     CsmParam,
@@ -38,6 +40,7 @@ from outsidein.web.queries.accounts import (
 )
 from outsidein.web.queries.custom_fields import custom_params
 from outsidein.web.queries.figures_cache import figures_cache
+from outsidein.web.queries.health import account_health
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -152,6 +155,7 @@ def account_page(
     request: Request,
     cur: CursorDep,
     config: ConfigDep,
+    full: FullConfigDep,
     account_id: str,
     pages: Annotated[dict[str, int], Depends(section_pages)],
 ) -> Response:
@@ -161,6 +165,7 @@ def account_page(
         usage_missing = None
     except SnapshotMissingError as exc:
         usage, usage_missing = None, exc.message
+    card = account_health(cur, account_id, full.health)
     return templates.TemplateResponse(
         request,
         "account.html",
@@ -171,5 +176,9 @@ def account_page(
             "look_back": look_back(usage) if usage else [],
             "users_chart": account_view.users_chart(usage) if usage else None,
             "adoption_chart": account_view.adoption_chart(usage) if usage else None,
+            "card": card,
+            "health_chart": health_view.trend_chart(card) if card else None,
+            "band_kinds": health_view.band_kinds(full.health),
+            "explain_number": explain_number,
         },
     )
