@@ -21,6 +21,7 @@ from outsidein.web.routes import (
     auth_pages,
     config,
     custom_fields,
+    health,
     ingestion_pages,
     jobs,
     loads,
@@ -67,6 +68,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section("config", api=config.router),
+    Section("health", api=health.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("rejects", api=rejects.router, pages=rejects_pages.router),  # linked from Ingestion
