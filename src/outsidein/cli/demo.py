@@ -19,6 +19,7 @@ from rich.progress import (
 )
 
 from outsidein.analytics import update_snapshot
+from outsidein.health.service import score_now
 from outsidein.auth.passwords import generate_password
 from outsidein.auth.roles import Role
 from outsidein.auth.users import count_users, create_user
@@ -144,6 +145,15 @@ def demo(
         console.print(
             f"daily snapshot ({snapshot.mode}): {snapshot.rows:,} account-days, "
             f"{snapshot.first_date} to {snapshot.last_date}, in {snapshot.seconds:.1f} s",
+            highlight=False,
+        )
+        with _progress() as bar:
+            task = bar.add_task("scoring account health", total=1)
+            scored = score_now(con, in_force.config)
+            bar.update(task, completed=1)
+        console.print(
+            f"health: {scored.accounts:,} accounts scored on {scored.as_of} "
+            f"({scored.written:,} stored; `outsidein health list`)",
             highlight=False,
         )
         _first_admin(con)
