@@ -19,12 +19,12 @@ from rich.progress import (
 )
 
 from outsidein.analytics import update_snapshot
-from outsidein.health.service import score_now
 from outsidein.auth.passwords import generate_password
 from outsidein.auth.roles import Role
 from outsidein.auth.users import count_users, create_user
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
+from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
