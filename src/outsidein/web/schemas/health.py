@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from outsidein.health.explain import Explanation, Move
 from outsidein.health.history import HealthScore, Override, TrendPoint
 from outsidein.health.read import AccountHealth, ScorePage
 from outsidein.settings.health import HealthConfig
+
+
+def _utc(value: datetime) -> datetime:
+    """The store keeps UTC without a zone; the API says so (RFC 3339 date-time)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+Utc = Annotated[datetime, AfterValidator(_utc)]
 
 
 class ScoreRow(BaseModel):
@@ -23,7 +31,7 @@ class ScoreRow(BaseModel):
     computed_score: float | None
     computed_band: str | None
     config_version: int | None = Field(description="The configuration version that scored it")
-    valid_from: datetime | None = Field(description="When the computed score was recorded")
+    valid_from: Utc | None = Field(description="When the computed score was recorded")
     override_id: str | None
 
 
@@ -31,11 +39,11 @@ class ScoreList(BaseModel):
     total: int
     page: int
     page_size: int
-    at: datetime
+    at: Utc
     scores: list[ScoreRow]
 
     @classmethod
-    def of(cls, page: ScorePage, at: datetime) -> ScoreList:
+    def of(cls, page: ScorePage, at: Utc) -> ScoreList:
         rows = [ScoreRow(**r) for r in page.rows]
         return cls(total=page.total, page=page.page, page_size=page.page_size, at=at, scores=rows)
 
@@ -47,8 +55,8 @@ class OverrideOut(BaseModel):
     band: str | None
     reason: str
     author: str = Field(description="The signed-in user who set it")
-    expires_at: datetime
-    created_at: datetime
+    expires_at: Utc
+    created_at: Utc
 
     @classmethod
     def of(cls, o: Override) -> OverrideOut:
@@ -86,7 +94,7 @@ class MoveOut(BaseModel):
 
 
 class TrendPointOut(BaseModel):
-    at: datetime
+    at: Utc
     score: float | None
     band: str | None
     kind: Literal["start", "computed", "override", "override_ended"]
@@ -94,14 +102,14 @@ class TrendPointOut(BaseModel):
 
 class AccountHealthOut(BaseModel):
     account_id: str
-    at: datetime
+    at: Utc
     scorecard: str | None
     score: float | None
     band: str | None
     computed_score: float | None
     computed_band: str | None
     config_version: int | None
-    valid_from: datetime | None
+    valid_from: Utc | None
     override: OverrideOut | None
     measures: list[MeasureOut] = Field(description="Largest contribution first")
     set_by: list[str] = Field(description="Measures that set a worst-of score")
