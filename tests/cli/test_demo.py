@@ -61,8 +61,11 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         assert page.status_code == 200 and "2,000 accounts" in page.text
         # The demo's contracts were loaded: term contracts renew in the next 90 days.
         due = browser.get("/api/v1/metrics/renewals")
+        # The demo scored health with the shipped scorecard: the pages have scores at once.
+        health = browser.get("/api/v1/health/scores", params={"band": "red"})
         browser.close()
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
+        assert health.status_code == 200 and health.json()["total"] > 20, health.text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
@@ -71,10 +74,11 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
     con = duckdb.connect(str(store), read_only=True)
     counts = con.execute(
         "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM rejects), "
-        "(SELECT count(*) FROM events) > 1000000, (SELECT count(*) FROM contracts) > 1500"
+        "(SELECT count(*) FROM events) > 1000000, (SELECT count(*) FROM contracts) > 1500, "
+        "(SELECT count(DISTINCT account_id) FROM health_scores) > 1000"
     ).fetchall()
     con.close()
-    assert counts == [(2000, 0, True, True)]
+    assert counts == [(2000, 0, True, True, True)]
     # Its outsidein.toml sits beside its store, not in the folder it was started from.
     assert (tmp_path / "outsidein-data" / "outsidein.toml").is_file()
     assert not (tmp_path / "outsidein.toml").exists()

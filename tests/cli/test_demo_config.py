@@ -76,6 +76,10 @@ def test_demo_writes_its_config_beside_its_store_and_commands_find_it(tmp_path: 
     con.close()
     assert stored is not None and (stored.version, stored.origin) == (1, str(beside))
     assert stored.config.analytics.value_event == "Report Shared"
+    # It scored health with the shipped scorecard, and the CLI lists the scores.
+    assert "health: " in demo.stdout and "accounts scored" in demo.stdout, demo.stdout
+    listed = run("health", "list", "--db", str(store), cwd=work)
+    assert listed.returncode == 0 and "scored accounts" in listed.stdout, listed.stderr
     # A second run uses the file it wrote; an edit to it is read from any folder.
     again = run("demo", "--accounts", "30", "--months", "3", "--no-serve", cwd=work)
     assert again.returncode == 0 and f"using {beside}" in again.stdout, again.stderr

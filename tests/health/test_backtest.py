@@ -85,7 +85,8 @@ def test_auc_lift_and_bands_match_a_count_by_hand(tmp_path: Path) -> None:
     con.close()
     assert report.points == points and set(seen_segments) == {None}
     assert [(x.name, x.reason) for x in report.left_out] == [
-        ("segment", "no history: only today's value is known")
+        ("segment", "no history: only today's value is known"),
+        ("parent_account_id", "no history: only today's value is known"),
     ]
     # The outcomes, from how the company was built: paying at t, and 90 days later churned
     # (both subscriptions end) or contracted (one of two ends: -50 %).

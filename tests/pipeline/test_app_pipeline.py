@@ -22,7 +22,8 @@ def test_the_app_registers_every_section_step_in_one_scheduler(
     pipeline = server.app.state.pipeline
     assert isinstance(pipeline, Scheduler)
     assert pipeline.order[0] == "segment_apply"  # it writes what the other two read
-    assert set(pipeline.order) == {"segment_apply", "last_seen", "snapshot"}
+    assert set(pipeline.order) == {"segment_apply", "last_seen", "snapshot", "health"}
+    assert pipeline.order.index("snapshot") < pipeline.order.index("health")  # reads its rows
     deadline = time.monotonic() + 20
     while True:
         steps = server.http.get(server.url + "/api/v1/status").json()["pipeline"]
@@ -34,7 +35,13 @@ def test_the_app_registers_every_section_step_in_one_scheduler(
     by_name = {s["name"]: s for s in steps}
     assert by_name["last_seen"]["inputs"] == ["events"]
     assert by_name["segment_apply"]["outputs"] == ["events", "accounts", "contacts"]
-    assert by_name["last_seen"]["last_detail"] == "2 accounts"  # have events
+    # have events (a later run, while the health step ran, found nothing new)
+    assert by_name["last_seen"]["last_detail"] in ("2 accounts", "")
+    cur = server.app.state.store.cursor()
+    try:
+        assert cur.execute("SELECT count(*) FROM account_last_seen").fetchall() == [(2,)]
+    finally:
+        cur.close()
     names = {t.name for t in threading.enumerate()}
     assert "pipeline" in names
     assert not names & {"segment-applier", "snapshot-refresher", "last-seen"}  # no own threads

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from outsidein.analytics import AnalyticsConfig, SnapshotRefresher
+from outsidein.config import OutsideInConfig
+from outsidein.health.service import health_step
 from outsidein.ingest.segment.apply import Applier
 from outsidein.ingest.segment.writer import Backlog
 from outsidein.store import connect
@@ -21,6 +23,7 @@ def test_every_step_and_its_tables_are_documented(tmp_path: Path) -> None:
         Applier(Backlog(), interval=2, max_messages=10).step(),
         last_seen_step(),
         refresher.step(30),
+        health_step(OutsideInConfig).step(),
     ]
     con.close()
     for step in steps:

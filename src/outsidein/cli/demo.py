@@ -24,6 +24,7 @@ from outsidein.auth.roles import Role
 from outsidein.auth.users import count_users, create_user
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
+from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
@@ -144,6 +145,15 @@ def demo(
         console.print(
             f"daily snapshot ({snapshot.mode}): {snapshot.rows:,} account-days, "
             f"{snapshot.first_date} to {snapshot.last_date}, in {snapshot.seconds:.1f} s",
+            highlight=False,
+        )
+        with _progress() as bar:
+            task = bar.add_task("scoring account health", total=1)
+            scored = score_now(con, in_force.config)
+            bar.update(task, completed=1)
+        console.print(
+            f"health: {scored.accounts:,} accounts scored on {scored.as_of} "
+            f"({scored.written:,} stored; `outsidein health list`)",
             highlight=False,
         )
         _first_admin(con)

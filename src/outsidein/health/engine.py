@@ -345,4 +345,19 @@ def _infos(name: str, card: Scorecard) -> dict[tuple[str, str], MeasureInfo]:
     return out
 
 
-__all__ = ["CONTRIBUTION_SCHEMA", "HealthInputsError", "MeasureInfo", "Scores", "score"]
+def measure_infos(health: HealthConfig) -> dict[tuple[str, str], MeasureInfo]:
+    """Every measure of every scorecard, for explanations read back from the history."""
+    out: dict[tuple[str, str], MeasureInfo] = {}
+    for name, card in health.scorecards.items():
+        out.update(_infos(name, card))
+    return out
+
+
+__all__ = [
+    "CONTRIBUTION_SCHEMA",
+    "HealthInputsError",
+    "MeasureInfo",
+    "Scores",
+    "measure_infos",
+    "score",
+]

@@ -102,6 +102,11 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("lifecycle_status", "text", "prospect, trial, onboarding, active, renewal or churned"),
     Field("segment", "text", "the account's segment (today's: no history is kept)", history=False),
+    Field("arr", "number", "12 x mrr: what parent accounts roll up by", "currency"),
+    Field(
+        "parent_account_id", "text", "the account's parent (today's: no history is kept)",
+        history=False,
+    ),
 )  # fmt: skip
 
 _BY_NAME = {f.name: f for f in FIELDS}
@@ -168,7 +173,7 @@ def inputs_at(
         table = cur.sql(
             f"""
             WITH acc AS (
-                SELECT a.account_id, a.segment FROM accounts a
+                SELECT a.account_id, a.segment, a.parent_account_id FROM accounts a
                 WHERE a.created_at < $end {scope}
             ),
             nps AS (
@@ -211,7 +216,9 @@ def inputs_at(
                    {cases_null or "coalesce(cs.breached_slas, 0)::DOUBLE"} AS breached_slas,
                    (l.renewal_date - $as_of)::DOUBLE AS days_to_renewal,
                    l.status AS lifecycle_status,
-                   acc.segment AS segment
+                   acc.segment AS segment,
+                   (m.mrr * 12)::DOUBLE AS arr,
+                   acc.parent_account_id AS parent_account_id
             FROM acc
             LEFT JOIN account_daily_metrics m ON m.account_id = acc.account_id AND m.date = $as_of
             LEFT JOIN nps ON nps.account_id = acc.account_id

@@ -44,6 +44,7 @@ _N, _T, _D = Type.NUMBER, Type.TEXT, Type.DATE
 INPUT_FIELDS: dict[str, Type] = {
     **{f"{base}_{w}": _N for base in WINDOWED for w in WINDOWS},
     "mrr": _N,
+    "arr": _N,
     "seats_bought": _N,
     "seats_used": _N,
     "seat_utilization": _N,

@@ -21,6 +21,7 @@ from outsidein.web.routes import (
     auth_pages,
     config,
     custom_fields,
+    health,
     health_pages,
     ingestion_pages,
     jobs,
@@ -69,6 +70,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "health",
+        api=health.router,
         pages=health_pages.router,
         nav=NavItem(
             "Health",
