@@ -23,10 +23,11 @@ from outsidein.health.engine import Scores, score
 from outsidein.health.explain import explain, what_moved
 from outsidein.health.history import add_override, record_scores, scores_at
 from outsidein.health.inputs import inputs_at
+from outsidein.health.service import to_scored
 from outsidein.settings.health import HealthConfig
 from outsidein.store import connect
 from outsidein.web import create_app
-from outsidein.web.queries.health_backtest import MAX_ACCOUNTS, to_scored
+from outsidein.web.queries.health_backtest import MAX_ACCOUNTS
 from outsidein.web.queries.rows import utc_now
 
 from .conftest import NOW, TODAY, LiveServer, insert, seed_company

@@ -21,13 +21,13 @@ from outsidein.config import load_config
 from outsidein.health.engine import score
 from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
+from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
 from outsidein.settings.health import HealthConfig
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
 from outsidein.web import create_app
-from outsidein.web.queries.health_backtest import to_scored
 
 from .conftest import TODAY, LiveServer, seed_company
 

@@ -11,24 +11,17 @@ from outsidein.analytics.today import report_dates
 from outsidein.config import OutsideInConfig
 from outsidein.errors import InvalidRequestError
 from outsidein.health.backtest import BacktestReport, backtest
-from outsidein.health.engine import Scores, score
-from outsidein.health.history import CONTRIBUTION_SCHEMA, SCORE_SCHEMA, Scored
+from outsidein.health.engine import score
+from outsidein.health.history import Scored
+from outsidein.health.service import to_scored
 from outsidein.store.freshness import data_last_day
 
-__all__ = ["MAX_ACCOUNTS", "MONTHS", "page_backtest", "to_scored"]
+__all__ = ["MAX_ACCOUNTS", "MONTHS", "page_backtest"]
 
 # Each point costs about 1.5 s whatever the size (the lifecycle expression of inputs_at):
 # 120 accounts took 17 s on the loaded 2-core machine; 2,000 stay within about half a minute.
 MAX_ACCOUNTS = 2_000
 MONTHS = 12
-
-
-def to_scored(scores: Scores) -> Scored:
-    """The engine's result in the history's columns (what a scoring callable returns)."""
-    return Scored(
-        scores.accounts.select(SCORE_SCHEMA.names).cast(SCORE_SCHEMA),
-        scores.contributions.select(CONTRIBUTION_SCHEMA.names).cast(CONTRIBUTION_SCHEMA),
-    )
 
 
 def page_backtest(cur: duckdb.DuckDBPyConnection, config: OutsideInConfig) -> BacktestReport:

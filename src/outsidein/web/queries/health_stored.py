@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from outsidein.health.engine import CONTRIBUTION_SCHEMA, MeasureInfo, Scores
+from outsidein.health.engine import CONTRIBUTION_SCHEMA, Scores, measure_infos
 from outsidein.settings.health import Group, HealthConfig
 from outsidein.web.queries.rows import fetch_dicts
 
@@ -22,23 +22,6 @@ def _worst_paths(group: Group, prefix: str = "", under: bool = False) -> set[str
     out = {f"{prefix}{name}" for name in group.measures} if worst else set()
     for name, child in group.groups.items():
         out |= _worst_paths(child, f"{prefix}{name}/", worst)
-    return out
-
-
-def _infos(health: HealthConfig) -> dict[tuple[str, str], MeasureInfo]:
-    out: dict[tuple[str, str], MeasureInfo] = {}
-
-    def walk(card: str, group: Group, prefix: str) -> None:
-        for name, child in group.groups.items():
-            walk(card, child, f"{prefix}{name}/")
-        for name, measure in group.measures.items():
-            path = f"{prefix}{name}"
-            out[(card, path)] = MeasureInfo(
-                card, path, measure.title(name), measure.direction, group.rollup
-            )
-
-    for card_name, card in health.scorecards.items():
-        walk(card_name, card, "")
     return out
 
 
@@ -81,7 +64,7 @@ def stored_scores(
     return Scores(
         accounts,
         contributions if contributions is not None else _empty_contributions(),
-        _infos(health),
+        measure_infos(health),
     )
 
 
