@@ -51,7 +51,7 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         page = None
         while time.monotonic() < deadline:
             try:
-                page = browser.get("/")
+                page = browser.get("/", headers={"accept": "text/html"})  # as a browser asks
                 break
             except httpx.ConnectError:
                 time.sleep(0.2)
