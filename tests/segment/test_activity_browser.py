@@ -23,6 +23,7 @@ def test_activity_page_shows_each_key_and_why_events_were_rejected(
     assert segment_server.post("/v1/batch", content=b"{oops").status_code == 400
     segment_server.wait_applied()
 
+    segment_server.login(page)
     page.goto(segment_server.url + "/ingestion")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ingestion")
     expect(page.get_by_role("link", name="Ingestion")).to_have_attribute("aria-current", "page")
