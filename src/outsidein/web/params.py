@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -23,6 +23,19 @@ def _iso_date_text(value: object) -> object:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 """A day given in a request: ISO ``YYYY-MM-DD`` and nothing else (the schema's ``date``)."""
+
+
+def _iso_datetime_text(value: object) -> object:
+    """Only ISO 8601 text: pydantic alone reads ``0.5`` as a Unix time."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise PydanticCustomError(
+            "datetime_format", "must be a time as ISO 8601, e.g. 2024-06-15T09:30:00Z"
+        )
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime_text)]
+"""A time given in a request: ISO 8601 text only (the schema's ``date-time``)."""
 
 SearchParam = Annotated[
     str, Query(max_length=200, description="Case-insensitive text to look for.")

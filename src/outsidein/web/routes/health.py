@@ -25,7 +25,7 @@ from outsidein.store.config_versions import current_config_version
 from outsidein.web.access import BookDep, PrincipalDep, requires
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import ConfigDep, CursorDep, ServerConfig
-from outsidein.web.params import PageParam, PageSizeParam
+from outsidein.web.params import IsoDatetime, PageParam, PageSizeParam
 from outsidein.web.routes.jobs import jobs_of
 from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.health import (
@@ -50,7 +50,7 @@ def _steps(app: FastAPI) -> list[Step]:
 router = APIRouter(prefix="/health", tags=["health"], lifespan=with_steps(_steps))
 
 AtParam = Annotated[
-    datetime | None, Query(description="A past time (UTC) to read the score at [now]")
+    IsoDatetime | None, Query(description="A past time (UTC) to read the score at [now]")
 ]
 Label = Annotated[str | None, Query(min_length=1, max_length=80)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
