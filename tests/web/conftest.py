@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from outsidein.store import connect
 from outsidein.store.tables import TABLES
 from outsidein.web import create_app
+from outsidein.web.server import uvicorn_config
 
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 TODAY = NOW.date()
@@ -216,7 +217,7 @@ class LiveServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on")
+        config = uvicorn_config(app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 
 from outsidein.errors import InvalidRequestError
 from outsidein.health.history import ScoresLike, check_scored
-from outsidein.health.inputs import FIELDS, inputs_at
+from outsidein.health.inputs import CUSTOM_PREFIX, FIELDS, inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
 
 __all__ = ["BacktestReport", "BandRate", "LeftOut", "PointResult", "backtest", "monthly_points"]
@@ -118,7 +118,12 @@ def backtest(
     frames: list[pa.Table] = []
     for point in points:
         check()
-        inputs = _without(inputs_at(con, point, config=config), blank)
+        inputs = inputs_at(con, point, config=config)
+        for name in inputs.column_names:
+            if name.startswith(CUSTOM_PREFIX) and name not in blank:
+                report.left_out.append(LeftOut(name, "a custom field: only today's value is kept"))
+                blank.append(name)
+        inputs = _without(inputs, blank)
         scores = check_scored(score_fn(inputs)).scores
         frames.append(
             scores.append_column("point", pa.array([point] * scores.num_rows, pa.date32()))

@@ -5,7 +5,8 @@
 of that day (UTC): the snapshot row of the day, survey answers and cases by their own
 timestamps, subscriptions and contracts by their dates, so nothing dated later changes a row.
 Fields whose source keeps no history (``history=False``: the account's segment today) are the
-current value; a backtest leaves them out.
+current value; a backtest leaves them out, as it leaves out the accounts' custom fields
+(``custom.<name>`` columns, :func:`with_custom_fields`).
 
 Each number has one definition elsewhere and is only gathered here: the usage metrics and MRR
 are the snapshot's (``account_daily_metrics``), the lifecycle status and the next renewal are
@@ -27,8 +28,17 @@ import pyarrow.compute as pc
 from outsidein.analytics.backend import store_sources
 from outsidein.analytics.lifecycle import account_status
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.store import custom_fields
 
-__all__ = ["FIELDS", "SNAPSHOT_FIELDS", "Field", "field", "inputs_at"]
+__all__ = [
+    "CUSTOM_PREFIX",
+    "FIELDS",
+    "SNAPSHOT_FIELDS",
+    "Field",
+    "field",
+    "inputs_at",
+    "with_custom_fields",
+]
 
 FieldType = Literal["number", "text", "date"]
 NPS_DAYS = 365  # the latest NPS answer counts for a year
@@ -237,7 +247,28 @@ def inputs_at(
         ).to_arrow_table()
     finally:
         cur.close()
-    return table.cast(schema())
+    return with_custom_fields(con, table.cast(schema()))
+
+
+CUSTOM_PREFIX = "custom."
+
+
+def with_custom_fields(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with a ``custom.<name>`` column for each custom field of accounts, typed as
+    loaded (number, flag, day or text); null where an account has no value (missing).
+
+    The store keeps only a custom field's current value, so every day reads today's: a
+    backtest leaves these columns out (:data:`CUSTOM_PREFIX` marks them).
+    """
+    names = [f["name"] for f in custom_fields.fields(con, "accounts")]
+    if not names:
+        return table
+    found = custom_fields.values(con, "accounts", names)
+    index = pc.index_in(table.column("account_id"), value_set=found.column("account_id"))
+    for name in names:
+        column = found.column(name)
+        table = table.append_column(CUSTOM_PREFIX + name, pc.take(column, index))
+    return table
 
 
 def _lifecycle(

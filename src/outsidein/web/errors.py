@@ -113,7 +113,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         where, name = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("request", ".".join(loc))
         problems.append({"in": where, "parameter": name, "message": err.get("msg", "invalid")})
     message = "; ".join(f"{p['in']} parameter {p['parameter']}: {p['message']}" for p in problems)
-    return error_response(request, 400, InvalidRequestError.code, message, problems)
+    status = 422 if _refused_by_rules(exc) else 400
+    return error_response(request, status, InvalidRequestError.code, message, problems)
+
+
+# Errors a model's own validators raise (a cross-field rule, an expression that does not
+# type-check): the body had the documented shape and a rule refused it, which is 422; the
+# others (a missing field, a wrong type, a bound of the schema) are a malformed request, 400.
+RULE_ERROR_TYPES = frozenset({"value_error", "assertion_error"})
+
+
+def _refused_by_rules(exc: RequestValidationError) -> bool:
+    errors = exc.errors()
+    return bool(errors) and all(
+        err.get("type") in RULE_ERROR_TYPES and tuple(err.get("loc", ()))[:1] == ("body",)
+        for err in errors
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,8 @@
 FastAPI documents a 422 with its own body for every endpoint that takes parameters; ours
 answers a request the document does not allow with 400 in the one error shape, so the
 document says that instead. A 422 an endpoint declares itself in the error shape (a value
-refused by a rule stated in words, e.g. ``as_of`` after today) stays. Bodies a handler
+refused by a rule stated in words, e.g. ``as_of`` after today) stays, and every body can be
+refused by a rule of its model (a cross-field check) with 422. Bodies a handler
 parses itself (the Segment API, for speed) are documented by models that never validate
 (:func:`documented_body`), with the authentication they need (:func:`documented_auth`).
 The rules: docs/api.md.
@@ -71,6 +72,8 @@ def install_openapi(app: FastAPI) -> None:
                     responses.pop("422")
                 if operation.get("parameters") or operation.get("requestBody"):
                     responses.setdefault("400", _error("Invalid parameters"))
+                if operation.get("requestBody"):
+                    responses.setdefault("422", _error("The body was refused by a rule"))
                 responses.setdefault("500", _error("Unexpected server error"))
         app.openapi_schema = schema
         return schema

@@ -5,9 +5,11 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import uvicorn
+from fastapi import FastAPI
 
 from outsidein.auth.users import count_users
 from outsidein.config import Settings
@@ -52,13 +54,31 @@ def serve(
         try:
             if on_open is not None:
                 on_open()
-            config = uvicorn.Config(app, host=host, port=record.port, ws="none", log_level="info")
+            config = uvicorn_config(app, host=host, port=record.port, log_level="info")
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             remove_record(record)
             sock.close()
     finally:
         con.close()  # already closed by a clean shutdown; needed when startup fails
+
+
+# The longest request head the server reads: the declared query limits of every route (the
+# upload's transform options above all, percent-encoded UTF-8 at up to 9 bytes a character)
+# fit in it. h11's own default, 16 KB, closed the connection on requests the OpenAPI allows.
+MAX_REQUEST_HEAD_BYTES = 2 * 2**20
+
+
+def uvicorn_config(app: FastAPI, **options: Any) -> uvicorn.Config:
+    """The one uvicorn configuration of the app (the server and the tests' live server):
+    h11 with a request head large enough for every declared query limit."""
+    return uvicorn.Config(
+        app,
+        http="h11",
+        ws="none",
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        **options,
+    )
 
 
 def refuse_open_without_users(con: duckdb.DuckDBPyConnection, host: str) -> None:

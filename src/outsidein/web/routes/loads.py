@@ -26,6 +26,7 @@ from typing import Annotated, Any
 import duckdb
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from pydantic import StringConstraints
 
 from outsidein.auth.roles import Role
 from outsidein.errors import ForbiddenError, LoadError, OutsideInError
@@ -46,6 +47,11 @@ from outsidein.web.schemas.loads import LoadOut
 
 TOKEN_HEADER = "x-outsidein-token"
 UPLOAD_PREFIX = ".outsidein-upload-"
+# Query limits: with the worst percent-encoding (9 bytes a character) they sum to ~1.1 MB,
+# inside the server's request head (web/server.py MAX_REQUEST_HEAD_BYTES).
+MAX_TRANSFORMS_CHARS = 20_000
+MAX_OPTIONS = 100
+OptionText = Annotated[str, StringConstraints(max_length=500)]
 ATTEMPTS = 3  # a load meeting a concurrent write (the Segment applier) is tried again
 
 
@@ -192,25 +198,33 @@ async def post_load(
         ),
     ],
     filename: Annotated[
-        str, Query(min_length=1, max_length=4096, description="The file as the client names it")
+        str, Query(min_length=1, max_length=1024, description="The file as the client names it")
     ],
     map_: Annotated[
-        list[str] | None,
-        Query(alias="map", description="SOURCE_COLUMN=CANONICAL_COLUMN, as --map"),
+        list[OptionText] | None,
+        Query(
+            alias="map",
+            max_length=MAX_OPTIONS,
+            description="SOURCE_COLUMN=CANONICAL_COLUMN, as --map",
+        ),
     ] = None,
     id_system: Annotated[str | None, Query(max_length=100)] = None,
     strict: bool = False,
     transforms: Annotated[
         str | None,
         Query(
-            max_length=100_000,
+            max_length=MAX_TRANSFORMS_CHARS,
             description="The transform options of `outsidein load` as JSON ([load.<kind>] "
             "of outsidein.toml), laid over the server's own",
         ),
     ] = None,
     format_: Annotated[
-        list[str] | None,
-        Query(alias="format", description="COLUMN=FORMAT, a date column's format, as --format"),
+        list[OptionText] | None,
+        Query(
+            alias="format",
+            max_length=MAX_OPTIONS,
+            description="COLUMN=FORMAT, a date column's format, as --format",
+        ),
     ] = None,
     encoding: Annotated[str | None, Query(max_length=100, description="As --encoding")] = None,
     sheet: Annotated[str | None, Query(max_length=200, description="As --sheet")] = None,
