@@ -10,9 +10,9 @@ import pyarrow as pa
 
 from outsidein.health.backtest import backtest
 from outsidein.health.engine import score
+from outsidein.health.history import Scored
 from outsidein.health.inputs import inputs_at
 from outsidein.health.service import score_fn_for
-from outsidein.health.history import Scored
 from outsidein.ingest import load_file
 from outsidein.settings.health import HealthConfig
 from tests.health.conftest import CONFIG, D, at
