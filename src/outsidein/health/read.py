@@ -8,6 +8,7 @@ by :mod:`outsidein.health.explain` with the measure labels of the configuration 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from outsidein.errors import InvalidRequestError, NotFoundError
 from outsidein.health.engine import CONTRIBUTION_SCHEMA, Scores, measure_infos
 from outsidein.health.explain import Explanation, Move, explain, what_moved
 from outsidein.health.history import HealthScore, TrendPoint, score_at, scores_at, trend
-from outsidein.settings.health import HealthConfig
+from outsidein.settings.health import Group, HealthConfig
 
 __all__ = [
     "TREND_DAYS",
@@ -28,6 +29,7 @@ __all__ = [
     "account_health",
     "list_scores",
     "stored_scores",
+    "stored_scores_of",
 ]
 
 TREND_DAYS = 90
@@ -66,6 +68,64 @@ def _row_before(
     return rows[0] if rows else None
 
 
+def _worst_paths(group: Group, prefix: str = "", under: bool = False) -> set[str]:
+    """The measures with a worst-of group above them (their own included)."""
+    worst = under or group.rollup == "worst"
+    out = {f"{prefix}{name}" for name in group.measures} if worst else set()
+    for name, child in group.groups.items():
+        out |= _worst_paths(child, f"{prefix}{name}/", worst)
+    return out
+
+
+def stored_scores_of(
+    con: duckdb.DuckDBPyConnection, health: HealthConfig, keys: Sequence[tuple[str, datetime]]
+) -> Scores:
+    """The stored scores and contributions of (account, valid_from) rows as the engine's
+    :class:`Scores`, so a stored score is explained exactly as a fresh one.
+
+    The history does not keep which measure set a worst-of group: as the engine says, it is
+    one under a worst-of group (at any depth) that carries weight and was not missing.
+    """
+    table = pa.table(
+        {
+            "account_id": pa.array([k[0] for k in keys], pa.string()),
+            "valid_from": pa.array([k[1] for k in keys], pa.timestamp("us")),
+        }
+    )
+    cur = con.cursor()  # its own registration, released with it
+    try:
+        cur.register("_oi_keys", table)
+        accounts = cur.sql(
+            "SELECT s.account_id, s.scorecard, s.score, s.band FROM health_scores s "
+            "JOIN _oi_keys k USING (account_id, valid_from) ORDER BY s.account_id"
+        ).to_arrow_table()
+        parts = cur.sql(
+            "SELECT c.account_id, s.scorecard, c.measure, c.raw, c.points, c.weight, "
+            "c.contribution, c.missing FROM health_contributions c "
+            "JOIN _oi_keys k USING (account_id, valid_from) "
+            "JOIN health_scores s USING (account_id, valid_from) ORDER BY c.account_id, c.measure"
+        ).to_arrow_table()
+    finally:
+        cur.close()
+    worst = {name: _worst_paths(card) for name, card in health.scorecards.items()}
+    set_score = [
+        bool(measure in worst.get(card, set()) and not missing and (weight or 0) > 0)
+        for card, measure, weight, missing in zip(
+            parts.column("scorecard").to_pylist(),
+            parts.column("measure").to_pylist(),
+            parts.column("weight").to_pylist(),
+            parts.column("missing").to_pylist(),
+            strict=True,
+        )
+    ]
+    contributions = parts.append_column("set_score", pa.array(set_score, pa.bool_()))
+    return Scores(
+        accounts,
+        contributions.select(CONTRIBUTION_SCHEMA.names).cast(CONTRIBUTION_SCHEMA),
+        measure_infos(health),
+    )
+
+
 def stored_scores(
     con: duckdb.DuckDBPyConnection,
     account_id: str,
@@ -75,39 +135,13 @@ def stored_scores(
     before: bool = False,
 ) -> Scores | None:
     """The computed score recorded for ``account_id`` in force at ``at`` (``before``: the one
-    before it), with its contributions, as the engine's :class:`Scores` (for the explainer).
-
-    ``set_score`` (the measure that set a worst-of group) is read back as: its group is
-    worst-of and it carries weight.
-    """
+    before it), with its contributions (:func:`stored_scores_of`)."""
     row = _row_before(con, account_id, at, strictly=False)
     if row is not None and before:
         row = _row_before(con, account_id, row[0], strictly=True)
     if row is None:
         return None
-    valid_from, card, value, band = row
-    infos = measure_infos(health)
-    parts = con.execute(
-        "SELECT measure, raw, points, weight, contribution, missing FROM health_contributions "
-        "WHERE account_id = ? AND valid_from = ? ORDER BY measure",
-        [account_id, valid_from],
-    ).fetchall()
-    rows = []
-    for measure, raw, points, weight, contribution, missing in parts:
-        info = infos.get((card, measure))
-        worst = info is not None and info.rollup == "worst"
-        rows.append(
-            {
-                "account_id": account_id, "scorecard": card, "measure": measure, "raw": raw,
-                "points": points, "weight": weight, "contribution": contribution,
-                "missing": missing, "set_score": bool(worst and (weight or 0) > 0 and not missing),
-            }
-        )  # fmt: skip
-    accounts = pa.table(
-        {"account_id": [account_id], "scorecard": [card], "score": pa.array([value], pa.float64()),
-         "band": pa.array([band], pa.string())}
-    )  # fmt: skip
-    return Scores(accounts, pa.Table.from_pylist(rows, CONTRIBUTION_SCHEMA), infos)
+    return stored_scores_of(con, health, [(account_id, row[0])])
 
 
 def account_health(

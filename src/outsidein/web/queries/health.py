@@ -25,10 +25,10 @@ from outsidein.analytics.lifecycle import account_status
 from outsidein.analytics.today import report_dates
 from outsidein.health.explain import Explanation, Move, explain, number, what_moved
 from outsidein.health.history import HealthScore, TrendPoint, score_at, scores_at, trend
+from outsidein.health.read import stored_scores_of
 from outsidein.settings.health import HealthConfig
 from outsidein.store.freshness import data_last_day
 from outsidein.web.queries.figures_cache import figures_cache
-from outsidein.web.queries.health_stored import stored_scores
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 
 __all__ = [
@@ -174,9 +174,7 @@ def portfolio(
             AND h.band IS NOT NULL GROUP BY ALL""",
             {**params, "as_of": as_of},
         )
-        ids = [
-            r["account_id"] for r in fetch_dicts(cur, f"SELECT a.account_id {_CUSTOMERS}", params)
-        ]
+        movers = _movers(cur, health, at, params)
     bands = band_order(health)
     rank = {b: i for i, b in enumerate(bands)}
     by_band.sort(key=lambda r: rank.get(r["band"], len(bands)) if r["band"] else len(bands) + 1)
@@ -191,50 +189,43 @@ def portfolio(
         by_band=by_band,
         by_segment=by_segment,
         at_risk_arr=at_risk_arr,
-        movers=_movers(cur, health, set(ids), at),
+        movers=movers,
     )
 
 
+_MOVERS = f"""
+    SELECT a.account_id, a.name, b.computed_score AS before, h.computed_score AS after, h.band,
+           b.valid_from AS before_from, h.valid_from AS after_from
+    FROM accounts a JOIN {_NOW} n USING (account_id) JOIN {_SCORES} h USING (account_id)
+    JOIN _oi_week_ago b USING (account_id)
+    WHERE n.status NOT IN ('prospect', 'churned')
+      AND ($csm IS NULL OR lower(a.csm_id) = lower($csm))
+      AND h.computed_score IS NOT NULL AND b.computed_score IS NOT NULL
+      AND h.valid_from <> b.valid_from AND h.computed_score <> b.computed_score
+    ORDER BY abs(h.computed_score - b.computed_score) DESC, a.account_id
+    LIMIT {MOVERS}
+"""
+
+
 def _movers(
-    cur: duckdb.DuckDBPyConnection, health: HealthConfig, ids: set[str], at: datetime
+    cur: duckdb.DuckDBPyConnection, health: HealthConfig, at: datetime, params: dict[str, Any]
 ) -> list[Mover]:
-    """The accounts whose computed score changed most between a week before ``at`` and ``at``,
-    each with the input that moved most (``what_moved`` over the two stored rows)."""
-    before = {r["account_id"]: r for r in scores_at(cur, at - timedelta(days=7)).to_pylist()}
-    now = {r["account_id"]: r for r in scores_at(cur, at).to_pylist()}
-    changed = [
-        (abs(r["computed_score"] - b["computed_score"]), r, b)
-        for key, r in now.items()
-        if key in ids
-        and (b := before.get(key)) is not None
-        and r["computed_score"] is not None
-        and b["computed_score"] is not None
-        and r["valid_from"] != b["valid_from"]
-        and r["computed_score"] != b["computed_score"]
-    ]
-    changed.sort(key=lambda c: (-c[0], c[1]["account_id"]))
-    names = _names(cur, [r["account_id"] for _, r, _ in changed[:MOVERS]])
+    """The customers whose computed score changed most between a week before ``at`` and
+    ``at`` (in SQL, over the two stored readings), each with the input that moved most
+    (``what_moved`` over the two stored rows)."""
+    cur.register("_oi_week_ago", scores_at(cur, at - timedelta(days=7)))
+    try:
+        rows = fetch_dicts(cur, _MOVERS, params)
+    finally:
+        cur.unregister("_oi_week_ago")
+    old = stored_scores_of(cur, health, [(r["account_id"], r["before_from"]) for r in rows])
+    new = stored_scores_of(cur, health, [(r["account_id"], r["after_from"]) for r in rows])
     out = []
-    for _, r, b in changed[:MOVERS]:
-        moves = _what_moved(cur, health, r["account_id"], b["valid_from"], r["valid_from"])
-        out.append(
-            Mover(
-                r["account_id"],
-                names.get(r["account_id"], r["account_id"]),
-                b["computed_score"],
-                r["computed_score"],
-                r["band"],
-                moves[0].text if moves else "",
-            )
-        )
+    for r in rows:
+        moves = what_moved(old, new, r["account_id"])
+        why = moves[0].text if moves else ""
+        out.append(Mover(r["account_id"], r["name"], r["before"], r["after"], r["band"], why))
     return out
-
-
-def _names(cur: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
-    rows = cur.execute(
-        "SELECT account_id, name FROM accounts WHERE list_contains($ids, account_id)", {"ids": ids}
-    ).fetchall()
-    return {str(k): str(v) for k, v in rows}
 
 
 def _what_moved(
@@ -244,8 +235,8 @@ def _what_moved(
     before: datetime,
     after: datetime,
 ) -> list[Move]:
-    old = stored_scores(cur, health, [(account_id, before)])
-    new = stored_scores(cur, health, [(account_id, after)])
+    old = stored_scores_of(cur, health, [(account_id, before)])
+    new = stored_scores_of(cur, health, [(account_id, after)])
     return what_moved(old, new, account_id)
 
 
@@ -339,7 +330,7 @@ def at_risk(
             {**params, "limit": page_size, "offset": (page - 1) * page_size},
         )
     keys = [(r["account_id"], r["valid_from"]) for r in rows if r["valid_from"] is not None]
-    scores = stored_scores(cur, health, keys) if keys else None
+    scores = stored_scores_of(cur, health, keys) if keys else None
     stored = set() if scores is None else set(scores.accounts["account_id"].to_pylist())
     items = [
         AtRiskRow(
@@ -401,7 +392,7 @@ def account_health(
         return None
     explanation, previous, moves = None, None, []
     if now.valid_from is not None:
-        stored = stored_scores(cur, health, [(account_id, now.valid_from)])
+        stored = stored_scores_of(cur, health, [(account_id, now.valid_from)])
         explanation = explain(stored, account_id)
         previous = score_at(cur, account_id, now.valid_from - timedelta(microseconds=1))
         if previous is not None and previous.valid_from is not None:
