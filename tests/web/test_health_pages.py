@@ -23,7 +23,7 @@ from outsidein.health.engine import Scores, score
 from outsidein.health.explain import explain, what_moved
 from outsidein.health.history import add_override, record_scores, scores_at
 from outsidein.health.inputs import inputs_at
-from outsidein.health.service import to_scored
+from outsidein.health.service import compare, to_scored
 from outsidein.settings.health import HealthConfig
 from outsidein.store import connect
 from outsidein.web import create_app
@@ -305,3 +305,38 @@ scoring = {kind = "linear", low = 0, high = 10}
     page = parsed(answer.text)
     assert page.texts["draft-valid"] == "The draft is valid: 1 scorecard."
     assert "NPS (67%; linear: 0 points at 0, 100 at 10)" in page.texts["draft-card-default"]
+
+
+@pytest.mark.slow  # one 12-point backtest scoring two cards
+def test_a_draft_is_backtested_beside_the_published_card(server: LiveServer) -> None:
+    draft_text = """
+[scorecards.default.measures.nps]
+field = "nps"
+scoring = {kind = "linear", low = 0, high = 10}
+"""
+    answer = server.http.post(
+        server.url + "/health/scorecards", data={"draft": draft_text, "backtest": "true"}
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    page = parsed(answer.text)
+    draft = HealthConfig.model_validate(
+        {"scorecards": {"default": {"measures": {"nps": {
+            "field": "nps", "scoring": {"kind": "linear", "low": 0, "high": 10}}}}}}
+    )  # fmt: skip
+    cur = server.app.state.store.cursor()
+    try:
+        reports = compare(cur, draft, HEALTH, TODAY, config=AnalyticsConfig())
+    finally:
+        cur.close()
+    for name in ("draft", "published"):
+        report = reports[name]
+        shown = page.texts[f"{name}-auc"]
+        assert shown == (f"{report.auc:,.3f}" if report.auc is not None else "—"), name
+    assert reports["draft"].auc != reports["published"].auc  # two cards, two rankings
+    _, _, token = server.add_user("vera", "viewer")
+    refused = httpx.post(
+        server.url + "/health/scorecards",
+        data={"draft": draft_text},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 403

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,7 +29,15 @@ from outsidein.health.history import ScoresLike, check_scored
 from outsidein.health.inputs import CUSTOM_PREFIX, FIELDS, inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
 
-__all__ = ["BacktestReport", "BandRate", "LeftOut", "PointResult", "backtest", "monthly_points"]
+__all__ = [
+    "BacktestReport",
+    "BandRate",
+    "LeftOut",
+    "PointResult",
+    "backtest",
+    "backtest_each",
+    "monthly_points",
+]
 
 MAX_MONTHS = 36
 
@@ -105,33 +113,58 @@ def backtest(
     check: Callable[[], None] = lambda: None,
 ) -> BacktestReport:
     """Score every point with ``score_fn`` and compare with what happened (see the module)."""
+    reports = backtest_each(
+        con, {"": score_fn}, as_of, months=months, horizon_days=horizon_days,
+        contraction=contraction, config=config, check=check,
+    )  # fmt: skip
+    return reports[""]
+
+
+def backtest_each(
+    con: duckdb.DuckDBPyConnection,
+    score_fns: Mapping[str, Callable[[pa.Table], ScoresLike]],
+    as_of: date,
+    *,
+    months: int = 12,
+    horizon_days: int = 90,
+    contraction: float = 0.2,
+    config: AnalyticsConfig | None = None,
+    check: Callable[[], None] = lambda: None,
+) -> dict[str, BacktestReport]:
+    """:func:`backtest` of each named callable on the same points and the same inputs (each
+    point's inputs computed once: a draft beside the published card costs one backtest's
+    inputs, not two)."""
     started = time.perf_counter()
     if not 0 < contraction < 1:
         raise InvalidRequestError(f"contraction must be between 0 and 1, not {contraction}")
     points = monthly_points(as_of, months, horizon_days)
-    report = BacktestReport(points, horizon_days, contraction)
-    report.left_out = [
+    left_out = [
         LeftOut(f.name, "no history: only today's value is known") for f in FIELDS if not f.history
     ]
-    blank = [lo.name for lo in report.left_out]
+    blank = [lo.name for lo in left_out]
     outcomes = _outcomes(con, points, horizon_days, contraction)
-    frames: list[pa.Table] = []
+    frames: dict[str, list[pa.Table]] = {name: [] for name in score_fns}
     for point in points:
         check()
         inputs = inputs_at(con, point, config=config)
         for name in inputs.column_names:
             if name.startswith(CUSTOM_PREFIX) and name not in blank:
-                report.left_out.append(LeftOut(name, "a custom field: only today's value is kept"))
+                left_out.append(LeftOut(name, "a custom field: only today's value is kept"))
                 blank.append(name)
         inputs = _without(inputs, blank)
-        scores = check_scored(score_fn(inputs)).scores
-        frames.append(
-            scores.append_column("point", pa.array([point] * scores.num_rows, pa.date32()))
-        )
-    scored = pa.concat_tables(frames)
-    _measure(con, report, outcomes, scored)
-    report.seconds = time.perf_counter() - started
-    return report
+        for name, score_fn in score_fns.items():
+            scores = check_scored(score_fn(inputs)).scores
+            day = pa.array([point] * scores.num_rows, pa.date32())
+            frames[name].append(scores.append_column("point", day))
+    reports = {}
+    for name, tables in frames.items():
+        report = BacktestReport(points, horizon_days, contraction, left_out=list(left_out))
+        _measure(con, report, outcomes, pa.concat_tables(tables))
+        reports[name] = report
+    seconds = time.perf_counter() - started
+    for report in reports.values():
+        report.seconds = seconds
+    return reports
 
 
 def _without(inputs: pa.Table, names: Sequence[str]) -> pa.Table:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from outsidein.config import OutsideInConfig
 from outsidein.errors import InvalidRequestError
-from outsidein.health.backtest import BacktestReport, backtest
+from outsidein.health.backtest import BacktestReport, backtest_each
 from outsidein.health.engine import Scores, score
 from outsidein.health.history import (
     CONTRIBUTION_SCHEMA,
@@ -156,16 +156,14 @@ def compare(
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
 ) -> dict[str, BacktestReport]:
-    """The backtest of ``draft`` beside the ``published`` scorecards, on the same points."""
-    return {
-        name: backtest(
-            con,
-            score_fn_for(card),
-            as_of,
-            months=months,
-            horizon_days=horizon_days,
-            config=config,
-            check=check,
-        )
-        for name, card in (("draft", draft), ("published", published))
-    }
+    """The backtest of ``draft`` beside the ``published`` scorecards, on the same points and
+    the same inputs."""
+    return backtest_each(
+        con,
+        {"draft": score_fn_for(draft), "published": score_fn_for(published)},
+        as_of,
+        months=months,
+        horizon_days=horizon_days,
+        config=config,
+        check=check,
+    )

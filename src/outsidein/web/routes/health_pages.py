@@ -6,6 +6,7 @@ a CSM sees their own book on each (``BookDep``); others may narrow to one CSM.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -13,15 +14,21 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from outsidein.auth.roles import Role
 from outsidein.config import OutsideInConfig
 from outsidein.errors import InvalidRequestError
 from outsidein.web import health_view as view
-from outsidein.web.access import BookDep
+from outsidein.web.access import BookDep, requires
 from outsidein.web.deps import ConfigDep, CursorDep
 from outsidein.web.params import CsmParam, PageParam, PageSizeParam
 from outsidein.web.queries import health as q
 from outsidein.web.queries.accounts import csm_names
-from outsidein.web.queries.health_backtest import MAX_ACCOUNTS, MONTHS, page_backtest
+from outsidein.web.queries.health_backtest import (
+    MAX_ACCOUNTS,
+    MONTHS,
+    page_backtest,
+    page_compare,
+)
 from outsidein.web.routes.accounts_pages import HeaderLink
 from outsidein.web.templating import templates, url_with
 
@@ -138,20 +145,23 @@ def scorecards_page(
     return _scorecards(request, config, {"report": report, "refused": refused})
 
 
-@router.post("/health/scorecards", response_class=HTMLResponse)
-async def check_draft(request: Request, config: ConfigDep) -> Response:
+@router.post(
+    "/health/scorecards", response_class=HTMLResponse, dependencies=[requires(Role.MANAGER)]
+)
+async def check_draft(request: Request, cur: CursorDep, config: ConfigDep) -> Response:
     """Validate a draft ``[health]`` section (the ``draft`` field) without saving it: each
     problem named by its path, or the draft's scorecards drawn as they would be published."""
     fields = parse_qs((await request.body()).decode("utf-8", "replace"))
     text = (fields.get("draft") or [""])[0]
     draft, problems = view.check_draft(text)
     status = 200 if draft is not None else 422
-    return _scorecards(
-        request,
-        config,
-        {"draft_text": text, "draft": draft, "problems": problems},
-        status,
-    )
+    extra: dict[str, Any] = {"draft_text": text, "draft": draft, "problems": problems}
+    if draft is not None and fields.get("backtest"):
+        try:
+            extra["compared"] = await asyncio.to_thread(page_compare, cur, config, draft)
+        except InvalidRequestError as exc:
+            extra["compare_refused"] = exc.message
+    return _scorecards(request, config, extra, status)
 
 
 def _scorecards(
@@ -168,6 +178,8 @@ def _scorecards(
         "draft_text": "",
         "draft": None,
         "problems": [],
+        "compared": None,
+        "compare_refused": None,
     }
     context.update(extra)
     if context["draft"] is not None:
