@@ -121,7 +121,7 @@ def test_the_upload_answers_the_same(server: Serving) -> None:
         ("d.csv", f"{HEADER}\nd1,D,03/04/2024\n".encode(), "add --format created_at=%m/%d/%Y"),
     ]:
         answer = upload(server, name, content)
-        assert answer.status_code == 400, answer.text
+        assert answer.status_code == 422, answer.text
         message = answer.json()["error"]["message"]
         assert (
             message.startswith(name) and expected in message and ".outsidein-upload" not in message
@@ -164,7 +164,7 @@ def test_an_xlsx_sheet_loads_by_name_or_first(server: Serving, tmp_path: Path) -
     assert (body["rows_inserted"], body["rows_rejected"]) == (1, 1)
     assert body["rejects"][0]["line"] == 4 and body["rejects"][0]["value"] == "45000"
     wrong = upload(server, "book2.xlsx", buffer.getvalue(), sheet="Nope")
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     assert "--sheet 'Nope': no such sheet; its sheets are: Notes, Accounts" in wrong.text
     first_sheet = upload(server, "book3.xlsx", buffer.getvalue())
     assert "required columns account_id, name, created_at missing" in first_sheet.text

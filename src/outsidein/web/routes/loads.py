@@ -17,8 +17,8 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,7 +42,7 @@ from outsidein.store.owner import ServerRecord
 from outsidein.web.access import requires
 from outsidein.web.background import pipeline_of
 from outsidein.web.request_body import read_capped
-from outsidein.web.schemas.errors import ErrorResponse
+from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.loads import LoadOut
 
 TOKEN_HEADER = "x-outsidein-token"
@@ -51,7 +51,7 @@ UPLOAD_PREFIX = ".outsidein-upload-"
 # inside the server's request head (web/server.py MAX_REQUEST_HEAD_BYTES).
 MAX_TRANSFORMS_CHARS = 20_000
 MAX_OPTIONS = 100
-OptionText = Annotated[str, StringConstraints(max_length=500)]
+OptionText = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^=]+=.+$")]
 ATTEMPTS = 3  # a load meeting a concurrent write (the Segment applier) is tried again
 
 
@@ -176,16 +176,34 @@ def _load(
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A request of the documented shape whose file or options the loader refuses answers
+    422 (refused by a rule), with the loader's own message; 400 stays for what the schema
+    refuses (docs/api.md)."""
+    try:
+        yield
+    except OutsideInError as exc:
+        if exc.http_status == 400:
+            exc.http_status = 422
+        raise
+
+
 @router.post(
     "/{kind}",
     response_model=LoadOut,
     summary="Load a file (as `outsidein load` does while the server runs)",
     openapi_extra=_BODY_DOC,
     responses={
-        400: {"model": ErrorResponse, "description": "Unknown kind, bad mapping, unreadable file"},
+        400: {"model": ErrorResponse, "description": "Unknown kind, a malformed option"},
         403: {"model": ErrorResponse, "description": "Not from this machine, or no valid token"},
         409: {"model": ErrorResponse, "description": "Concurrent writes; nothing was loaded"},
         413: {"model": ErrorResponse, "description": "Over OUTSIDEIN_MAX_UPLOAD_MB"},
+        **refused(
+            "the file or an option cannot be loaded (an unreadable file, a missing required "
+            "column, a mapping to no column, a date format that does not parse...): the "
+            "message names the file, line, field and the fix; nothing was loaded"
+        ),
     },
 )
 async def post_load(
@@ -233,23 +251,25 @@ async def post_load(
     owner = _owner(request)
     if kind not in TABLES:
         raise LoadError(f"unknown kind {kind!r}; one of: {', '.join(TABLES)}")
-    extra = parse_mapping(map_ or [])
-    try:
-        cli = LoadSpec.model_validate_json(transforms) if transforms else LoadSpec()
-    except ValueError as exc:
-        raise LoadError(f"transforms: not valid transform options: {exc}") from None
-    reading = (parse_format_specs(format_ or []), encoding and check_encoding(encoding), sheet)
-    base = Path(filename.replace("\\", "/")).name
-    if base in ("", ".", ".."):
-        raise LoadError(f"{filename!r} is not a file name")
+    with _refusals():
+        extra = parse_mapping(map_ or [])
+        try:
+            cli = LoadSpec.model_validate_json(transforms) if transforms else LoadSpec()
+        except ValueError as exc:
+            raise LoadError(f"transforms: not valid transform options: {exc}") from None
+        reading = (parse_format_specs(format_ or []), encoding and check_encoding(encoding), sheet)
+        base = Path(filename.replace("\\", "/")).name
+        if base in ("", ".", ".."):
+            raise LoadError(f"{filename!r} is not a file name")
     app: FastAPI = request.app
     folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=Path(app.state.db_path).parent))
     try:
         target = folder / base
         await _receive(request, target, filename, owner.max_upload_bytes)
-        result = await asyncio.to_thread(
-            _load, app, kind, target, filename, extra, id_system, strict, cli, reading
-        )
+        with _refusals():
+            result = await asyncio.to_thread(
+                _load, app, kind, target, filename, extra, id_system, strict, cli, reading
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not result.already_loaded:
