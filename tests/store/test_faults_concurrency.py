@@ -6,7 +6,8 @@ SIGKILL mid backup) with the server's own write paths:
 
 - 20 clients at once on every write path the server has: loads (uploads), write-key
   creation and revocation, users and their API tokens (tests/web/test_security.py adds
-  a taken name answered 409); nothing is lost, every change is in the audit log once;
+  a taken name answered 409), health overrides and configuration versions; nothing is
+  lost, every change is in the audit log once;
 - SIGKILL of the server mid load (upload) and mid job: the store opens, everything
   acknowledged is there, nothing half-done is.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -93,6 +95,32 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
                     range(CLIENTS),
                 )
             )
+            # Health overrides, one per account, and configuration versions, one each.
+            expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+            overrides = list(
+                pool.map(
+                    lambda c: server.http.post(
+                        f"{server.url}/api/v1/health/accounts/c{c}-0/overrides",
+                        json={"score": 10 + c, "reason": f"call {c}", "expires_at": expires},
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
+            configs = list(
+                pool.map(
+                    lambda c: server.http.put(
+                        f"{server.url}/api/v1/config",
+                        json={"analytics": {"renewal_days": 30 + c}},
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
+        assert [r.status_code for r in overrides] == [201] * CLIENTS, [r.text for r in overrides]
+        assert [r.status_code for r in configs] == [200] * CLIENTS, [r.text for r in configs]
+        versions = sorted(r.json()["version"] for r in configs)
+        assert len(set(versions)) == CLIENTS  # each PUT its own version, none overwritten
         assert [r.status_code for r in loads] == [200] * CLIENTS, [r.text for r in loads]
         assert [r.status_code for r in created] == [201] * CLIENTS
         assert [r.status_code for r in revoked] == [200] * CLIENTS
@@ -115,6 +143,15 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
     ) == [("key.create", CLIENTS), ("key.revoke", CLIENTS), ("token.create", CLIENTS),
           ("user.create", CLIENTS)]  # fmt: skip
     assert server.query("SELECT count(*) FROM users WHERE username LIKE 'u%'") == [(CLIENTS,)]
+    assert server.query(
+        "SELECT count(DISTINCT account_id), count(*) FROM health_overrides "
+        "WHERE reason LIKE 'call %'"
+    ) == [(CLIENTS, CLIENTS)]
+    stored = server.query(
+        "SELECT DISTINCT json_extract(config, '$.analytics.renewal_days') FROM config_versions "
+        "WHERE source = 'api'"
+    )
+    assert sorted(int(str(v)) for (v,) in stored) == list(range(30, 30 + CLIENTS))
     assert server.query(
         "SELECT count(*) FROM api_tokens t JOIN users u USING (user_id) WHERE u.username LIKE 'u%'"
     ) == [(CLIENTS,)]
