@@ -173,6 +173,35 @@ def test_publishing_scorecards_is_admin_only_and_rescored(
         time.sleep(0.25)
     assert {r[0] for r in rows} == {"low"}  # scores whose band moved are stored anew
     assert old > 0  # the old version's scores are kept
+    # A body of the documented shape that breaks a rule across fields is refused with 422.
+    rule = server.http.put(
+        f"{server.url}/api/v1/health/scorecards", json={**health, "default_scorecard": "nope"}
+    )
+    assert rule.status_code == 422 and "nope" in rule.json()["error"]["message"], rule.text
+    # The whole configuration's PUT wakes the health step too (its period is 60 s).
+    whole = server.http.get(f"{server.url}/api/v1/config").json()["config"]
+    whole["health"]["scorecards"]["default"]["bands"] = [
+        {"label": "all", "below": None},
+    ]
+    put = server.http.put(f"{server.url}/api/v1/config", json=whole)
+    assert put.status_code == 200, put.text
+    newer = put.json()["version"]
+    deadline = time.monotonic() + 30
+    while not _bands_of(server, newer):
+        assert time.monotonic() < deadline, "the configuration's PUT did not wake the step"
+        time.sleep(0.25)
+    assert _bands_of(server, newer) == {"all"}
+
+
+def _bands_of(server: LiveServer, version: int) -> set[str]:
+    cur = server.app.state.store.cursor()
+    try:
+        rows = cur.execute(
+            "SELECT DISTINCT band FROM health_scores WHERE config_version = ?", [version]
+        ).fetchall()
+    finally:
+        cur.close()
+    return {r[0] for r in rows}
 
 
 def test_the_backtest_is_a_job(served: tuple[LiveServer, dict[str, Any]]) -> None:

@@ -18,6 +18,7 @@ from outsidein.config import config_toml, parse_config
 from outsidein.errors import MalformedRequestError
 from outsidein.store.config_versions import ConfigVersion
 from outsidein.web.access import PrincipalDep, actor_name, requires
+from outsidein.web.background import pipeline_of
 from outsidein.web.deps import CursorDep, ServerConfig
 from outsidein.web.schemas.config import ConfigVersionOut
 from outsidein.web.schemas.errors import ErrorResponse
@@ -86,4 +87,5 @@ async def put_config(request: Request, cur: CursorDep, principal: PrincipalDep) 
     config = parse_config(raw, "configuration")
     origin = actor_name(principal)
     stored = await asyncio.to_thread(_server_config(request).replace, cur, config, origin)
+    pipeline_of(request.app).mark("config_versions")  # the steps reading settings catch up
     return _out(stored)
