@@ -206,6 +206,9 @@ def _bands_of(server: LiveServer, version: int) -> set[str]:
 
 def test_the_backtest_is_a_job(served: tuple[LiveServer, dict[str, Any]]) -> None:
     server, _ = served
+    for wrong in (0, "0", "2024-6-1"):  # a number is not a day (pydantic alone reads 1970)
+        bad = server.http.post(f"{server.url}/api/v1/health/backtest", json={"as_of": wrong})
+        assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text, bad.text
     started = server.http.post(
         f"{server.url}/api/v1/health/backtest", json={"months": 2, "horizon_days": 30}
     )

@@ -98,6 +98,8 @@ def test_a_snapshot_job_cancelled_mid_run_stops_within_seconds(
         assert done["status"] == "done" and done["result"]["last_date"] == "2000-01-01"
         again = http.delete(api + f"/jobs/{done['id']}").json()
         assert again["status"] == "done"  # cancelling a finished job changes nothing
+        gone = http.get(api + f"/jobs/{done['id']}")  # ... but DELETE forgets it
+        assert gone.status_code == 404 and done["id"] not in http.get(api + "/jobs").text
     finally:
         server.stop()
     assert not temp_folder(store).exists()

@@ -149,6 +149,14 @@ class JobRunner:
                 threading.Thread(target=self._interrupt, args=(record,), daemon=True).start()
             return record.job
 
+    def delete(self, job_id: str) -> Job:
+        """:meth:`cancel`, then forget the job: it answers 404 from now on (a running one
+        still stops within about a second; its worker holds what it needs until then)."""
+        job = self.cancel(job_id)
+        with self._lock:
+            self._records.pop(job_id, None)
+        return job
+
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         """Block until the job finished (or ``timeout``); its state then."""
         with self._lock:

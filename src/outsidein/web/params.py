@@ -15,10 +15,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date_text(value: object) -> object:
-    """Only ``YYYY-MM-DD``: pydantic alone reads ``0`` as 1970-01-01 (a Unix time)."""
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise PydanticCustomError("date_format", "must be a date as YYYY-MM-DD, e.g. 2024-06-15")
-    return value
+    """Only ``YYYY-MM-DD`` (or a date already): pydantic alone reads ``0`` as 1970-01-01
+    (a Unix time), in a query and in a JSON body alike."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_format", "must be a date as YYYY-MM-DD, e.g. 2024-06-15")
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
@@ -26,12 +27,13 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 def _iso_datetime_text(value: object) -> object:
-    """Only ISO 8601 text: pydantic alone reads ``0.5`` as a Unix time."""
-    if isinstance(value, str) and not _ISO_DATE.match(value):
-        raise PydanticCustomError(
-            "datetime_format", "must be a time as ISO 8601, e.g. 2024-06-15T09:30:00Z"
-        )
-    return value
+    """Only ISO 8601 text (or a datetime already): pydantic alone reads ``0.5`` as a Unix
+    time."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_format", "must be a time as ISO 8601, e.g. 2024-06-15T09:30:00Z"
+    )
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime_text)]

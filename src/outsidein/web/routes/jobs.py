@@ -53,7 +53,10 @@ def cancel_job(request: Request, job_id: JobId) -> JobOut:
     return JobOut.of(jobs_of(request.app).cancel(job_id))
 
 
-@router.delete("/{job_id}", response_model=JobOut, responses=NOT_FOUND, summary="Cancel a job")
+@router.delete(
+    "/{job_id}", response_model=JobOut, responses=NOT_FOUND, summary="Cancel and forget a job"
+)
 def delete_job(request: Request, job_id: JobId) -> JobOut:
-    """The same as ``POST /api/v1/jobs/{id}/cancel``."""
-    return JobOut.of(jobs_of(request.app).cancel(job_id))
+    """As ``POST /api/v1/jobs/{id}/cancel``, and the job is forgotten: its state at that
+    moment is the answer, and the job answers 404 from then on."""
+    return JobOut.of(jobs_of(request.app).delete(job_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -11,6 +11,7 @@ from outsidein.health.explain import Explanation, Move
 from outsidein.health.history import HealthScore, Override, TrendPoint
 from outsidein.health.read import AccountHealth, ScorePage
 from outsidein.settings.health import HealthConfig
+from outsidein.web.params import IsoDate, IsoDatetime
 
 
 def _utc(value: datetime) -> datetime:
@@ -70,7 +71,7 @@ class OverrideIn(BaseModel):
     score: float | None = Field(None, ge=0, le=100)
     band: str | None = Field(None, min_length=1, max_length=40)
     reason: str = Field(min_length=1, max_length=2000)
-    expires_at: datetime = Field(description="UTC; after now, within 366 days")
+    expires_at: IsoDatetime = Field(description="UTC; after now, within 366 days")
 
 
 class MeasureOut(BaseModel):
@@ -157,6 +158,6 @@ class BacktestIn(BaseModel):
 
     model_config = {"extra": "forbid"}
     draft: HealthConfig | None = Field(None, description="Omitted: backtest the published one")
-    as_of: date | None = Field(None, description="The last day whose outcome is known [today]")
+    as_of: IsoDate | None = Field(None, description="The last day whose outcome is known [today]")
     months: int = Field(12, ge=1, le=36)
     horizon_days: int = Field(90, ge=7, le=365)
