@@ -105,10 +105,7 @@ def test_cli_api_and_python_agree(
     assert f"of {len(config.analytics.key_features)} key features" in one.reason
 
 
-def test_pages_show_the_same_figures(
-    server: LiveServer, company: tuple[Path, Path, OutsideInConfig]
-) -> None:
-    _, _, config = company
+def test_pages_show_the_same_figures(server: LiveServer) -> None:
     api = server.http.get(f"{server.url}/api/v1/tiers").json()
     page = server.http.get(f"{server.url}/tiers", headers={"accept": "text/html"})
     assert page.status_code == 200
@@ -154,3 +151,21 @@ def test_a_csm_sees_their_own_book(server: LiveServer) -> None:
     assert all(a["csm_id"] == csm for a in theirs["advocates"])
     future = server.http.get(f"{server.url}/api/v1/tiers", params={"as_of": "2999-01-01"})
     assert future.status_code == 422
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1440], ids=["390px", "1440px"])
+def test_pages_with_candidates_fit_the_screen(server: LiveServer, page: Any, width: int) -> None:
+    """The simulated company's tiers and advocates pages, with rows, in Chromium: on the
+    screen, no console error (the layout test checks them empty-handed too)."""
+    problems: list[str] = []
+    page.on("console", lambda m: m.type in ("error", "warning") and problems.append(m.text))
+    page.set_viewport_size({"width": width, "height": 900})
+    server.login(page)
+    for path, rows in (("/tiers", "tier-table"), ("/advocates", "advocates")):
+        page.goto(server.url + path)
+        assert page.get_by_test_id(rows).locator("tbody tr:not(.empty)").count() > 0, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    page.get_by_test_id("advocates").locator("a.strong").first.click()
+    assert page.get_by_test_id("tier").is_visible()
+    assert problems == []

@@ -13,6 +13,7 @@ import pytest
 from outsidein.config import OutsideInConfig, parse_config
 from outsidein.errors import ConfigError, InvalidConfigError, InvalidRequestError
 from outsidein.settings.tiers import TiersConfig
+from outsidein.store import connect
 from outsidein.tiers import (
     account_tier,
     assigned_on,
@@ -23,7 +24,6 @@ from outsidein.tiers import (
     tiers_at,
 )
 from outsidein.tiers.read import moves, report
-from outsidein.store import connect
 from tests.health.conftest import insert
 from tests.web.conftest import TODAY
 
@@ -96,7 +96,7 @@ def test_rules_come_from_the_toml_section(con: duckdb.DuckDBPyConnection) -> Non
 
 def test_potential_from_a_custom_field(con: duckdb.DuckDBPyConnection) -> None:
     config = OutsideInConfig(tiers=TiersConfig(potential="custom.headcount"))
-    with pytest.raises(ConfigError, match="no custom field 'headcount'.*use 'employees'"):
+    with pytest.raises(ConfigError, match=r"no custom field 'headcount'.*use 'employees'"):
         assigned_on(con, config, D)
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
@@ -135,7 +135,7 @@ def test_bad_rules_are_refused_with_their_path(tiers: list[object], message: str
 
 
 def test_a_bad_potential_is_refused() -> None:
-    with pytest.raises(InvalidConfigError, match="use `employees` or `custom.NAME`"):
+    with pytest.raises(InvalidConfigError, match=r"use `employees` or `custom\.NAME`"):
         parse_config({"tiers": {"potential": "revenue"}}, "outsidein.toml")
 
 
