@@ -110,7 +110,8 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Tiers"),
-       ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"),
+       ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:
