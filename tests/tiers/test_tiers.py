@@ -24,6 +24,7 @@ from outsidein.tiers import (
     tiers_at,
 )
 from outsidein.tiers.read import moves, report
+from outsidein.tiers.step import TiersStep
 from tests.health.conftest import insert
 from tests.web.conftest import TODAY
 
@@ -217,3 +218,19 @@ def test_report_reads_the_stored_tiers(con: duckdb.DuckDBPyConnection) -> None:
     assert r.coverage.tiers[2].unassigned == 1
     mine = report(con, TiersConfig(), D, csm="C1")  # any case
     assert [t.accounts for t in mine.coverage.tiers] == [1, 1, 0]
+
+
+def test_the_step_runs_when_its_inputs_move(con: duckdb.DuckDBPyConnection) -> None:
+    days = iter([D, D, D + timedelta(days=1), D + timedelta(days=1), D + timedelta(days=1)])
+    config = OutsideInConfig()
+    step = TiersStep(lambda: config, today=lambda: next(days))
+    first = step.run(con)
+    assert first is not None and first.written == 6
+    assert step.run(con) is None  # nothing moved
+    again = step.run(con)  # a new day: recorded (nothing changed tier)
+    assert again is not None and again.as_of == D + timedelta(days=1) and again.written == 0
+    assert step.run(con) is None
+    insert(con, "subscriptions", [("S9", "T1", "Ent", 20_000, "USD", 10, D, None, "active")])
+    moved = step.run(con)  # a load: T1 now pays $240,600 a year
+    assert moved is not None and moved.written == 1
+    assert account_tier(con, "T1", D + timedelta(days=1)).tier == "high_touch"

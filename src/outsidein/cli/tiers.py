@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import urllib.parse
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import pyarrow as pa
 import typer
 
@@ -34,13 +36,16 @@ COVERAGE_COLUMNS = ["csm_id", "name", "accounts", "arr", "load"]
 
 
 def fetch_report(
-    store: object, csm: str | None, as_of: date | None, config_path: object
+    store: duckdb.DuckDBPyConnection | Server,
+    csm: str | None,
+    as_of: date | None,
+    config_path: Path | None,
 ) -> TiersOut:
     """The tiers report, from the store or the server that holds it."""
     if isinstance(store, Server):
         return TiersOut.model_validate(store.get("/api/v1/tiers", {"csm": csm, "as_of": as_of}))
-    current = _config(store, config_path, write=False)  # type: ignore[arg-type]
-    found = read.report(store, current.tiers, as_of, csm=csm)  # type: ignore[arg-type]
+    current = _config(store, config_path, write=False)
+    found = read.report(store, current.tiers, as_of, csm=csm)
     return TiersOut.of(found, current.analytics.reporting_currency)
 
 

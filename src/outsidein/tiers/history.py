@@ -97,7 +97,6 @@ def record_tiers(
                    OR o.potential IS DISTINCT FROM n.potential""",
             {"as_of": as_of, "version": config_version, "now": _now(), "day": _day_before(as_of)},
         ).fetchall()[0]
-        cur.unregister("_oi_tiers_new")
         if transaction:
             cur.execute("COMMIT")
     except BaseException:
@@ -105,6 +104,7 @@ def record_tiers(
             cur.execute("ROLLBACK")
         raise
     finally:
+        cur.unregister("_oi_tiers_new")
         if transaction:
             cur.close()
     return int(written)
