@@ -197,6 +197,7 @@ def test_coverage_arithmetic_by_hand() -> None:
     assert high.csms_needed == pytest.approx(18 / 15)
     assert (low.accounts, low.csms_needed) == (40, 0.5)
     assert (tech.accounts, tech.unassigned, tech.csms_needed) == (400, 400, 0.5)
+    assert high.actual_per_csm == 9 and low.actual_per_csm == 40 and tech.actual_per_csm is None
     assert c.csms_needed == 3  # 1.2 + 0.5 + 0.5 = 2.2, rounded up
     assert c.csms_actual == 2
     a, b = c.csms

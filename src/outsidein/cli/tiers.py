@@ -66,8 +66,8 @@ def show_command(
         f"{r.accounts:,} customers, {r.arr:,.2f} {r.currency} ARR on {r.as_of}: "
         f"{r.csms_needed} CSMs needed, {r.csms_actual} holding the book",
         out,
-        ["tier", "accounts", "arr", "accounts_per_csm", "csms_needed", "csms_holding",
-         "unassigned"],
+        ["tier", "accounts", "arr", "accounts_per_csm", "actual_per_csm", "csms_needed",
+         "csms_holding", "unassigned"],
     )  # fmt: skip
     if out is None:
         people = [

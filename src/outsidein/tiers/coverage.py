@@ -32,6 +32,12 @@ class TierFigures:
     csms_holding: int  # CSMs with at least one account of the tier
     unassigned: int  # accounts of the tier with no CSM
 
+    @property
+    def actual_per_csm(self) -> float | None:
+        """Accounts of the tier per CSM holding some of it (None: nobody holds it)."""
+        assigned = self.accounts - self.unassigned
+        return assigned / self.csms_holding if self.csms_holding else None
+
 
 @dataclass(frozen=True)
 class CsmCoverage:

@@ -18,6 +18,9 @@ class TierOut(BaseModel):
     accounts: int
     arr: Money = Field(description="ARR of its accounts, in the reporting currency")
     accounts_per_csm: float = Field(description="The configured accounts one CSM serves")
+    actual_per_csm: float | None = Field(
+        description="Assigned accounts of the tier per CSM holding some of it"
+    )
     csms_needed: float = Field(description="accounts / accounts_per_csm")
     csms_holding: int = Field(description="CSMs with at least one account of the tier")
     unassigned: int = Field(description="Accounts of the tier with no CSM")
@@ -60,7 +63,7 @@ class TiersOut(BaseModel):
             as_of=r.as_of, recorded_through=r.recorded_through, currency=currency,
             notice=r.notice, csm=r.csm, accounts=c.accounts, arr=c.arr,
             csms_needed=c.csms_needed, csms_actual=c.csms_actual,
-            tiers=[TierOut(**vars(t)) for t in c.tiers],
+            tiers=[TierOut(**vars(t), actual_per_csm=t.actual_per_csm) for t in c.tiers],
             csms=[
                 CsmOut(
                     csm_id=p.csm_id, name=p.name, capacity=p.capacity,
