@@ -6,7 +6,8 @@ On a day, a paying customer is a candidate when all of these hold (``[advocates]
   an override standing in) is at least ``min_health``;
 * its latest NPS answer of the last ``nps_days`` (the health input's rule: the latest by
   ``answered_at``) is at least ``min_nps`` — a promoter by :mod:`outsidein.analytics.nps`;
-* the daily snapshot's row of the day shows broad adoption: ``breadth_28`` (the share of the
+* the daily snapshot's row of the day (its latest day before, when it was not brought up
+  to date since) shows broad adoption: ``breadth_28`` (the share of the
   key features used in 28 days) at least ``min_breadth`` and ``active_users_28`` at least
   ``min_active_users``; paying means the snapshot's ``mrr`` is above 0.
 
@@ -76,7 +77,8 @@ _SQL = f"""
 WITH snap AS (
     SELECT account_id, key_features_used_{MONTH_WINDOW} AS used,
            breadth_{MONTH_WINDOW} AS breadth, active_users_{MONTH_WINDOW} AS users
-    FROM account_daily_metrics WHERE date = $day AND mrr > 0
+    FROM account_daily_metrics
+    WHERE date = (SELECT max(date) FROM account_daily_metrics WHERE date <= $day) AND mrr > 0
 ),
 nps AS (
     SELECT account_id, arg_max(score, (answered_at, response_id)) AS nps,
