@@ -63,8 +63,8 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             "INSERT INTO health_scores VALUES (?, ?, 'default', ?, 'green', 1, 'f', ?)",
             [a, ANSWERED, health, ANSWERED],
         )
-        insert(con, "survey_responses", [(f"R{i}", a, contact, "NPS",
-                                          ANSWERED - timedelta(days=days), "nps", nps)])  # fmt: skip
+        when = ANSWERED - timedelta(days=days)
+        insert(con, "survey_responses", [(f"R{i}", a, contact, "NPS", when, "nps", nps)])
         # The snapshot was last brought up to date two days before D.
         _snapshot(con, a, D - timedelta(days=2), mrr=mrr, breadth_28=breadth,
                   key_features_used_28=round(breadth * 10), active_users_28=users)  # fmt: skip
