@@ -133,7 +133,9 @@ def test_the_step_records_tiers_and_shows_on_status(server: LiveServer) -> None:
         assert time.monotonic() < deadline, "the tiers step did not run"
         time.sleep(0.2)
     status = server.http.get(f"{server.url}/api/v1/status").json()
-    assert "tiers" in str(status)
+    [step] = [s for s in status["pipeline"] if s["name"] == "tiers"]
+    assert step["runs"] >= 1 and step["errors"] == 0, step
+    assert server.app.state.tiers_step.last.as_of == TODAY
 
 
 def test_a_csm_sees_their_own_book(server: LiveServer) -> None:
