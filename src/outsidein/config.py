@@ -16,10 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outsidein.errors import ConfigError, InvalidConfigError
 from outsidein.precedence import IngestConfig
+from outsidein.settings.advocates import AdvocatesConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
 from outsidein.settings.store import StoreConfig
+from outsidein.settings.tiers import TiersConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
 DEFAULT_CONFIG = Path("outsidein.toml")
@@ -79,6 +81,8 @@ class OutsideInConfig(BaseModel):
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    tiers: TiersConfig = Field(default_factory=TiersConfig)
+    advocates: AdvocatesConfig = Field(default_factory=AdvocatesConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

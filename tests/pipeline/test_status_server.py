@@ -90,11 +90,10 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert snap["inputs"] == ["events", "subscriptions", "accounts"]
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
-    assert list(found) in (
-        ["segment_apply", "last_seen", "snapshot", "health"],
-        ["segment_apply", "snapshot", "last_seen", "health"],
-        ["segment_apply", "snapshot", "health", "last_seen"],
-    )
+    order = list(found)
+    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers"}
+    assert order[0] == "segment_apply"  # it writes events and accounts the others read
+    assert order.index("snapshot") < order.index("health")  # health reads the snapshot
     for name in ("segment_apply", "last_seen"):
         assert found[name]["runs"] >= 1 and found[name]["last_error"] is None, found[name]
         assert found[name]["last_started_at"] is not None
@@ -149,8 +148,8 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
         )
         table = page.get_by_role("table", name="Background steps")
         expect(table.locator("tbody tr")).to_have_count(
-            4
-        )  # segment_apply, last_seen, snapshot, health
+            5
+        )  # segment_apply, last_seen, snapshot, health, tiers
         snap = table.locator('tr[data-step="snapshot"]')
         expect(snap).to_contain_text("failing")
         error = snap.get_by_test_id("last-error")

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from outsidein.analytics import AnalyticsConfig, build_snapshot, update_snapshot
-from outsidein.config import load_config
+from outsidein.config import OutsideInConfig, load_config
 from outsidein.health.engine import score
 from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
@@ -27,6 +27,7 @@ from outsidein.settings.health import HealthConfig
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
+from outsidein.tiers import record_day
 from outsidein.web import create_app
 
 from .conftest import TODAY, LiveServer, seed_company
@@ -62,6 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     build_snapshot(con, AnalyticsConfig(), TODAY, since=TODAY - timedelta(days=100))
     # Health scores as the health step stores them: the pages draw them.
     record_scores(con, to_scored(score(inputs_at(con, TODAY), HealthConfig())), config_version=None)
+    record_day(con, OutsideInConfig(), TODAY)  # touch tiers, as the tiers step records them
     subs = folder / LONG_NAME
     subs.write_text(
         "subscription_id,account_id,plan,mrr,start_date,status\n"
@@ -98,14 +100,18 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                            ("link", "Health"), ("link", "Next →")]),
     ("health-scorecards", "/health/scorecards", [("heading", "Scorecards"),
                                                  ("button", "Run the backtest")]),
+    ("tiers", "/tiers", [("heading", "Touch tiers"), ("combobox", "CSM"), ("button", "Show")]),
+    ("advocates", "/advocates", [("heading", "Advocates"), ("combobox", "CSM"),
+                                 ("button", "Show")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
-NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Tiers"),
+       ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"),
+       ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

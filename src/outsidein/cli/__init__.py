@@ -6,6 +6,7 @@ import sys
 
 # Command modules register themselves on `app` when imported.
 from outsidein.cli import accounts as _accounts  # noqa: F401
+from outsidein.cli import advocates as _advocates  # noqa: F401
 from outsidein.cli import audit as _audit  # noqa: F401
 from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
@@ -18,6 +19,7 @@ from outsidein.cli import metrics as _metrics  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401
 from outsidein.cli import simulate as _simulate  # noqa: F401
+from outsidein.cli import tiers as _tiers  # noqa: F401
 from outsidein.cli import users as _users  # noqa: F401
 from outsidein.cli.app import app, err_console
 from outsidein.errors import OutsideInError

@@ -30,6 +30,8 @@ from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
+from outsidein.tiers.service import backfill
+from outsidein.tiers.summary import summary
 
 
 def _progress() -> Progress:
@@ -156,6 +158,13 @@ def demo(
             f"({scored.written:,} stored; `outsidein health list`)",
             highlight=False,
         )
+        with _progress() as bar:  # a year of tier history, a quarter apart, then today
+            task = bar.add_task("recording touch tiers", total=1)
+            year_ago = scored.as_of.replace(year=scored.as_of.year - 1, day=1)
+            backfill(con, in_force.config, year_ago, scored.as_of, every_months=3)
+            bar.update(task, completed=1)
+        line = summary(con, in_force.config, scored.as_of)
+        console.print(f"{line} (`outsidein tiers show`, `outsidein advocates list`)")
         _first_admin(con)
     finally:
         con.close()

@@ -167,12 +167,14 @@ def simulate(
         "health": gt / "health.parquet",
         "interventions": gt / "interventions.json",
         "needs_segments": gt / "needs_segments.json",
+        "advocates": gt / "advocates.parquet",
         "manifest": gt / "manifest.json",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
     truth.write_interventions(truths["interventions"], world)
     truth.write_needs(truths["needs_segments"], world)
+    truth.write_advocates(truths["advocates"], seed, world, people)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,

@@ -20,6 +20,7 @@ from outsidein.sim.writer import TableSink
 
 NPS_RESPONSE = {CHAMPION: 0.45, SPONSOR: 0.3, ADMIN: 0.3}  # users answer at 0.15
 NPS_EVERY = 6  # months between relationship NPS waves
+NPS_BASE, NPS_SLOPE = 3.0, 8.5  # an answer is NPS_BASE + NPS_SLOPE x latent health, plus noise
 OUTCOME_RESPONSE = 0.5  # share of customers whose champion answers the outcome survey
 ANSWER_GAP_US = 20_000_000  # 20 s between one respondent's consecutive answers
 RESPONDENTS_PER_BATCH = 20_000
@@ -83,7 +84,7 @@ def nps(seed: int, world: World, people: Directory, sink: TableSink) -> None:
         answer = here & (rng.random(len(c)) < rate)
         c, acc, at = c[answer], acc[answer], at[answer]
         h = np.nan_to_num(world.health[acc, m], nan=0.6)
-        score = np.clip(np.round(3.0 + 8.5 * h + rng.normal(0, 1.3, len(c))), 0, 10)
+        score = np.clip(np.round(NPS_BASE + NPS_SLOPE * h + rng.normal(0, 1.3, len(c))), 0, 10)
         label = f"Relationship NPS {to_date(ms):%Y-%m}"
         sink.write(
             {

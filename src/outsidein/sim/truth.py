@@ -16,8 +16,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from outsidein.sim.calendar import to_date
-from outsidein.sim.surveys import outcome_id
+from outsidein.sim.calendar import months_between, to_date
+from outsidein.sim.catalog import FEATURES
+from outsidein.sim.people import Directory
+from outsidein.sim.surveys import NPS_BASE, NPS_SLOPE, outcome_id
+from outsidein.sim.usage import adoption_months
 from outsidein.sim.world import (
     DRIVERS,
     TREATMENT_DELTA,
@@ -108,6 +111,51 @@ def write_health(path: Path, world: World) -> int:
     )
     _write(path, table)
     return int(table.num_rows)
+
+
+PROMOTER_SCORE = 9  # an NPS answer of 9 or 10
+BROAD_ADOPTION = 0.7  # share of the key features adopted
+
+
+def write_advocates(path: Path, seed: int, world: World, people: Directory) -> int:
+    """One row per account: is it truly an advocate at the end of the window?
+
+    ``promoter``: a customer at the end whose latent health in the last month makes its
+    expected NPS answer a promoter's (``NPS_BASE + NPS_SLOPE x health >= 9``: the answers
+    scatter around it); ``adoption``: the share of the key features (those adopted over
+    time, not Login and Dashboard) it had adopted by the last month, as usage draws events;
+    ``broad_adoption``: at least 0.7 of them; ``advocate``: a customer at the end that is
+    both. ``champion_contact_id``: its champion at the end. Returns how many advocates.
+    """
+    co = world.company
+    last = world.window.months - 1
+    customer = (world.seats[:, last] > 0) & ~world.churned
+    health = np.nan_to_num(world.health[:, last], nan=0.0)
+    promoter = customer & (NPS_BASE + NPS_SLOPE * health >= PROMOTER_SCORE)
+    key = np.array([delay >= 0 for _, _, delay in FEATURES])
+    tenure = months_between(co.created_day, np.full(co.n, int(world.window.bounds[last])))
+    adopted = adoption_months(seed, world)[:, key] <= tenure[:, None]
+    share = adopted.mean(axis=1)
+    broad = share >= BROAD_ADOPTION
+    advocate = promoter & broad
+    end = np.full(co.n, world.window.end_us - 1)
+    champion = people.champion_at(np.arange(co.n), end)
+    _write(
+        path,
+        pa.table(
+            {
+                "account_id": co.account_ids,
+                "customer": pa.array(customer),
+                "latent_health": np.round(health, 4),
+                "promoter": pa.array(promoter),
+                "adoption": np.round(share, 4),
+                "broad_adoption": pa.array(broad),
+                "advocate": pa.array(advocate),
+                "champion_contact_id": people.contact_ids.take(pa.array(champion)),
+            }
+        ),
+    )
+    return int(advocate.sum())
 
 
 def write_interventions(path: Path, world: World) -> None:

@@ -33,6 +33,8 @@ from outsidein.web.routes import (
     segment,
     status,
     status_pages,
+    tiers,
+    tiers_pages,
     users,
 )
 
@@ -78,6 +80,13 @@ SECTIONS: tuple[Section, ...] = (
             reads=("health_scores", "health_contributions", "health_overrides"),
         ),
     ),
+    Section(
+        "tiers",
+        api=tiers.router,
+        pages=tiers_pages.router,
+        nav=NavItem("Tiers", "/tiers", reads=("account_tiers",)),
+    ),
+    Section("advocates", nav=NavItem("Advocates", "/advocates", reads=("health_scores",))),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),

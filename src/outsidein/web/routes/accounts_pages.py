@@ -13,6 +13,7 @@ from outsidein import labels
 from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.health.explain import number as explain_number
+from outsidein.tiers.read import account_tier
 from outsidein.web import account_view, health_view
 from outsidein.web.access import BookDep
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
@@ -166,6 +167,8 @@ def account_page(
     except SnapshotMissingError as exc:
         usage, usage_missing = None, exc.message
     card = account_health(cur, account_id, full.health)
+    tier = account_tier(cur, account_id)
+    tier_labels = {t.name: t.label for t in full.tiers.tiers}
     return templates.TemplateResponse(
         request,
         "account.html",
@@ -180,5 +183,7 @@ def account_page(
             "health_chart": health_view.trend_chart(card) if card else None,
             "band_kinds": health_view.band_kinds(full.health),
             "explain_number": explain_number,
+            "tier": tier,
+            "tier_label": tier_labels.get(tier.tier or "", tier.tier),
         },
     )
