@@ -5,6 +5,7 @@ versioned configuration, the backtest as a job, and the one JSON error shape."""
 from __future__ import annotations
 
 import csv
+import io
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,12 @@ from typer.testing import CliRunner
 from outsidein.analytics import build_snapshot
 from outsidein.cli import app as cli_app
 from outsidein.health.history import score_at
+from outsidein.settings.health import HealthConfig
 from outsidein.store import connect
+from outsidein.tiers.history import tiers_at
 from outsidein.web import create_app
+from outsidein.web.queries.health import portfolio
+from outsidein.web.schemas.health_portfolio import PortfolioOut
 from tests.health.conftest import CONFIG, D, seed
 from tests.web.conftest import TODAY, LiveServer
 
@@ -50,8 +55,17 @@ def cli(db: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def served(store: Path) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
+    cli(store, "tiers", "compute")  # the tier in force today: an input and a portfolio view
     before = cli(store, "health", "score")
     assert "scored 3 accounts" in before
+    portfolio_csv = store.parent / "portfolio.csv"
+    cli(store, "health", "portfolio", "--out", str(portfolio_csv))
+    tiers_shown = cli(store, "health", "portfolio")
+    con = connect(store, read_only=True)
+    try:  # the function's reading at the same moment, with the same scorecards (the default)
+        reading = PortfolioOut.of(portfolio(con, CONFIG, HealthConfig())).model_dump(mode="json")
+    finally:
+        con.close()
     out = store.parent / "list.csv"
     cli(store, "health", "list", "--out", str(out))
     with out.open(newline="") as f:
@@ -59,7 +73,16 @@ def served(store: Path) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
     explained = cli(store, "health", "explain", "A-1")
     server = LiveServer(create_app(store, config_path=store.parent / "outsidein.toml")).start()
     try:
-        yield server, {"list": from_cli, "explain": explained}
+        yield (
+            server,
+            {
+                "list": from_cli,
+                "explain": explained,
+                "portfolio": portfolio_csv.read_text(),
+                "portfolio_shown": tiers_shown,
+                "portfolio_function": reading,
+            },
+        )
     finally:
         server.stop()
 
@@ -224,3 +247,30 @@ def test_the_backtest_is_a_job(served: tuple[LiveServer, dict[str, Any]]) -> Non
         report = job["result"][name]
         assert {"auc", "lift", "bands", "left_out", "base_rate"} <= set(report)
         assert "segment" in {lo["name"] for lo in report["left_out"]}
+
+
+def test_the_portfolio_is_one_reading_in_the_cli_api_and_function(
+    served: tuple[LiveServer, dict[str, Any]],
+) -> None:
+    server, from_cli = served
+    api = server.http.get(f"{server.url}/api/v1/health/portfolio").json()
+    cur = server.app.state.store.cursor()
+    try:
+        current = server.app.state.config.current.config  # the scorecards in force now
+        direct = PortfolioOut.of(portfolio(cur, current.analytics, current.health)).model_dump(
+            mode="json"
+        )
+        tiers = {r["account_id"]: r["tier"] for r in tiers_at(cur, TODAY).to_pylist()}
+    finally:
+        cur.close()
+    for key in ("customers", "arr_at_risk", "by_band", "by_segment", "by_tier", "at_risk_arr"):
+        assert api[key] == direct[key], key
+    (row,) = api["by_tier"]  # A-1, the one customer, in the tier the history holds today
+    assert row["tier"] == tiers["A-1"] and row["accounts"] == 1
+    with_cli = list(csv.DictReader(io.StringIO(from_cli["portfolio"])))
+    assert [(r["band"], int(r["accounts"]), r["arr"]) for r in with_cli] == [
+        (r["band"], r["accounts"], r["arr"]) for r in from_cli["portfolio_function"]["by_band"]
+    ]
+    assert tiers["A-1"] in from_cli["portfolio_shown"]
+    page = server.http.get(f"{server.url}/health").text
+    assert f'data-tier="{tiers["A-1"]}"' in page

@@ -12,6 +12,8 @@ import pyarrow as pa
 import pytest
 
 from outsidein.analytics import update_snapshot
+from outsidein.config import OutsideInConfig
+from outsidein.tiers import record_day
 from outsidein.health.inputs import FIELDS, SNAPSHOT_FIELDS, field, inputs_at, schema
 from outsidein.store import connect
 from tests.health.conftest import CONFIG, D, at, insert, on
@@ -38,8 +40,9 @@ def test_snapshot_fields_are_every_metric_column_of_the_snapshot(tmp_path: Path)
     ]
     assert len({f.name for f in FIELDS}) == len(FIELDS)
     assert field("nps").unit == "0-10"
-    with pytest.raises(KeyError, match="no input field 'tier'"):
-        field("tier")
+    assert field("tier").history  # the tier history: known for past days
+    with pytest.raises(KeyError, match="no input field 'tiers'"):
+        field("tiers")
 
 
 def test_values_by_hand(company: duckdb.DuckDBPyConnection) -> None:
@@ -93,6 +96,7 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
     company: duckdb.DuckDBPyConnection,
 ) -> None:
     """Append facts dated after D to every source; every field with history stays the same."""
+    record_day(company, OutsideInConfig(analytics=CONFIG), D)  # the tiers in force on D
     before = inputs_at(company, D)
     later = inputs_at(company, TODAY)
     # fmt: off
@@ -126,6 +130,7 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
         "UPDATE cases SET closed_at = ?, status = 'solved' WHERE case_id = 'K-5'", [at(4)]
     )
     update_snapshot(company, CONFIG, TODAY)
+    record_day(company, OutsideInConfig(analytics=CONFIG), TODAY)  # a later tier row
     after = inputs_at(company, D)
     for f in FIELDS:
         if f.history:

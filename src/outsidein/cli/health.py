@@ -27,11 +27,14 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.metrics import Csm, Out, _date, _show
 from outsidein.cli.server_client import Server, open_for_writing, store_or_server
 from outsidein.config import OutsideInConfig, parse_config
+from outsidein.display import money
 from outsidein.errors import ConfigError
 from outsidein.health import read, service
 from outsidein.settings.health import HealthConfig
 from outsidein.store.config_versions import read_config_file, seed
+from outsidein.web.queries.health import portfolio
 from outsidein.web.schemas.health import AccountHealthOut, OverrideOut, ScoreList
+from outsidein.web.schemas.health_portfolio import PortfolioOut
 
 health_app = typer.Typer(
     name="health", help="Health scores: list, explain, override, backtest.", no_args_is_help=True
@@ -125,6 +128,37 @@ def list_command(
     rows = [r.model_dump() for r in found.scores]
     table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in LIST_COLUMNS})
     _show(table, f"{found.total:,} scored accounts at {when:%Y-%m-%d %H:%M}", out, LIST_COLUMNS)
+
+
+@health_app.command("portfolio")
+def portfolio_command(
+    csm: Csm = None, out: Out = None, db: DbOption = None, config: ConfigOption = None
+) -> None:
+    """Customers by band and touch tier, ARR at risk, the week's movers (the /health page)."""
+    chosen = settings(db, config)
+    with store_or_server(chosen.db, read_only=True) as store:
+        if isinstance(store, Server):
+            found = PortfolioOut.model_validate(store.get("/api/v1/health/portfolio", {"csm": csm}))
+        else:
+            current = _config(store, chosen.config, write=False)
+            found = PortfolioOut.of(portfolio(store, current.analytics, current.health, csm=csm))
+    title = (
+        f"{found.customers:,} customers on {found.as_of}: "
+        f"{money(found.arr_at_risk, found.currency)} ARR at risk"
+    )
+    band_columns = ["band", "accounts", "arr"]
+    _show(_table([r.model_dump() for r in found.by_band], band_columns), title, out, band_columns)
+    if out is None:
+        tier_columns = ["tier", "band", "accounts", "arr"]
+        tiers = _table([r.model_dump() for r in found.by_tier], tier_columns)
+        _show(tiers, "by touch tier", None, tier_columns)
+        mover_columns = ["account_id", "name", "before", "after", "why"]
+        movers = _table([m.model_dump() for m in found.movers], mover_columns)
+        _show(movers, "the week's biggest movers", None, mover_columns)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> pa.Table:
+    return pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
 
 
 def _headline(h: AccountHealthOut) -> str:

@@ -10,7 +10,8 @@ current value; a backtest leaves them out, as it leaves out the accounts' custom
 
 Each number has one definition elsewhere and is only gathered here: the usage metrics and MRR
 are the snapshot's (``account_daily_metrics``), the lifecycle status and the next renewal are
-:func:`outsidein.analytics.lifecycle.account_status`'s.
+:func:`outsidein.analytics.lifecycle.account_status`'s, the touch tier is the tier history's
+(:mod:`outsidein.tiers.history`) in force on the day.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from outsidein.analytics.backend import store_sources
 from outsidein.analytics.lifecycle import account_status
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.store import custom_fields
+from outsidein.tiers.history import tiers_in_force
 
 __all__ = [
     "CUSTOM_PREFIX",
@@ -112,6 +114,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("lifecycle_status", "text", "prospect, trial, onboarding, active, renewal or churned"),
     Field("segment", "text", "the account's segment (today's: no history is kept)", history=False),
+    Field("tier", "text", "the account's touch tier in force on the day (docs/tiers.md)"),
     Field("arr", "number", "12 x mrr: what parent accounts roll up by", "currency"),
     Field(
         "parent_account_id", "text", "the account's parent (today's: no history is kept)",
@@ -227,6 +230,7 @@ def inputs_at(
                    (l.renewal_date - $as_of)::DOUBLE AS days_to_renewal,
                    l.status AS lifecycle_status,
                    acc.segment AS segment,
+                   t.tier AS tier,
                    (m.mrr * 12)::DOUBLE AS arr,
                    acc.parent_account_id AS parent_account_id
             FROM acc
@@ -235,6 +239,7 @@ def inputs_at(
             LEFT JOIN sat ON sat.account_id = acc.account_id
             LEFT JOIN cs ON cs.account_id = acc.account_id
             LEFT JOIN _oi_life l ON l.account_id = acc.account_id
+            LEFT JOIN ({tiers_in_force(scope="")}) t ON t.account_id = acc.account_id
             ORDER BY acc.account_id
             """,
             params={
@@ -243,6 +248,7 @@ def inputs_at(
                 "nps_from": end - timedelta(days=NPS_DAYS),
                 "survey_from": end - timedelta(days=SURVEY_DAYS),
                 "breach_from": end - timedelta(days=BREACH_DAYS),
+                "day": as_of,
             },
         ).to_arrow_table()
     finally:

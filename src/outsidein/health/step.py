@@ -36,7 +36,7 @@ STEP = "health"
 ScoreFn = Callable[[pa.Table], ScoresLike]
 # Loaded tables whose new rows move an account's inputs (by loaded_at).
 LOADED = ("cases", "survey_responses", "subscriptions", "contracts", "accounts")
-INPUTS = ("account_daily_metrics", *LOADED, "config_versions")
+INPUTS = ("account_daily_metrics", *LOADED, "account_tiers", "config_versions")
 OUTPUTS = ("health_scores", "health_contributions")
 STALE_AFTER = 300.0
 
@@ -83,7 +83,8 @@ class HealthStep:
             min_gap=min_gap,
             budget_seconds=120.0,
             stale_after=STALE_AFTER,
-            description="scores the accounts whose snapshot, cases, surveys or contracts changed",
+            description="scores the accounts whose snapshot, cases, surveys, contracts or tier "
+            "changed",
         )
 
     def _step(self, ctx: StepContext) -> Outcome:
@@ -138,6 +139,8 @@ def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         marks[f"loaded_{table}"] = value or ""
     value = con.execute("SELECT max(updated_at)::VARCHAR FROM analytics_state").fetchall()[0][0]
     marks["snapshot_updated"] = value or ""
+    value = con.execute("SELECT max(recorded_at)::VARCHAR FROM account_tiers").fetchall()[0][0]
+    marks["tiers_recorded"] = value or ""
     return marks
 
 
@@ -169,6 +172,9 @@ def _affected(
             "?::TIMESTAMP"
         )
         params += [as_of, state.get("computed_upto") or "-infinity"]
+    if marks["tiers_recorded"] != state.get("tiers_recorded", ""):
+        parts.append("SELECT account_id FROM account_tiers WHERE recorded_at > ?::TIMESTAMP")
+        params.append(state.get("tiers_recorded") or "-infinity")
     if not parts:
         return "none", []
     rows = con.execute(" UNION ".join(parts), params).fetchall()

@@ -114,6 +114,12 @@ def _day_before(day: date) -> date:
     return date.fromordinal(day.toordinal() - 1)
 
 
+def tiers_in_force(scope: str = "") -> str:
+    """The query of every account's tier row in force on ``$day`` (``scope``: more SQL
+    conditions): the one definition, which health inputs and segment fields join."""
+    return _IN_FORCE.format(scope=scope)
+
+
 def tiers_at(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
     """Every account's row in force on ``day`` (``account_id, tier, arr, potential,
     valid_from, config_version``), the accounts out of the tiers (tier null) included."""

@@ -28,6 +28,7 @@ from outsidein.health.history import HealthScore, TrendPoint, score_at, scores_a
 from outsidein.health.read import stored_scores_of
 from outsidein.settings.health import HealthConfig
 from outsidein.store.freshness import data_last_day
+from outsidein.tiers.history import tiers_in_force
 from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.rows import fetch_dicts, utc_now
 
@@ -92,11 +93,19 @@ def _registered(
         cur.unregister(_NOW)
 
 
-_CUSTOMERS = f"""
+def _customers(join: str = "") -> str:
+    """FROM and WHERE of the customers on the report day (``join``: more tables)."""
+    return f"""
     FROM accounts a JOIN {_NOW} n USING (account_id) LEFT JOIN {_SCORES} h USING (account_id)
+    {join}
     WHERE n.status NOT IN ('prospect', 'churned')
       AND ($csm IS NULL OR lower(a.csm_id) = lower($csm))
 """
+
+
+_CUSTOMERS = _customers()
+# ... with the touch tier in force on $day (the scores' day), as health's inputs read it.
+_TIERED = _customers(f"LEFT JOIN ({tiers_in_force()}) t USING (account_id)")
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ class Portfolio:
     risk: list[str]
     by_band: list[dict[str, Any]]  # band (None: no score), accounts, arr
     by_segment: list[dict[str, Any]]  # segment, band, accounts
+    by_tier: list[dict[str, Any]]  # tier (None: not recorded yet), band, accounts, arr
     at_risk_arr: list[dict[str, Any]]  # band, window (days or None: later/none), accounts, arr
     movers: list[Mover]
 
@@ -167,6 +177,13 @@ def portfolio(
             "GROUP BY a.segment, h.band ORDER BY lower(a.segment) NULLS LAST",
             params,
         )
+        by_tier = fetch_dicts(
+            cur,
+            f"""SELECT t.tier, h.band, count(*) AS accounts, coalesce(sum(n.arr), 0) AS arr
+            {_TIERED}
+            GROUP BY t.tier, h.band ORDER BY t.tier NULLS LAST""",
+            {**params, "day": at.date()},  # the tier in force when the scores are read
+        )
         at_risk_arr = fetch_dicts(
             cur,
             f"""SELECT h.band, CASE WHEN n.renewal_date IS NULL THEN NULL {window} END AS window,
@@ -188,6 +205,7 @@ def portfolio(
         risk=risk_bands(health),
         by_band=by_band,
         by_segment=by_segment,
+        by_tier=by_tier,
         at_risk_arr=at_risk_arr,
         movers=movers,
     )

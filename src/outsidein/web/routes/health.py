@@ -26,6 +26,7 @@ from outsidein.web.access import BookDep, PrincipalDep, requires
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import ConfigDep, CursorDep, ServerConfig
 from outsidein.web.params import IsoDatetime, PageParam, PageSizeParam
+from outsidein.web.queries import health as health_queries
 from outsidein.web.routes.jobs import jobs_of
 from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.health import (
@@ -37,6 +38,7 @@ from outsidein.web.schemas.health import (
     ScoreList,
     ValidationOut,
 )
+from outsidein.web.schemas.health_portfolio import PortfolioOut
 from outsidein.web.schemas.jobs import JobOut
 
 
@@ -90,6 +92,21 @@ def scores(
         page_size=page_size,
     )  # fmt: skip
     return ScoreList.of(found, when)
+
+
+@router.get(
+    "/portfolio",
+    response_model=PortfolioOut,
+    responses=refused("a CSM asking for another book"),
+    summary="Customers by band, segment and tier, ARR at risk, the week's movers",
+)
+def portfolio(cur: CursorDep, book: BookDep, config: ConfigDep, csm: Label = None) -> PortfolioOut:
+    """What the /health page draws: customers (neither prospects nor churned) on the report
+    day by band, segment and touch tier, ARR at risk by band and renewal window, and the
+    week's biggest movers; a CSM sees their own book."""
+    return PortfolioOut.of(
+        health_queries.portfolio(cur, config.analytics, config.health, csm=book.csm(csm))
+    )
 
 
 @router.get(
