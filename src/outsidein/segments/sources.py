@@ -3,8 +3,9 @@
 * ``account`` — the account record (segment, region, industry, CSM, employees, ...): today's
   values (the store keeps no history of them);
 * ``inputs`` — the daily snapshot's metrics, surveys, cases, MRR/ARR, days to renewal and
-  lifecycle status: :func:`outsidein.health.inputs.inputs_at`, health's own inputs;
-* ``contract`` — renewal and first paid dates: :func:`outsidein.analytics.lifecycle.account_status`;
+  lifecycle status, and the renewal date: :func:`outsidein.health.inputs.inputs_at`, health's
+  own inputs;
+* ``contract`` — the first paid date: :func:`outsidein.analytics.lifecycle.account_status`;
 * ``health`` — the effective score, band and scorecard at the end of the day and each
   measure's points (``health.<measure>``): :func:`outsidein.health.history.scores_at`;
 * ``custom`` — ``custom.<name>``, the account's custom fields
@@ -83,33 +84,48 @@ class AccountSource:
 
 
 class InputsSource:
-    """Health's inputs as they were on the day: the snapshot's metrics and the rest."""
+    """Health's inputs as they were on the day: the snapshot's metrics and the rest, and the
+    renewal date they count the days to (one lifecycle computation gives both)."""
 
     name = "inputs"
     SKIP = frozenset({"segment", "parent_account_id"})  # the account source gives them
 
     def fields(self, con: duckdb.DuckDBPyConnection, context: Context) -> list[FieldDef]:
-        return [
+        out = [
             FieldDef(f.name, _TYPES[f.type], f.description, self.name, f.unit, f.history)
             for f in health_inputs.FIELDS
             if f.name not in self.SKIP
         ]
+        renewal = "the next renewal of a term contract in force (the day + days_to_renewal)"
+        return [*out, FieldDef("renewal_date", Type.DATE, renewal, self.name)]
 
     def load(
         self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
     ) -> pa.Table:
         table = health_inputs.inputs_at(con, as_of, config=context.analytics)
-        return table.select(["account_id", *names])
+        cur = con.cursor()
+        try:
+            cur.register("_oi_inputs", table)
+            columns = "".join(
+                ", CAST(?::DATE + CAST(days_to_renewal AS INTEGER) AS DATE) AS renewal_date"
+                if n == "renewal_date"
+                else f', "{n}"'
+                for n in names
+            )
+            days = [as_of] if "renewal_date" in names else None
+            return cur.sql(
+                f"SELECT account_id{columns} FROM _oi_inputs", params=days
+            ).to_arrow_table()
+        finally:
+            cur.close()
 
 
 class ContractSource:
-    """Contract facts of the one lifecycle definition (days to renewal is an input)."""
+    """Contract facts of the one lifecycle definition beyond the inputs' (loaded only when a
+    filter reads one: it computes the lifecycle again)."""
 
     name = "contract"
-    FIELDS = (
-        ("renewal_date", "the next renewal of a term contract in force"),
-        ("first_paid_date", "the first day the account paid"),
-    )
+    FIELDS = (("first_paid_date", "the first day the account paid"),)
 
     def fields(self, con: duckdb.DuckDBPyConnection, context: Context) -> list[FieldDef]:
         return [FieldDef(n, Type.DATE, d, self.name) for n, d in self.FIELDS]
