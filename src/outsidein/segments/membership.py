@@ -32,6 +32,7 @@ __all__ = [
     "SegmentSize",
     "changes",
     "export_members",
+    "member_rows",
     "members_at",
     "refresh_membership",
     "sizes",
@@ -238,18 +239,16 @@ def sizes(
     }  # fmt: skip
 
 
-def export_members(
+def member_rows(
     con: duckdb.DuckDBPyConnection,
     segment_id: str,
-    path: Path,
     *,
     at: datetime | None = None,
     context: Context | None = None,
     csm: str | None = None,
-) -> int:
-    """Write the segment's members at ``at`` (now) as CSV (formula-safe), with the fields its
-    filter reads as they are on that day (``csm``: only that CSM's accounts); the rows
-    written."""
+) -> pa.Table:
+    """The segment's members at ``at`` (now), with their name, segment, CSM and the fields
+    its filter reads as they are on that day (``csm``: only that CSM's accounts)."""
     context = context or Context()
     at = at or _now()
     segment = get_segment(con, segment_id)
@@ -263,5 +262,20 @@ def export_members(
     ids = members_at(con, segment_id, at, csm=csm)
     table = gather(con, at.date(), [s for s in shown if s in fields.fields], fields, context)
     keep = pc.is_in(table.column("account_id"), pa.array(ids, pa.string()))
-    write_csv(table.filter(keep), path)
-    return len(ids)
+    return table.filter(keep)
+
+
+def export_members(
+    con: duckdb.DuckDBPyConnection,
+    segment_id: str,
+    path: Path,
+    *,
+    at: datetime | None = None,
+    context: Context | None = None,
+    csm: str | None = None,
+) -> int:
+    """Write :func:`member_rows` as CSV, formula-safe (:func:`outsidein.exports.write_csv`);
+    the rows written."""
+    table = member_rows(con, segment_id, at=at, context=context, csm=csm)
+    write_csv(table, path)
+    return int(table.num_rows)

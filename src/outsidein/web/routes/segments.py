@@ -11,15 +11,17 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import FileResponse
+from pydantic_core import to_jsonable_python
 from starlette.background import BackgroundTask
 
 from outsidein.auth.roles import Role
 from outsidein.config import OutsideInConfig
 from outsidein.errors import InvalidRequestError
+from outsidein.exports import write_csv
 from outsidein.pipeline import Step
 from outsidein.segments import (
     Context,
@@ -28,9 +30,9 @@ from outsidein.segments import (
     changes,
     create_segment,
     delete_segment,
-    export_members,
     get_segment,
     list_segments,
+    member_rows,
     members_at,
     preview,
     segment_versions,
@@ -233,19 +235,29 @@ def membership_changes(
 
 @router.get(
     "/{segment_id}/export",
-    response_class=FileResponse,
-    responses={**NOT_FOUND, 200: {"content": {"text/csv": {}}, "description": "CSV"}},
-    summary="The members as CSV, with the fields the filter reads",
+    response_model=None,
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"text/csv": {}, "application/json": {}}, "description": "The rows"},
+    },
+    summary="The members as CSV (or JSON rows), with the fields the filter reads",
 )
 def export(
-    cur: CursorDep, config: ConfigDep, book: BookDep, segment_id: str, at: AtParam = None
-) -> Response:
-    """Formula-safe CSV (a text cell a spreadsheet would run starts with ``'``)."""
+    cur: CursorDep,
+    config: ConfigDep,
+    book: BookDep,
+    segment_id: str,
+    at: AtParam = None,
+    format: Annotated[Literal["csv", "json"], Query(description="csv or json")] = "csv",
+) -> Response | dict[str, Any]:
+    """Formula-safe CSV (a text cell a spreadsheet would run starts with ``'``); ``json``:
+    ``{"columns", "rows"}`` (what ``outsidein segments export`` writes beside a server)."""
+    table = member_rows(cur, segment_id, at=_at(at), context=context_of(config), csm=book.csm(None))
+    if format == "json":
+        return {"columns": table.column_names, "rows": to_jsonable_python(table.to_pylist())}
     folder = Path(tempfile.mkdtemp(prefix="outsidein-export-"))
     path = folder / f"{segment_id}.csv"
-    export_members(
-        cur, segment_id, path, at=_at(at), context=context_of(config), csm=book.csm(None)
-    )
+    write_csv(table, path)
 
     def clean() -> None:
         path.unlink(missing_ok=True)
