@@ -83,9 +83,11 @@ def evaluate(
         condition, values = filter_sql(expression)
         parts.append(f"SELECT ?::VARCHAR AS key, account_id FROM {FIELDS_TABLE} WHERE {condition}")
         params += [key, *values]
-    cur = con.cursor()
+    cur = con.cursor()  # its own temp table, dropped with it
     try:
-        cur.register(FIELDS_TABLE, table)
+        # A table, not the Arrow view: 100 scans of a DuckDB table beat 100 of an Arrow one.
+        cur.register("_oi_arrow_fields", table)
+        cur.execute(f"CREATE TEMP TABLE {FIELDS_TABLE} AS SELECT * FROM _oi_arrow_fields")
         return cur.sql(" UNION ALL ".join(parts), params=params).to_arrow_table()
     finally:
         cur.close()
