@@ -82,50 +82,51 @@ def refresh_membership(
             result.broken[segment.segment_id] = exc.message
     result.segments = len(compiled)
     found = evaluate(con, compiled, at.date(), fields, context)
-    live = pa.table(
+    result.members = found.num_rows
+    checked = pa.table(
         {
-            "segment_id": found.column("key"),
-            "account_id": found.column("account_id"),
-            "version": pa.array([versions[k] for k in found.column("key").to_pylist()], pa.int32()),
+            "segment_id": pa.array(list(compiled), pa.string()),
+            "version": pa.array([versions[k] for k in compiled], pa.int32()),
         }
     )
-    result.members = live.num_rows
     cur = con.cursor() if transaction else con  # without: the caller's transaction
     try:
-        cur.register("_oi_live", live)
-        cur.register("_oi_checked", pa.table({"segment_id": pa.array(list(compiled), pa.string())}))
+        cur.register("_oi_live", found)
+        cur.register("_oi_checked", checked)
         if transaction:
             cur.execute("BEGIN TRANSACTION")
         try:
-            (latest,) = cur.execute(
-                "SELECT max(greatest(entered_at, coalesce(left_at, entered_at))) "
-                "FROM segment_membership"
-            ).fetchall()[0]
-            if latest is not None and latest > at:
-                raise InvalidRequestError(
-                    f"segment membership is recorded up to {latest}; {at} is before it: "
-                    "history only moves forward"
-                )
+            _check_forward(cur, at)
+            # One pass over the open intervals and the members now: who entered, who left.
+            cur.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _oi_diff AS
+                SELECT coalesce(l.key, m.segment_id) AS segment_id,
+                       coalesce(l.account_id, m.account_id) AS account_id,
+                       m.segment_id IS NULL AS entered
+                FROM _oi_live l
+                FULL OUTER JOIN (
+                    SELECT segment_id, account_id FROM segment_membership
+                    WHERE left_at IS NULL AND segment_id IN (SELECT segment_id FROM _oi_checked)
+                ) m ON m.segment_id = l.key AND m.account_id = l.account_id
+                WHERE l.key IS NULL OR m.segment_id IS NULL
+                """
+            )
             (result.left,) = cur.execute(
                 """
-                UPDATE segment_membership m SET left_at = $at
-                WHERE m.left_at IS NULL
-                  AND m.segment_id IN (SELECT segment_id FROM _oi_checked)
-                  AND NOT EXISTS (SELECT 1 FROM _oi_live l WHERE l.segment_id = m.segment_id
-                                  AND l.account_id = m.account_id)
+                UPDATE segment_membership SET left_at = $at FROM _oi_diff d
+                WHERE NOT d.entered AND segment_membership.left_at IS NULL
+                  AND segment_membership.segment_id = d.segment_id
+                  AND segment_membership.account_id = d.account_id
                 """,
                 {"at": at},
             ).fetchall()[0]
             (result.entered,) = cur.execute(
-                """
-                INSERT INTO segment_membership
-                SELECT l.segment_id, l.account_id, $at, NULL, l.version FROM _oi_live l
-                WHERE NOT EXISTS (SELECT 1 FROM segment_membership m WHERE m.left_at IS NULL
-                                  AND m.segment_id = l.segment_id
-                                  AND m.account_id = l.account_id)
-                """,
+                "INSERT INTO segment_membership SELECT d.segment_id, d.account_id, $at, NULL, "
+                "c.version FROM _oi_diff d JOIN _oi_checked c USING (segment_id) WHERE d.entered",
                 {"at": at},
             ).fetchall()[0]
+            cur.execute("DROP TABLE _oi_diff")
             if transaction:
                 cur.execute("COMMIT")
         except BaseException:
@@ -138,6 +139,17 @@ def refresh_membership(
         if transaction:
             cur.close()
     return result
+
+
+def _check_forward(cur: duckdb.DuckDBPyConnection, at: datetime) -> None:
+    (latest,) = cur.execute(
+        "SELECT max(greatest(entered_at, coalesce(left_at, entered_at))) FROM segment_membership"
+    ).fetchall()[0]
+    if latest is not None and latest > at:
+        raise InvalidRequestError(
+            f"segment membership is recorded up to {latest}; {at} is before it: "
+            "history only moves forward"
+        )
 
 
 _AT = "entered_at <= $at AND (left_at IS NULL OR left_at > $at)"
