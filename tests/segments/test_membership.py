@@ -41,6 +41,7 @@ from outsidein.segments import (
     unregister_source,
     update_segment,
 )
+from outsidein.segments.evaluate import FilterNotComputableError
 from outsidein.segments.fields import RegistryError
 from tests.web.conftest import TODAY
 
@@ -223,3 +224,20 @@ def test_a_registered_source_adds_fields_every_filter_can_read(
     finally:
         unregister_source("tier-test")
     assert "tier" not in catalogue(con).fields
+
+
+def test_a_filter_out_of_range_is_named_and_the_others_are_recorded(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """``created_at + 1e300 > ...`` types, but no date is that far: the preview says so (no
+    traceback) and the step records the other segments and names this one."""
+    text = "created_at + 1e300 > date '2020-01-01'"
+    with pytest.raises(FilterNotComputableError, match="cannot be computed"):
+        preview(con, text, TODAY)
+    fields = catalogue(con)
+    at = noon(TODAY - timedelta(days=1))
+    create_segment(con, "Far", text, fields, segment_id="far", at=at - timedelta(hours=1))
+    create_segment(con, "At risk", "health < 50", fields, at=at - timedelta(hours=1))
+    done = refresh_membership(con, at=at)
+    assert list(done.broken) == ["far"] and done.segments == 1
+    assert members_at(con, "at-risk", at) and members_at(con, "far", at) == []

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from outsidein.errors import OutsideInError
 from outsidein.expr import Expression
 from outsidein.segments.fields import Context, field_sources
 from outsidein.segments.language import (
@@ -27,9 +28,27 @@ from outsidein.segments.language import (
     filter_sql,
 )
 
-__all__ = ["FIELDS_TABLE", "Preview", "evaluate", "gather", "member_arr_by", "preview"]
+__all__ = [
+    "FIELDS_TABLE",
+    "FilterNotComputableError",
+    "Preview",
+    "evaluate",
+    "gather",
+    "member_arr_by",
+    "preview",
+]
 
 FIELDS_TABLE = "_oi_segment_fields"
+
+
+class FilterNotComputableError(OutsideInError):
+    """A filter that types but cannot be computed on the data (a number out of range)."""
+
+    code = "filter_not_computable"
+    http_status = 422
+    exit_code = 2
+
+
 PREVIEW_COLUMNS = ("name", "segment", "csm_id", "lifecycle_status", "health")
 MAX_PREVIEW_ROWS = 200
 
@@ -88,7 +107,16 @@ def evaluate(
         # A table, not the Arrow view: 100 scans of a DuckDB table beat 100 of an Arrow one.
         cur.register("_oi_arrow_fields", table)
         cur.execute(f"CREATE TEMP TABLE {FIELDS_TABLE} AS SELECT * FROM _oi_arrow_fields")
-        return cur.sql(" UNION ALL ".join(parts), params=params).to_arrow_table()
+        try:
+            return cur.sql(" UNION ALL ".join(parts), params=params).to_arrow_table()
+        except duckdb.Error as exc:  # a value out of range: 1e308 * 10, a date + 1e300 days
+            only = next(iter(filters.values())).text if len(filters) == 1 else None
+            raise FilterNotComputableError(
+                f"the filter {only!r} cannot be computed on {as_of}: {str(exc).splitlines()[0]}"
+                if only is not None
+                else f"a filter cannot be computed on {as_of}: {str(exc).splitlines()[0]}",
+                keys=list(filters),
+            ) from None
     finally:
         cur.close()
 

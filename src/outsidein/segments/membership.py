@@ -22,9 +22,19 @@ import pyarrow.compute as pc
 from outsidein.errors import InvalidRequestError
 from outsidein.exports import write_csv
 from outsidein.expr import Expression, ExpressionError
-from outsidein.segments.evaluate import evaluate, gather, member_arr_by
+from outsidein.segments.evaluate import (
+    FilterNotComputableError,
+    evaluate,
+    gather,
+    member_arr_by,
+)
 from outsidein.segments.fields import Context
-from outsidein.segments.language import catalogue, compile_filter, fields_read
+from outsidein.segments.language import (
+    SegmentCatalogue,
+    catalogue,
+    compile_filter,
+    fields_read,
+)
 from outsidein.segments.saved import get_segment, list_segments
 
 __all__ = [
@@ -80,8 +90,8 @@ def refresh_membership(
             versions[segment.segment_id] = segment.version
         except ExpressionError as exc:
             result.broken[segment.segment_id] = exc.message
+    found = _evaluate_each_if_needed(con, compiled, at, fields, context, result)
     result.segments = len(compiled)
-    found = evaluate(con, compiled, at.date(), fields, context)
     result.members = found.num_rows
     checked = pa.table(
         {
@@ -139,6 +149,33 @@ def refresh_membership(
         if transaction:
             cur.close()
     return result
+
+
+def _evaluate_each_if_needed(
+    con: duckdb.DuckDBPyConnection,
+    compiled: dict[str, Expression],
+    at: datetime,
+    fields: SegmentCatalogue,
+    context: Context,
+    result: Refresh,
+) -> pa.Table:
+    """All filters in one query; when one cannot be computed, each alone, so that the others
+    are recorded and the broken ones named (they keep their members as they were)."""
+    try:
+        return evaluate(con, compiled, at.date(), fields, context)
+    except FilterNotComputableError:
+        pass
+    needed = set().union(*(fields_read(e) for e in compiled.values()))
+    table = gather(con, at.date(), needed, fields, context)
+    parts = []
+    for key in list(compiled):
+        try:
+            parts.append(evaluate(con, {key: compiled[key]}, at.date(), fields, context,
+                                  table=table))  # fmt: skip
+        except FilterNotComputableError as exc:
+            result.broken[key] = exc.message
+            del compiled[key]
+    return pa.concat_tables(parts) if parts else evaluate(con, {}, at.date(), fields, context)
 
 
 def _check_forward(cur: duckdb.DuckDBPyConnection, at: datetime) -> None:
