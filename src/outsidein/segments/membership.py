@@ -107,17 +107,36 @@ def refresh_membership(
             cur.execute("BEGIN TRANSACTION")
         try:
             _check_forward(cur, at)
-            # One pass over the open intervals and the members now: who entered, who left.
+            # The segments whose members moved: an order-free fingerprint (count, and the sum
+            # of the members' hashes) of the members now and of the open intervals.
+            cur.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _oi_moved AS
+                WITH now_ AS (
+                    SELECT key AS segment_id, count(*) AS n,
+                           sum(hash(account_id)::HUGEINT) AS h FROM _oi_live GROUP BY key
+                ),
+                open_ AS (
+                    SELECT segment_id, count(*) AS n, sum(hash(account_id)::HUGEINT) AS h
+                    FROM segment_membership
+                    WHERE left_at IS NULL AND segment_id IN (SELECT segment_id FROM _oi_checked)
+                    GROUP BY segment_id
+                )
+                SELECT segment_id FROM now_ FULL OUTER JOIN open_ USING (segment_id)
+                WHERE now_.n IS DISTINCT FROM open_.n OR now_.h IS DISTINCT FROM open_.h
+                """
+            )
+            # Of those, who entered and who left: one pass over both sides.
             cur.execute(
                 """
                 CREATE OR REPLACE TEMP TABLE _oi_diff AS
                 SELECT coalesce(l.key, m.segment_id) AS segment_id,
                        coalesce(l.account_id, m.account_id) AS account_id,
                        m.segment_id IS NULL AS entered
-                FROM _oi_live l
+                FROM (SELECT * FROM _oi_live WHERE key IN (SELECT segment_id FROM _oi_moved)) l
                 FULL OUTER JOIN (
                     SELECT segment_id, account_id FROM segment_membership
-                    WHERE left_at IS NULL AND segment_id IN (SELECT segment_id FROM _oi_checked)
+                    WHERE left_at IS NULL AND segment_id IN (SELECT segment_id FROM _oi_moved)
                 ) m ON m.segment_id = l.key AND m.account_id = l.account_id
                 WHERE l.key IS NULL OR m.segment_id IS NULL
                 """
@@ -136,7 +155,7 @@ def refresh_membership(
                 "c.version FROM _oi_diff d JOIN _oi_checked c USING (segment_id) WHERE d.entered",
                 {"at": at},
             ).fetchall()[0]
-            cur.execute("DROP TABLE _oi_diff")
+            cur.execute("DROP TABLE _oi_diff; DROP TABLE _oi_moved")
             if transaction:
                 cur.execute("COMMIT")
         except BaseException:
