@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def con(company: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+def con(company: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a copy of the module's store: each test writes its own."""
     copy = tmp_path / "store.duckdb"
     copy.write_bytes(company.read_bytes())
