@@ -63,7 +63,10 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         due = browser.get("/api/v1/metrics/renewals")
         # The demo scored health with the shipped scorecard: the pages have scores at once.
         health = browser.get("/api/v1/health/scores", params={"band": "red"})
+        # The demo saved its segments and computed their members: the pages are populated.
+        segments = browser.get("/api/v1/segments").json()["segments"]
         browser.close()
+        assert len(segments) == 5 and all(s["accounts"] > 0 for s in segments), segments
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
         assert health.status_code == 200 and health.json()["total"] > 20, health.text
     finally:

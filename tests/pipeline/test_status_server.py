@@ -91,9 +91,10 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
     order = list(found)
-    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers"}
+    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers", "segments"}
     assert order[0] == "segment_apply"  # it writes events and accounts the others read
     assert order.index("snapshot") < order.index("health")  # health reads the snapshot
+    assert order.index("health") < order.index("segments")  # segments read health's scores
     for name in ("segment_apply", "last_seen"):
         assert found[name]["runs"] >= 1 and found[name]["last_error"] is None, found[name]
         assert found[name]["last_started_at"] is not None

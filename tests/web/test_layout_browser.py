@@ -23,6 +23,7 @@ from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
 from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
+from outsidein.segments import catalogue, create_segment, refresh_membership
 from outsidein.settings.health import HealthConfig
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
@@ -64,6 +65,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Health scores as the health step stores them: the pages draw them.
     record_scores(con, to_scored(score(inputs_at(con, TODAY), HealthConfig())), config_version=None)
     record_day(con, OutsideInConfig(), TODAY)  # touch tiers, as the tiers step records them
+    create_segment(con, "At risk", "health < 50", catalogue(con))  # the segment pages show it
+    refresh_membership(con)
     subs = folder / LONG_NAME
     subs.write_text(
         "subscription_id,account_id,plan,mrr,start_date,status\n"
@@ -103,14 +106,20 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("tiers", "/tiers", [("heading", "Touch tiers"), ("combobox", "CSM"), ("button", "Show")]),
     ("advocates", "/advocates", [("heading", "Advocates"), ("combobox", "CSM"),
                                  ("button", "Show")]),
+    ("segments", "/segments", [("heading", "Segments"), ("link", "New segment"),
+                               ("link", "At risk")]),
+    ("segment", "/segments/at-risk", [("heading", "At risk"), ("link", "Edit"),
+                                      ("link", "Export CSV"), ("link", "30 days")]),
+    ("segment-builder", "/segments/new?expression=health%20%3C%2050",
+     [("textbox", "Name"), ("textbox", "Filter"), ("button", "Save")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
-NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Tiers"),
-       ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"),
+NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Segments"),
+       ("link", "Tiers"), ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"),
        ("link", "API")]  # fmt: skip
 
 

@@ -26,6 +26,8 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
+from outsidein.segments import Context
+from outsidein.segments.demo import save_demo_segments
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
@@ -165,6 +167,16 @@ def demo(
             bar.update(task, completed=1)
         line = summary(con, in_force.config, scored.as_of)
         console.print(f"{line} (`outsidein tiers show`, `outsidein advocates list`)")
+        with _progress() as bar:
+            task = bar.add_task("computing the demo segments", total=1)
+            context = Context.of(in_force.config)
+            found = save_demo_segments(con, context)
+            bar.update(task, completed=1)
+        console.print(
+            f"segments: {found.segments} saved, {found.members:,} memberships "
+            "(`outsidein segments list`)",
+            highlight=False,
+        )
         _first_admin(con)
     finally:
         con.close()

@@ -98,8 +98,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def _documented_methods(request: Request) -> str:
     """Every method the OpenAPI document gives this path: Starlette's 405 names only the
     first route's (``Allow: GET`` for ``/api/v1/config``, which also takes PUT)."""
+    paths = request.app.openapi().get("paths", {})
+    if request.url.path in paths:  # OpenAPI: a concrete path matches before a templated one
+        return ", ".join(sorted(method.upper() for method in paths[request.url.path]))
     methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
+    for template, operations in paths.items():
         if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), request.url.path):
             methods |= {method.upper() for method in operations}
     return ", ".join(sorted(methods))

@@ -31,6 +31,8 @@ from outsidein.web.routes import (
     rejects,
     rejects_pages,
     segment,
+    segments,
+    segments_pages,
     status,
     status_pages,
     tiers,
@@ -79,6 +81,12 @@ SECTIONS: tuple[Section, ...] = (
             "/health",
             reads=("health_scores", "health_contributions", "health_overrides"),
         ),
+    ),
+    Section(
+        "segments",
+        api=segments.router,
+        pages=segments_pages.router,
+        nav=NavItem("Segments", "/segments", reads=("segment_membership", "segment_versions")),
     ),
     Section(
         "tiers",
