@@ -13,9 +13,9 @@ import pytest
 
 from outsidein.analytics import update_snapshot
 from outsidein.config import OutsideInConfig
-from outsidein.tiers import record_day
 from outsidein.health.inputs import FIELDS, SNAPSHOT_FIELDS, field, inputs_at, schema
 from outsidein.store import connect
+from outsidein.tiers import record_day
 from tests.health.conftest import CONFIG, D, at, insert, on
 from tests.web.conftest import TODAY
 

@@ -20,9 +20,9 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
+from outsidein.config import OutsideInConfig
 from outsidein.errors import OutsideInError
 from outsidein.expr import Type
-from outsidein.config import OutsideInConfig
 from outsidein.settings.advocates import AdvocatesConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig

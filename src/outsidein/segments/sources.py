@@ -30,8 +30,8 @@ from outsidein.health import inputs as health_inputs
 from outsidein.health.engine import measure_infos
 from outsidein.health.history import scores_at
 from outsidein.segments.fields import Context, FieldDef, register_source
-from outsidein.tiers.fields import segment_fields
 from outsidein.store import custom_fields
+from outsidein.tiers.fields import segment_fields
 
 __all__ = ["end_of_day", "identifier"]
 
