@@ -190,19 +190,19 @@ def test_export_is_formula_safe_csv_with_the_fields_the_filter_reads(
     assert risky and risky[0]["name"].startswith("'=")
 
 
-class TierSource:
-    """A stand-in for the touch-tier branch: a field source registered from outside."""
+class SizeSource:
+    """A field source registered from outside (as a later capability would)."""
 
-    name = "tier-test"
+    name = "size-test"
 
     def fields(self, con: duckdb.DuckDBPyConnection, context: Context) -> Sequence[FieldDef]:
-        return [FieldDef("tier", Type.TEXT, "touch tier", history=False)]
+        return [FieldDef("size_class", Type.TEXT, "a size class", history=False)]
 
     def load(
         self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
     ) -> pa.Table:
         return con.sql(
-            "SELECT account_id, CASE WHEN employees > 5000 THEN 'high' ELSE 'tech' END AS tier "
+            "SELECT account_id, CASE WHEN employees > 5000 THEN 'high' ELSE 'tech' END AS size_class "
             "FROM accounts"
         ).to_arrow_table()
 
@@ -210,20 +210,20 @@ class TierSource:
 def test_a_registered_source_adds_fields_every_filter_can_read(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    with pytest.raises(ExpressionError, match="unknown field `tier`"):
-        compile_filter("tier = 'high'", catalogue(con))
-    register_source(TierSource())
+    with pytest.raises(ExpressionError, match="unknown field `size_class`"):
+        compile_filter("size_class = 'high'", catalogue(con))
+    register_source(SizeSource())
     try:
         with pytest.raises(RegistryError):
-            register_source(TierSource())
-        found = preview(con, "tier = 'high' and segment = 'Enterprise'", TODAY)
+            register_source(SizeSource())
+        found = preview(con, "size_class = 'high' and segment = 'Enterprise'", TODAY)
         (want,) = con.execute(
             "SELECT count(*) FROM accounts WHERE employees > 5000 AND segment = 'Enterprise'"
         ).fetchall()[0]
         assert found.count == want > 0
     finally:
-        unregister_source("tier-test")
-    assert "tier" not in catalogue(con).fields
+        unregister_source("size-test")
+    assert "size_class" not in catalogue(con).fields
 
 
 def test_a_filter_out_of_range_is_named_and_the_others_are_recorded(
