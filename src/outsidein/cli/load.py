@@ -26,6 +26,7 @@ from outsidein.ingest import LoadResult, RejectRow, load_file
 from outsidein.ingest.dates import parse_format_specs
 from outsidein.ingest.encodings import check_encoding
 from outsidein.ingest.formats import ReadOptions, check_readable, names_listed
+from outsidein.ingest.link_keys import declare_key
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.profiles import apply_profile, profile_names
 from outsidein.ingest.profiles import profile as find_profile
@@ -124,6 +125,13 @@ def load(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first)")
     ] = None,
+    link_key: Annotated[
+        str | None,
+        typer.Option(
+            "--link-key",
+            help="SYSTEM=COLUMN: COLUMN holds SYSTEM's id of each row's account (docs/identity.md)",
+        ),
+    ] = None,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -161,6 +169,8 @@ def load(
             find_profile(profile, kind), cli, named_formats, id_system
         )
         format_ = [f"{column}={pattern}" for column, pattern in named_formats.items()]
+    if link_key is not None:
+        cli, id_system = declare_key(cli, kind, id_system, link_key)
     if save and not inspect:
         raise ConfigError("--save goes with --inspect: outsidein load KIND FILE --inspect --save")
     if encoding is not None:
