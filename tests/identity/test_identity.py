@@ -18,8 +18,15 @@ from typer.testing import CliRunner
 
 from outsidein.cli import app
 from outsidein.errors import NotFoundError
-from outsidein.identity import link, normalise_domain, normalise_name, reject, suggestions
-from outsidein.identity import undo_merge, unlink_id
+from outsidein.identity import (
+    link,
+    normalise_domain,
+    normalise_name,
+    reject,
+    suggestions,
+    undo_merge,
+    unlink_id,
+)
 from outsidein.store import audit
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures" / "profiles"
