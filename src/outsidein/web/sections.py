@@ -17,6 +17,7 @@ from outsidein.web.routes import (
     accounts,
     accounts_pages,
     admin,
+    assistant_pages,
     audit,
     auth_pages,
     config,
@@ -89,6 +90,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
+    Section("assistant", pages=assistant_pages.router),  # linked from Ingestion
     Section("rejects", api=rejects.router, pages=rejects_pages.router),  # linked from Ingestion
     Section("admin", api=admin.router),
     Section("audit", api=audit.router, pages=audit.pages),
