@@ -43,9 +43,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
               write_csv(folder / "billing.csv", ["account_id", "name", "created_at", "email"],
                         billing),
               id_system="billing")  # fmt: skip
-    load_file(con, "subscriptions", write_csv(
-        folder / "subs.csv", ["subscription_id", "account_id", "plan", "mrr", "start_date", "status"],
-        [["s1", "b1", "pro", "100", "2024-02-01", "active"]]))  # fmt: skip
+    header = ["subscription_id", "account_id", "plan", "mrr", "start_date", "status"]
+    subs = [["s1", "b1", "pro", "100", "2024-02-01", "active"]]
+    load_file(con, "subscriptions", write_csv(folder / "subs.csv", header, subs))
     con.close()
     live = LiveServer(create_app(folder / "s.duckdb")).start()
     yield live
