@@ -238,3 +238,38 @@ def test_domains_match_across_names(store: duckdb.DuckDBPyConnection) -> None:
     assert [(s.account_id, s.other_id, s.method, s.key) for s in found] == [
         ("a1", "b1", "domain", "initech.example")
     ]
+
+
+def test_the_demo_company_billing_view_is_suggested_exactly(tmp_path: Path) -> None:
+    """The simulator's billing export (ground truth: which customer is which account): the
+    suggestions are exactly its pairs, and confirming them leaves one account each."""
+    from datetime import date
+
+    import pyarrow.parquet as pq
+
+    from outsidein.ingest import load_directory
+    from outsidein.ingest.profiles import load_export
+    from outsidein.sim import simulate
+    from outsidein.sim.billing_export import FILE, TRUTH
+    from outsidein.store import connect
+
+    simulate(tmp_path / "c", accounts=150, months=3, seed=11, as_of=date(2026, 11, 30))
+    con = connect(tmp_path / "s.duckdb")
+    try:
+        load_directory(con, tmp_path / "c")
+        assert load_export(con, "stripe-customers", tmp_path / "c" / FILE).rows_rejected == 0
+        truth = {
+            (r["account_id"], r["customer_id"])
+            for r in pq.read_table(tmp_path / "c" / TRUTH).to_pylist()
+        }
+        found = {(s.account_id, s.other_id) for s in suggestions(con)}
+        assert found == truth and len(truth) == 3
+        for account_id, customer_id in sorted(truth):
+            link(con, account_id, customer_id, "tester")
+        assert con.execute("SELECT count(*) FROM accounts").fetchall() == [(150,)]
+        stripe = con.execute(
+            "SELECT external_id, account_id FROM external_ids WHERE system = 'stripe'"
+        ).fetchall()
+        assert {(a, c) for c, a in stripe} == truth
+    finally:
+        con.close()

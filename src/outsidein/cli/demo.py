@@ -26,7 +26,9 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
+from outsidein.ingest.profiles import load_export
 from outsidein.sim import simulate
+from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
@@ -130,6 +132,8 @@ def demo(
                 bar.update(task, description=f"loading {kind}", completed=index, total=total)
 
             results = load_directory(con, data, on_file=on_file)
+            if (data / BILLING_FILE).is_file():  # the billing system's view: /identity
+                results.append(load_export(con, "stripe-customers", data / BILLING_FILE))
             bar.update(task, description="loaded", completed=len(results))
         loaded = sum(r.rows_loaded for r in results)
         rejected = sum(r.rows_rejected for r in results if not r.already_loaded)

@@ -5,7 +5,8 @@ Names are compared without case, accents, punctuation or legal suffixes (``ACME,
 an email address gives its domain. A domain comes from an account's custom fields
 (``domain``, ``website``, ``company_domain_name``, an ``email`` kept from a billing export) and
 from its contacts' emails; free-mail domains (gmail.com...) say nothing and are left out.
-Pairs already decided (merged, or rejected) are not suggested again.
+Pairs already decided (merged, or rejected) are not suggested again, nor a parent and its
+subsidiary (or two subsidiaries of one parent), which often share a domain.
 """
 
 from __future__ import annotations
@@ -133,10 +134,16 @@ def suggestions(con: duckdb.DuckDBPyConnection, limit: int = 500) -> list[Sugges
     """Pairs of accounts sharing a normalised domain or name, not decided yet; the account
     loaded first is the one kept (usually the CRM's). Domain matches come first."""
     accounts = con.execute(
-        "SELECT account_id, name, loaded_at FROM accounts ORDER BY loaded_at, account_id"
+        "SELECT account_id, name, parent_account_id FROM accounts ORDER BY loaded_at, account_id"
     ).fetchall()
     order = {row[0]: i for i, row in enumerate(accounts)}
     names = {row[0]: row[1] for row in accounts}
+    parent = {row[0]: row[2] for row in accounts if row[2]}
+
+    def family(a: str, b: str) -> bool:
+        """A parent and its subsidiary, or two subsidiaries, share a domain and are two."""
+        return parent.get(a) == b or parent.get(b) == a or parent.get(a, a) == parent.get(b, b)
+
     systems: dict[str, list[str]] = defaultdict(list)
     for system, account in con.execute(
         "SELECT DISTINCT system, account_id FROM external_ids ORDER BY system"
@@ -160,7 +167,9 @@ def suggestions(con: duckdb.DuckDBPyConnection, limit: int = 500) -> list[Sugges
         keep = members[0]
         for other in members[1:]:
             pair = frozenset((keep, other))
-            if pair in decided or (pair in found and found[pair].method == "domain"):
+            if pair in decided or family(keep, other):
+                continue
+            if pair in found and found[pair].method == "domain":
                 continue
             found[pair] = Suggestion(
                 keep, names[keep], other, names[other], method, key,

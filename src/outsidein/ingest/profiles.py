@@ -11,14 +11,19 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outsidein.errors import ConfigError
-from outsidein.ingest.transforms.options import merge_specs
+from outsidein.ingest.formats import ReadOptions
+from outsidein.ingest.loader import load_file
+from outsidein.ingest.result import LoadResult
+from outsidein.ingest.transforms.options import merge_specs, plain_maps
 from outsidein.settings.load import LoadSpec
 
-__all__ = ["Profile", "apply_profile", "profile", "profile_names"]
+__all__ = ["Profile", "apply_profile", "load_export", "profile", "profile_names"]
 
 PACKAGE = "outsidein.ingest.export_profiles"
 
@@ -78,3 +83,13 @@ def apply_profile(
         {**found.formats, **formats},
         id_system if id_system is not None else found.id_system,
     )
+
+
+def load_export(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> LoadResult:
+    """Load ``path`` with the profile ``name`` alone (what ``--profile NAME`` does)."""
+    found = profile(name)
+    plain, rest = plain_maps(found.load)
+    return load_file(
+        con, found.kind, path, mapping=plain, transforms=rest, id_system=found.id_system,
+        options=ReadOptions(formats=dict(found.formats)),
+    )  # fmt: skip
