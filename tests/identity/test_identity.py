@@ -263,7 +263,7 @@ def test_the_demo_company_billing_view_is_suggested_exactly(tmp_path: Path) -> N
             for r in pq.read_table(tmp_path / "c" / TRUTH).to_pylist()
         }
         found = {(s.account_id, s.other_id) for s in suggestions(con)}
-        assert found == truth and len(truth) == 3
+        assert found == truth and len(truth) == 2
         for account_id, customer_id in sorted(truth):
             link(con, account_id, customer_id, "tester")
         assert con.execute("SELECT count(*) FROM accounts").fetchall() == [(150,)]

@@ -2,7 +2,7 @@
 
 A company's billing tool knows its customers under its own ids and often under slightly
 different names (``ACME LABS, Inc.`` for the CRM's ``Acme Labs``). One account in
-``EVERY`` appears there, named in one of those ways; ``outsidein demo`` loads the file as
+``EVERY`` (100) appears there, named in one of those ways; ``outsidein demo`` loads the file as
 Stripe's (``--profile stripe-customers``), and the Identity page then suggests each pair to
 confirm. Ground truth, ``ground_truth/identity.parquet``: which customer is which account.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-EVERY = 50
+EVERY = 100
 FILE = Path("exports") / "stripe_customers.csv"
 TRUTH = Path("ground_truth") / "identity.parquet"
 
