@@ -74,6 +74,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "S-x2,A-9999,Growth,10,10/16/2024,active\n"
     )
     LOADS["rejects"] = load_file(con, "subscriptions", subs).load_id
+    # The billing system knows Acme Labs too: a match to review on /identity.
+    billing = folder / "billing.csv"
+    billing.write_text('account_id,name,created_at\nbill-1,"ACME Labs, Inc.",2024-01-01\n')
+    load_file(con, "accounts", billing, id_system="billing")
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
@@ -112,6 +116,10 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                       ("link", "Export CSV"), ("link", "30 days")]),
     ("segment-builder", "/segments/new?expression=health%20%3C%2050",
      [("textbox", "Name"), ("textbox", "Filter"), ("button", "Save")]),
+    ("identity", "/identity", [("heading", "One customer across systems"),
+                               ("button", "Confirm: merge ACME Labs, Inc. into Acme Labs")]),
+    ("assistant", "/loads/assistant", [("heading", "Load a file"),
+                                       ("button", "Upload and inspect")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
@@ -119,8 +127,8 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Segments"),
-       ("link", "Tiers"), ("link", "Advocates"), ("link", "Ingestion"), ("link", "Status"),
-       ("link", "API")]  # fmt: skip
+       ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"), ("link", "Ingestion"),
+       ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -7,6 +7,7 @@ import sys
 # Command modules register themselves on `app` when imported.
 from outsidein.cli import accounts as _accounts  # noqa: F401
 from outsidein.cli import advocates as _advocates  # noqa: F401
+from outsidein.cli import accounts_identity as _accounts_identity  # noqa: F401
 from outsidein.cli import audit as _audit  # noqa: F401
 from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401

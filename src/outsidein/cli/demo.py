@@ -28,7 +28,9 @@ from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
 from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
+from outsidein.ingest.profiles import load_export
 from outsidein.sim import simulate
+from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
@@ -134,6 +136,8 @@ def demo(
                 bar.update(task, description=f"loading {kind}", completed=index, total=total)
 
             results = load_directory(con, data, on_file=on_file)
+            if (data / BILLING_FILE).is_file():  # the billing system's view: /identity
+                results.append(load_export(con, "stripe-customers", data / BILLING_FILE))
             bar.update(task, description="loaded", completed=len(results))
         loaded = sum(r.rows_loaded for r in results)
         rejected = sum(r.rows_rejected for r in results if not r.already_loaded)

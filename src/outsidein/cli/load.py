@@ -19,13 +19,17 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table as RichTable
 
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
+from outsidein.cli.load_inspect import run_inspect
 from outsidein.cli.server_client import LOAD_TIMEOUT, Server, store_or_server
-from outsidein.errors import LoadError
+from outsidein.errors import ConfigError, LoadError
 from outsidein.ingest import LoadResult, RejectRow, load_file
 from outsidein.ingest.dates import parse_format_specs
 from outsidein.ingest.encodings import check_encoding
 from outsidein.ingest.formats import ReadOptions, check_readable, names_listed
+from outsidein.ingest.link_keys import declare_key
 from outsidein.ingest.mapping import merge_mappings
+from outsidein.ingest.profiles import apply_profile, profile_names
+from outsidein.ingest.profiles import profile as find_profile
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
 from outsidein.settings.load import LoadSpec
@@ -121,6 +125,32 @@ def load(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first)")
     ] = None,
+    link_key: Annotated[
+        str | None,
+        typer.Option(
+            "--link-key",
+            help="SYSTEM=COLUMN: COLUMN holds SYSTEM's id of each row's account (docs/identity.md)",
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", help=f"A ready mapping for a tool's export: {', '.join(profile_names())}"
+        ),
+    ] = None,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect",
+            help="Show the columns, a proposed mapping and its first rejects; load nothing",
+        ),
+    ] = False,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save", help="With --inspect: write the mapping into [load.KIND] of outsidein.toml"
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -134,6 +164,15 @@ def load(
         values_case_sensitive=values_case_sensitive,
     )  # fmt: skip
     named_formats = parse_format_specs(format_ or [])
+    if profile is not None:
+        cli, named_formats, id_system = apply_profile(
+            find_profile(profile, kind), cli, named_formats, id_system
+        )
+        format_ = [f"{column}={pattern}" for column, pattern in named_formats.items()]
+    if link_key is not None:
+        cli, id_system = declare_key(cli, kind, id_system, link_key)
+    if save and not inspect:
+        raise ConfigError("--save goes with --inspect: outsidein load KIND FILE --inspect --save")
     if encoding is not None:
         check_encoding(encoding)
     reading = _Reading(format_ or [], encoding, sheet)
@@ -141,6 +180,17 @@ def load(
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
     ) as store:
+        if inspect:
+            if isinstance(store, Server):
+                raise ConfigError(
+                    "--inspect reads the store, which the running server holds: use the "
+                    "assistant at /loads/assistant, or stop the server"
+                )
+            save_to = (cfg_settings.config or Path("outsidein.toml")) if save else None
+            reading_options = ReadOptions(encoding, sheet, named_formats)
+            for path in files:
+                run_inspect(store, kind, path, cli, reading_options, id_system, save_to)
+            return
         if isinstance(store, Server):
             for path in files:
                 result = _send(store, kind, path, id_system, strict, cli, reading)

@@ -19,6 +19,7 @@ import pyarrow as pa
 from outsidein import __version__
 from outsidein.errors import ConfigError
 from outsidein.sim import lifecycle, revenue, service, surveys, truth, usage
+from outsidein.sim.billing_export import write_billing_customers
 from outsidein.sim.calendar import first_of_current_month, make_window
 from outsidein.sim.company import make_company
 from outsidein.sim.journey import Touches
@@ -189,6 +190,7 @@ def simulate(
     ordered = {k: counts[k] for k in KINDS}
     truth.write_manifest(truths["manifest"], world, params, ordered)
     write_company_config(out)
+    write_billing_customers(out, company.accounts_table())
     report("ground truth", 1, 1)
     return SimulationSummary(
         out=out,
