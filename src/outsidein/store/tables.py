@@ -108,6 +108,7 @@ TABLES: dict[str, Table] = {
                 Column("role", allowed=CONTACT_ROLES),
                 Column("title"),
                 Column("created_at", "timestamp", no_future=True),
+                Column("timezone"),  # IANA name: quiet hours in the contact's time (outbox)
             ),
         ),
         Table(
