@@ -23,7 +23,9 @@ from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
 from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
+from outsidein.outbox import deliver_due, enqueue
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.outbox import OutboxConfig, OutboxSettings
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
@@ -69,6 +71,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "S-x2,A-9999,Growth,10,10/16/2024,active\n"
     )
     LOADS["rejects"] = load_file(con, "subscriptions", subs).load_id
+    # A dead letter for the outbox page: a webhook to a closed port, one attempt allowed.
+    enqueue(con, channel="webhook", account_id="A-0001", contact_id=None, template="risk_alert",
+            context={}, idempotency_key="layout-dead", source="test")  # fmt: skip
+    deliver_due(
+        con, OutboxConfig(max_attempts=1), OutboxSettings(webhook_url="http://127.0.0.1:9/")
+    )
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
@@ -98,14 +106,15 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                            ("link", "Health"), ("link", "Next →")]),
     ("health-scorecards", "/health/scorecards", [("heading", "Scorecards"),
                                                  ("button", "Run the backtest")]),
+    ("outbox", "/outbox?status=dead", [("heading", "Outbox"), ("button", "Retry")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
-NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Outbox"),
+       ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -10,8 +10,8 @@ __all__ = ["MessageNotFoundError", "OutboxError", "TemplateError"]
 class OutboxError(OutsideInError):
     """A message cannot be enqueued or retried as asked."""
 
-    code = "outbox_error"
-    http_status = 400
+    code = "outbox_refused"
+    http_status = 422
     exit_code = 2
 
 
