@@ -26,6 +26,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
+from outsidein.outbox.demo import seed_demo_outbox
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
@@ -154,6 +155,12 @@ def demo(
         console.print(
             f"health: {scored.accounts:,} accounts scored on {scored.as_of} "
             f"({scored.written:,} stored; `outsidein health list`)",
+            highlight=False,
+        )
+        touches = seed_demo_outbox(con, in_force.config)
+        console.print(
+            f"outbox: {touches.queued} demo touches (logged, never sent): "
+            + ", ".join(f"{n} {state}" for state, n in touches.counts.items() if n),
             highlight=False,
         )
         _first_admin(con)

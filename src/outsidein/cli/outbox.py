@@ -79,7 +79,7 @@ def list_command(
         "status",
         "why",
     ):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "message_id")
     for m in found.items:
         why = f"sent {m.sent_at:%Y-%m-%d %H:%M}" if m.sent_at else (m.held or "due")
         table.add_row(

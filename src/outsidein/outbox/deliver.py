@@ -144,7 +144,7 @@ def _deliver_one(
     )  # counted before sending: a message that kills the process still reaches the limit
     started = time.perf_counter()
     try:
-        recipient = _send(con, message, to, settings)
+        recipient = _send(con, message, to, config, settings)
     except DeliveryFailure as failure:
         _failed(con, message, attempt, at, failure, time.perf_counter() - started, config, run)
         return
@@ -166,9 +166,13 @@ def _deliver_one(
 
 
 def _send(
-    con: duckdb.DuckDBPyConnection, message: Message, to: str | None, settings: OutboxSettings
+    con: duckdb.DuckDBPyConnection,
+    message: Message,
+    to: str | None,
+    config: OutboxConfig,
+    settings: OutboxSettings,
 ) -> str:
-    if settings.delivery == "log":
+    if config.delivery == "log":
         log.info(
             "outbox (log only) %s %s to %s: %s", message.channel, message.message_id,
             to or "the webhook", (message.subject or message.body)[:80],

@@ -28,11 +28,6 @@ class OutboxSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OUTSIDEIN_OUTBOX_")
 
-    delivery: Delivery = Field(
-        "send",
-        description="`send` delivers over SMTP and HTTP; `log` only logs each message and "
-        "marks it sent (the demo's setting: nothing leaves the machine).",
-    )
     smtp_host: str | None = Field(None, description="SMTP server; emails wait without one.")
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
@@ -120,6 +115,11 @@ class OutboxConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    delivery: Delivery = Field(
+        "send",
+        description="`send` delivers over SMTP and HTTP; `log` only logs each message and "
+        "marks it sent (the demo's setting: nothing leaves the machine).",
+    )
     templates: dict[str, Template] = Field(
         default_factory=default_templates, description="Templates by name."
     )
