@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
+from pathlib import Path
 from typing import Annotated, Literal
 
 import duckdb
@@ -34,10 +35,11 @@ MessageId = Annotated[str, typer.Argument(help="The message's id (msg_...)")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
-def _config(con: duckdb.DuckDBPyConnection, db_config: object, write: bool) -> OutsideInConfig:
+def _config(con: duckdb.DuckDBPyConnection, path: Path | None, write: bool) -> OutsideInConfig:
+    """The configuration in force: the store's versioned copy, seeded from the file."""
     cur = con.cursor()
     try:
-        return seed(cur, read_config_file(db_config), record=write).config  # type: ignore[arg-type]
+        return seed(cur, read_config_file(path), record=write).config
     finally:
         cur.close()
 

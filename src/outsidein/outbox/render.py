@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError
 from jinja2.sandbox import SandboxedEnvironment
 
 from outsidein.outbox.errors import TemplateError
@@ -60,7 +60,8 @@ def render(name: str, template: Template, fields: dict[str, Any]) -> Rendered:
                 template=name,
                 part=part,
             ) from None
-        except SecurityError as exc:
+        except (SecurityError, TemplateRuntimeError, TypeError, ValueError, ArithmeticError) as exc:
+            # A field of the wrong kind (a caller's context value where a record is read).
             raise TemplateError(f"template {name!r} ({part}): {exc}", template=name) from None
     body = out["body"] or ""
     return Rendered(None if out["subject"] is None else out["subject"].strip(), body)
