@@ -5,7 +5,7 @@ unsubscribe, the frequency cap and quiet hours in the contact's time zone."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -278,3 +278,28 @@ def test_quiet_hours_wait_for_the_contacts_own_morning(con: duckdb.DuckDBPyConne
         clock.later(hours=10)
         assert deliver_due(con, cfg.outbox, settings, now=clock).sent == 1
     assert [m["To"] for m in smtp.messages] == ["bob@acme.test", "ada@acme.test"]
+
+
+def test_the_renewal_date_is_the_renewals_calendars_and_follows_new_data(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    from outsidein.analytics.backend import store_sources
+    from outsidein.analytics.contracts import next_renewals
+    from outsidein.outbox.render import fields_for
+    from outsidein.settings.analytics import AnalyticsConfig
+
+    def calendar() -> dict[str, object]:
+        due = next_renewals(store_sources(con), AnalyticsConfig(), datetime.now(UTC).date())
+        rows = due.group_by("account_id").agg(d=due.renewal_date.min()).to_pyarrow().to_pylist()
+        return {r["account_id"]: r["d"] for r in rows}
+
+    expected = calendar()
+    assert expected, "the small company has renewals"
+    for account in ("A-001", "A-002", "A-003", "A-004"):
+        fields = fields_for(con, account, None, AnalyticsConfig())
+        assert fields["renewal_date"] == expected.get(account), account
+    con.execute("UPDATE subscriptions SET loaded_at = now(), start_date = start_date - 7 "
+                "WHERE account_id = 'A-002'")  # fmt: skip
+    moved = calendar()["A-002"]
+    assert moved != expected["A-002"]
+    assert fields_for(con, "A-002", None, AnalyticsConfig())["renewal_date"] == moved

@@ -11,10 +11,13 @@ template and the field, never an empty string in a customer's email.
 
 from __future__ import annotations
 
+import functools
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
+import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
 from jinja2.sandbox import SandboxedEnvironment
@@ -27,6 +30,12 @@ __all__ = ["BUILTIN_FIELDS", "Rendered", "fields_for", "render"]
 
 BUILTIN_FIELDS = ("account", "csm", "contact", "health", "renewal_date", "unsubscribe_url")
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> jinja2.Template:
+    """A template's text compiled once (compiling costs more than rendering)."""
+    return _ENV.from_string(text)
 
 
 class Rendered:
@@ -46,7 +55,7 @@ def render(name: str, template: Template, fields: dict[str, Any]) -> Rendered:
             out[part] = None
             continue
         try:
-            out[part] = _ENV.from_string(text).render(fields)
+            out[part] = _compiled(text).render(fields)
         except UndefinedError as exc:
             known = ", ".join(sorted(fields))
             raise TemplateError(
@@ -123,18 +132,59 @@ def _health(con: duckdb.DuckDBPyConnection, account_id: str) -> dict[str, Any]:
     return {"score": score, "band": found.band, "scorecard": found.scorecard}
 
 
-def _renewal(
-    con: duckdb.DuckDBPyConnection, account_id: str, analytics: AnalyticsConfig
-) -> date | None:
-    """The account's next renewal: the one definition (analytics.contracts), not a re-count."""
+class _Renewals:
+    """Every account's next renewal, computed once (the one definition, in Ibis: about a second)
+    and kept while the data it reads and the day stay the same, so enqueuing a thousand
+    touches costs one computation, not a thousand."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._dates: dict[str, date] = {}
+
+    def of(
+        self, con: duckdb.DuckDBPyConnection, account_id: str, analytics: AnalyticsConfig
+    ) -> date | None:
+        today = datetime.now(UTC).date()
+        marks = con.execute(
+            "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = "
+            "current_database()), (SELECT max(loaded_at) FROM subscriptions), "
+            "(SELECT max(loaded_at) FROM contracts), (SELECT max(loaded_at) FROM accounts)"
+        ).fetchall()[0]
+        key = (today, analytics.model_dump_json(), *marks)
+        with self._lock:
+            if key != self._key:
+                self._dates = _all_renewals(con, analytics, today)
+                self._key = key
+            return self._dates.get(account_id)
+
+
+def _all_renewals(
+    con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig, today: date
+) -> dict[str, date]:
     from outsidein.analytics.backend import store_sources
     from outsidein.analytics.contracts import next_renewals
 
     cur = con.cursor()  # Ibis runs its own queries: keep the caller's results untouched
     try:
-        due = next_renewals(store_sources(cur), analytics, datetime.now(UTC).date())
-        found = due.filter(due.account_id == account_id).renewal_date.min().to_pyarrow()
-        value = found.as_py()
+        due = next_renewals(store_sources(cur), analytics, today)
+        table = due.group_by("account_id").agg(renewal_date=due.renewal_date.min()).to_pyarrow()
     finally:
         cur.close()
-    return value if isinstance(value, date) else None
+    return {
+        str(a): d
+        for a, d in zip(
+            table["account_id"].to_pylist(), table["renewal_date"].to_pylist(), strict=True
+        )
+        if isinstance(d, date)
+    }
+
+
+_RENEWALS = _Renewals()
+
+
+def _renewal(
+    con: duckdb.DuckDBPyConnection, account_id: str, analytics: AnalyticsConfig
+) -> date | None:
+    """The account's next renewal: the one definition (analytics.contracts), not a re-count."""
+    return _RENEWALS.of(con, account_id, analytics)
