@@ -303,3 +303,28 @@ def test_the_renewal_date_is_the_renewals_calendars_and_follows_new_data(
     moved = calendar()["A-002"]
     assert moved != expected["A-002"]
     assert fields_for(con, "A-002", None, AnalyticsConfig())["renewal_date"] == moved
+
+
+def test_a_message_that_cannot_be_sent_does_not_block_the_others(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    cfg, clock = config(max_attempts=3), Clock()
+    con.execute(
+        "UPDATE contacts SET email = 'ada@acme.test\nBcc: all@acme.test' WHERE contact_id = 'C-1'"
+    )
+    broken = email_to_ada(con, "k-broken", cfg)
+    crashed = webhook(con, "k-crashed", cfg)
+    con.execute("UPDATE outbox_messages SET attempts = 3 WHERE message_id = ?", [crashed])
+    fine = enqueue(
+        con, channel="email", account_id="A-001", contact_id="C-2", template="check_in",
+        context={}, idempotency_key="k-fine", source="test", config=cfg, now=NOON,
+    )  # fmt: skip
+    with SmtpReceiver() as smtp:
+        run = deliver_due(con, cfg.outbox, smtp_settings(smtp), now=clock)
+    assert (run.dead, run.sent) == (2, 1) and [m["To"] for m in smtp.messages] == ["bob@acme.test"]
+    message, _ = get_message(con, broken)
+    assert message.status == "dead" and "cannot write the email" in (message.last_error or "")
+    assert get_message(con, crashed)[0].held == (
+        "3 attempts never finished (the process stopped mid-send)"
+    )
+    assert get_message(con, fine)[0].status == "sent"

@@ -137,6 +137,12 @@ def _deliver_one(
             run.held += 1
             return
         to = str(email)
+    if message.attempts >= config.max_attempts:
+        # Every attempt was counted and none came back: the process stopped mid-send each time.
+        why = f"{message.attempts} attempts never finished (the process stopped mid-send)"
+        _set(con, message, at, status="dead", held=why)
+        run.dead += 1
+        return
     attempt = message.attempts + 1
     con.execute(
         "UPDATE outbox_messages SET attempts = ?, updated_at = ? WHERE message_id = ?",
@@ -184,7 +190,11 @@ def _send(
     link = None
     if message.contact_id is not None:
         link = unsubscribe_url(con, message.contact_id, settings.public_url)
-    send_email(email_of(message, to, settings, link), settings)
+    try:
+        mail = email_of(message, to, settings, link)
+    except (ValueError, TypeError) as exc:  # e.g. a line break in the address: no email
+        raise DeliveryFailure(f"cannot write the email to {to!r}: {exc}", permanent=True) from None
+    send_email(mail, settings)
     return to
 
 

@@ -73,7 +73,9 @@ def render(name: str, template: Template, fields: dict[str, Any]) -> Rendered:
             # A field of the wrong kind (a caller's context value where a record is read).
             raise TemplateError(f"template {name!r} ({part}): {exc}", template=name) from None
     body = out["body"] or ""
-    return Rendered(None if out["subject"] is None else out["subject"].strip(), body)
+    subject = out["subject"]
+    # One line: a line break in a header would end it (and could inject another).
+    return Rendered(None if subject is None else " ".join(subject.split()), body)
 
 
 def fields_for(
