@@ -20,6 +20,7 @@ from outsidein.settings.advocates import AdvocatesConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
+from outsidein.settings.outbox import OutboxConfig
 from outsidein.settings.store import StoreConfig
 from outsidein.settings.tiers import TiersConfig
 
@@ -83,6 +84,7 @@ class OutsideInConfig(BaseModel):
     health: HealthConfig = Field(default_factory=HealthConfig)
     tiers: TiersConfig = Field(default_factory=TiersConfig)
     advocates: AdvocatesConfig = Field(default_factory=AdvocatesConfig)
+    outbox: OutboxConfig = Field(default_factory=OutboxConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

@@ -24,7 +24,9 @@ from outsidein.health.inputs import inputs_at
 from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
 from outsidein.segments import catalogue, create_segment, refresh_membership
+from outsidein.outbox import deliver_due, enqueue
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.outbox import OutboxConfig, OutboxSettings
 from outsidein.sim import simulate
 from outsidein.sim.settings import write_company_config
 from outsidein.store import connect
@@ -78,6 +80,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     billing = folder / "billing.csv"
     billing.write_text('account_id,name,created_at\nbill-1,"ACME Labs, Inc.",2024-01-01\n')
     load_file(con, "accounts", billing, id_system="billing")
+    # A dead letter for the outbox page: a webhook to a closed port, one attempt allowed.
+    enqueue(con, channel="webhook", account_id="A-0001", contact_id=None, template="risk_alert",
+            context={}, idempotency_key="layout-dead", source="test")  # fmt: skip
+    deliver_due(
+        con, OutboxConfig(max_attempts=1), OutboxSettings(webhook_url="http://127.0.0.1:9/")
+    )
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
@@ -120,6 +128,7 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                ("button", "Confirm: merge ACME Labs, Inc. into Acme Labs")]),
     ("assistant", "/loads/assistant", [("heading", "Load a file"),
                                        ("button", "Upload and inspect")]),
+    ("outbox", "/outbox?status=dead", [("heading", "Outbox"), ("button", "Retry")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
@@ -127,8 +136,8 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Segments"),
-       ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"), ("link", "Outbox"),
+       ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -20,7 +20,7 @@ from .conftest import LiveServer, seed_small
 
 # Declared exceptions (docs/security.md): no data, or their own credentials (write keys).
 EXCEPTIONS = {"/healthz", "/login", "/favicon.ico"}
-EXCEPTION_PREFIXES = ("/v1/", "/static", "/static-offline-docs", "/assets/")
+EXCEPTION_PREFIXES = ("/v1/", "/static", "/static-offline-docs", "/assets/", "/unsubscribe/")
 
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:

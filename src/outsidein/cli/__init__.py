@@ -17,6 +17,7 @@ from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401
+from outsidein.cli import outbox as _outbox  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import segments as _segments  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401

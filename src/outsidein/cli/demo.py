@@ -29,6 +29,7 @@ from outsidein.ingest import load_directory
 from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
 from outsidein.ingest.profiles import load_export
+from outsidein.outbox.demo import seed_demo_outbox
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
@@ -179,6 +180,12 @@ def demo(
         console.print(
             f"segments: {found.segments} saved, {found.members:,} memberships "
             "(`outsidein segments list`)",
+            highlight=False,
+        )
+        touches = seed_demo_outbox(con, in_force.config)
+        console.print(
+            f"outbox: {touches.queued} demo touches (logged, never sent): "
+            + ", ".join(f"{n} {state}" for state, n in touches.counts.items() if n),
             highlight=False,
         )
         _first_admin(con)

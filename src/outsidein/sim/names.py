@@ -61,6 +61,8 @@ REGIONS = ("North America", "EMEA", "APAC", "LATAM")
 REGION_SHARES = (0.5, 0.3, 0.13, 0.07)
 # hours to add to local time to get UTC (working hours shift with the customer's region)
 REGION_UTC_SHIFT_HOURS = (6, -1, -8, 4)
+# a contact's IANA time zone by their account's region (the outbox's quiet hours)
+REGION_TIMEZONES = ("America/Chicago", "Europe/Paris", "Asia/Singapore", "America/Sao_Paulo")
 
 TITLES: dict[str, tuple[str, ...]] = {
     "champion": ("Head of Operations", "Analytics Lead", "Operations Manager", "BI Manager"),

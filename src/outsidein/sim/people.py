@@ -125,6 +125,7 @@ def make_contacts(seed: int, world: World) -> Directory:
             "role": pa.array(CONTACT_ROLES).take(pa.array(role)),
             "title": titles,
             "created_at": pa.array(created.astype("datetime64[us]")),
+            "timezone": pa.array(nm.REGION_TIMEZONES).take(pa.array(co.region[account])),
         }
     )
     return Directory(

@@ -36,6 +36,9 @@ def company_config() -> str:
         f"{rates}\n\n"
         "# The health scorecard (docs/health.md): the shipped default, written out to be edited.\n"
         + tomli_w.dumps({"health": {"scorecards": {"default": DEFAULT_SCORECARD}}})
+        + "\n# The outbox (docs/outbox.md): the demo logs its messages, it never sends mail;\n"
+        "# one email a week per contact, so its second check-in waits (the frequency cap).\n"
+        '[outbox]\ndelivery = "log"\ncap_messages = 1\ncap_period_hours = 168\n'
     )
 
 

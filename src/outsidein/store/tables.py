@@ -108,6 +108,15 @@ TABLES: dict[str, Table] = {
                 Column("role", allowed=CONTACT_ROLES),
                 Column("title"),
                 Column("created_at", "timestamp", no_future=True),
+                Column("timezone"),  # IANA name: quiet hours in the contact's time (outbox)
+            ),
+            (
+                RowRule(
+                    "timezone",
+                    "timezone IS NOT NULL AND timezone NOT IN "
+                    "(SELECT name FROM pg_timezone_names())",
+                    "timezone is not an IANA time zone name (e.g. Europe/Paris, America/New_York)",
+                ),
             ),
         ),
         Table(

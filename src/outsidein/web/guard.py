@@ -40,7 +40,8 @@ from outsidein.settings.auth import LOOPBACK_HOSTS, AuthSettings
 from outsidein.web.errors import error_response
 
 # Declared exceptions: no data behind them, or their own credentials (Segment write keys).
-PUBLIC_PREFIXES = ("/v1/", "/static/", "/static-offline-docs/", "/assets/")
+# /unsubscribe/: a contact's link from an email, its signed token the credential (outbox).
+PUBLIC_PREFIXES = ("/v1/", "/static/", "/static-offline-docs/", "/assets/", "/unsubscribe/")
 PUBLIC_PATHS = frozenset({"/healthz", "/login", "/favicon.ico"})
 # Uploads stream to disk under their own limit (OUTSIDEIN_MAX_UPLOAD_MB).
 OWN_BODY_LIMIT = ("/api/v1/loads/",)
