@@ -19,6 +19,7 @@ from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
+from outsidein.settings.playbooks import PlaybooksConfig
 from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -79,6 +80,7 @@ class OutsideInConfig(BaseModel):
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

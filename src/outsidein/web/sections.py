@@ -28,11 +28,14 @@ from outsidein.web.routes import (
     loads,
     metrics,
     metrics_pages,
+    playbooks,
     rejects,
     rejects_pages,
     segment,
     status,
     status_pages,
+    tasks,
+    tasks_pages,
     users,
 )
 
@@ -78,6 +81,14 @@ SECTIONS: tuple[Section, ...] = (
             reads=("health_scores", "health_contributions", "health_overrides"),
         ),
     ),
+    Section(
+        "tasks",
+        api=tasks.router,
+        pages=tasks_pages.router,  # /tasks and /playbooks
+        nav=NavItem("Tasks", "/tasks", reads=("tasks", "playbook_firings")),
+    ),
+    Section("playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks")),
+    Section("teams", api=tasks.teams_router),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
