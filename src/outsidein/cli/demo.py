@@ -26,6 +26,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
+from outsidein.playbooks import run_playbooks
 from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
@@ -154,6 +155,12 @@ def demo(
         console.print(
             f"health: {scored.accounts:,} accounts scored on {scored.as_of} "
             f"({scored.written:,} stored; `outsidein health list`)",
+            highlight=False,
+        )
+        result = run_playbooks(con, in_force.config, origin="outsidein demo")
+        console.print(
+            f"playbooks: {result.firings:,} firings ({result.held_out:,} held out), "
+            f"{result.tasks:,} tasks opened (`outsidein tasks list`, /tasks)",
             highlight=False,
         )
         _first_admin(con)
