@@ -22,8 +22,9 @@ def test_the_app_registers_every_section_step_in_one_scheduler(
     pipeline = server.app.state.pipeline
     assert isinstance(pipeline, Scheduler)
     assert pipeline.order[0] == "segment_apply"  # it writes what the other two read
-    assert set(pipeline.order) == {"segment_apply", "last_seen", "snapshot", "health"}
+    assert set(pipeline.order) == {"segment_apply", "last_seen", "snapshot", "health", "playbooks"}
     assert pipeline.order.index("snapshot") < pipeline.order.index("health")  # reads its rows
+    assert pipeline.order.index("health") < pipeline.order.index("playbooks")  # reads scores
     deadline = time.monotonic() + 20
     while True:
         steps = server.http.get(server.url + "/api/v1/status").json()["pipeline"]

@@ -134,7 +134,7 @@ def playbooks_page(request: Request, cur: CursorDep, book: BookDep, config: Conf
     rows = summaries(cur, config.playbooks, _now())
     recent = list_firings(cur, csm=book.csm(None), page_size=20)
     return templates.TemplateResponse(request, "playbooks.html", {
-        "rows": rows, "recent": recent, "section": config.playbooks,
+        "rows": rows, "fired": recent, "section": config.playbooks,
     })  # fmt: skip
 
 
