@@ -28,8 +28,10 @@ def config(*books: dict[str, Any], **section: Any) -> OutsideInConfig:
 def accounts(con: duckdb.DuckDBPyConnection, n: int, csm: str | None = "csm1") -> list[str]:
     ids = [f"A-{i:04d}" for i in range(n)]
     segments = ("enterprise", "smb")
-    insert(con, "accounts", [(a, f"Account {a}", None, "Software", segments[i % 2], "NA", 10,
-                              csm, NOW - timedelta(days=400)) for i, a in enumerate(ids)])  # fmt: skip
+    created = NOW - timedelta(days=400)
+    rows = [(a, f"Account {a}", None, "Software", segments[i % 2], "NA", 10, csm, created)
+            for i, a in enumerate(ids)]  # fmt: skip
+    insert(con, "accounts", rows)
     return ids
 
 
@@ -171,7 +173,8 @@ def test_overdue_tasks_escalate_to_the_team_lead(store: duckdb.DuckDBPyConnectio
 
 def test_conditions_filters_and_messages(store: duckdb.DuckDBPyConnection) -> None:
     accounts(store, 4)
-    book = {"name": "ent", "trigger": {"kind": "condition", "expression": "segment = 'enterprise'"},
+    trigger = {"kind": "condition", "expression": "segment = 'enterprise'"}
+    book = {"name": "ent", "trigger": trigger,
             "where": "csm_id = 'csm1'", "actions": [{"kind": "task", "title": "Hello"}]}  # fmt: skip
     assert run_playbooks(store, config(book), now=NOW).tasks == 2
     with pytest.raises(

@@ -134,7 +134,8 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Tasks"),
-       ("link", "Playbooks"), ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Playbooks"), ("link", "Ingestion"), ("link", "Status"),
+       ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:
