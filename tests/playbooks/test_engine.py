@@ -174,8 +174,8 @@ def test_overdue_tasks_escalate_to_the_team_lead(store: duckdb.DuckDBPyConnectio
 def test_conditions_filters_and_messages(store: duckdb.DuckDBPyConnection) -> None:
     accounts(store, 4)
     trigger = {"kind": "condition", "expression": "segment = 'enterprise'"}
-    book = {"name": "ent", "trigger": trigger,
-            "where": "csm_id = 'csm1'", "actions": [{"kind": "task", "title": "Hello"}]}  # fmt: skip
+    task = {"kind": "task", "title": "Hello"}
+    book = {"name": "ent", "trigger": trigger, "where": "csm_id = 'csm1'", "actions": [task]}
     assert run_playbooks(store, config(book), now=NOW).tasks == 2
     with pytest.raises(
         InvalidConfigError, match=r"playbooks.0.where.*segmnt.*did you mean `segment`"
