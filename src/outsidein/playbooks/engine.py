@@ -51,6 +51,12 @@ from outsidein.tasks.teams import RoundRobin
 __all__ = ["RunResult", "custom_fields_read", "held_out", "run_playbooks"]
 
 SAME_REASON_DAYS = 1  # a reason that holds on does not fire again within a day
+TOUCH_SCHEMA = pa.schema(
+    [("request_id", pa.string()), ("account_id", pa.string()), ("playbook", pa.string()),
+     ("playbook_version", pa.int32()), ("firing_id", pa.string()), ("channel", pa.string()),
+     ("template", pa.string()), ("recipient", pa.string()), ("context", pa.string()),
+     ("idempotency_key", pa.string()), ("created_at", pa.timestamp("us"))]
+)  # fmt: skip
 FIRING_SCHEMA = pa.schema(
     [("firing_id", pa.string()), ("account_id", pa.string()), ("playbook", pa.string()),
      ("playbook_version", pa.int32()), ("variant", pa.string()), ("reason", pa.string()),
@@ -201,6 +207,18 @@ def _not_suppressed(
     return found
 
 
+class _Ids:
+    """Unique ids for one run's rows: a random prefix and a counter (a uuid each is slow)."""
+
+    def __init__(self) -> None:
+        self.prefix = uuid.uuid4().hex[:10]
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"{self.prefix}{self.count:06x}"
+
+
 def _variant(book: Playbook, value: object) -> tuple[str, list[Action]]:
     if value is not None:
         text = str(value)
@@ -225,16 +243,19 @@ def _act(
     variant_values = facts.column(pb.variant_field)
     csms = facts.column("csm_id")
     robin = RoundRobin(con)
-    firings, tasks, values, touches = [], [], [], []
+    ids = _Ids()
+    firings: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    touches: list[dict[str, Any]] = []
+    values: list[tuple[str, str, Any, str]] = []
     for hit in fired:
         book = books[hit["playbook"]]
         account = hit["account_id"]
         row = facts.index[account]
         variant, actions = _variant(book, variant_values[row])
         out = held_out(book.name, account, book.holdout)
-        firing_id = "F-" + uuid.uuid4().hex[:16]
+        firing_id = f"F-{ids.next()}"
         version = versions[book.name]
-        context = json.loads(hit["context"] or "{}")
         firings.append({
             "firing_id": firing_id, "account_id": account, "playbook": book.name,
             "playbook_version": version, "variant": variant, "reason": hit["reason"],
@@ -248,38 +269,47 @@ def _act(
         for i, action in enumerate(actions):
             if isinstance(action, TaskAction):
                 tasks.append(_task(action, pb, robin, account, csms[row], book.name, version,
-                                   firing_id, hit["reason"], context, now))  # fmt: skip
+                                   firing_id, hit["reason"], hit["context"], now,
+                                   f"T-{ids.next()}"))  # fmt: skip
             elif isinstance(action, SetFieldAction):
                 values.append((account, action.field, action.value, book.name))
             elif isinstance(action, TouchAction):
-                touches.append((
-                    f"R-{uuid.uuid4().hex[:16]}", account, book.name, version, firing_id,
-                    action.channel, action.template, action.to,
-                    json.dumps({**context, "reason": hit["reason"], "variant": variant},
-                               default=str),
-                    f"pb-{firing_id}-{i}", now, None,
-                ))  # fmt: skip
-    table = pa.Table.from_pylist(firings, FIRING_SCHEMA)
-    con.register("_pb_firings", table)
-    try:
-        con.execute("INSERT INTO playbook_firings SELECT * FROM _pb_firings")
-    finally:
-        con.unregister("_pb_firings")
+                touches.append({
+                    "request_id": f"R-{ids.next()}", "account_id": account,
+                    "playbook": book.name, "playbook_version": version, "firing_id": firing_id,
+                    "channel": action.channel, "template": action.template,
+                    "recipient": action.to,
+                    "context": json.dumps({**json.loads(hit["context"] or "{}"),
+                                           "reason": hit["reason"],
+                                           "variant": variant}, default=str),
+                    "idempotency_key": f"pb-{firing_id}-{i}", "created_at": now,
+                })  # fmt: skip
+    _insert(con, "playbook_firings", firings, FIRING_SCHEMA)
     result.firings = len(firings)
     result.tasks = insert_tasks(con, tasks)
     robin.save(con)
     result.fields = _set_fields(con, values, now)
-    if touches:
-        con.executemany(
-            "INSERT INTO touch_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", touches
-        )
+    _insert(con, "touch_requests", touches, TOUCH_SCHEMA)
     result.touches = len(touches)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], schema: pa.Schema
+) -> None:
+    """Rows into ``table`` in one statement (row by row costs seconds per thousand)."""
+    if not rows:
+        return
+    con.register("_pb_rows", pa.Table.from_pylist(rows, schema))
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(schema.names)}) SELECT * FROM _pb_rows")
+    finally:
+        con.unregister("_pb_rows")
 
 
 def _task(
     action: TaskAction, pb: PlaybooksConfig, robin: RoundRobin, account: str, csm: Any,
-    playbook: str, version: int, firing_id: str, reason: str, context: dict[str, Any],
-    now: datetime,
+    playbook: str, version: int, firing_id: str, reason: str, context: str, now: datetime,
+    task_id: str,
 ) -> dict[str, Any]:  # fmt: skip
     assignee, team, queue = None, None, None
     if action.owner == "csm":
@@ -296,6 +326,7 @@ def _task(
         due_at=now + timedelta(days=action.due_days), created_by=f"playbook:{playbook}",
         now=now, reason=reason, assignee=assignee, team=team, queue=queue, steps=steps,
         context=context, playbook=playbook, playbook_version=version, firing_id=firing_id,
+        task_id=task_id,
     )  # fmt: skip
 
 

@@ -130,25 +130,18 @@ def _survey_answer(ctx: TriggerContext, t: s.SurveyAnswer) -> pa.Table:
     cur = ctx.con.cursor()
     try:
         cur.register("_pb_scope", ctx.facts.table.select(["account_id"]))
-        rows = cur.execute(
-            "SELECT r.account_id, r.response_id, r.score, r.survey, r.answered_at, r.comment, "
-            "r.contact_id FROM survey_responses r JOIN _pb_scope USING (account_id) "
-            "WHERE r.kind = ? AND r.score <= ? AND r.answered_at >= ? "
+        return cur.sql(
+            "SELECT r.account_id, $kind || ' answer ' || r.response_id AS reason, "
+            "to_json({response_id: r.response_id, score: r.score, survey: r.survey, "
+            "comment: r.comment, contact_id: r.contact_id, answered_at: r.answered_at})::VARCHAR "
+            "AS context FROM survey_responses r JOIN _pb_scope USING (account_id) "
+            "WHERE r.kind = $kind AND r.score <= $most AND r.answered_at >= $since "
             "ORDER BY r.account_id, r.answered_at, r.response_id",
-            [t.survey, t.at_most, ctx.facts.now - timedelta(days=t.within_days)],
-        ).fetchall()
+            params={"kind": t.survey, "most": t.at_most,
+                    "since": ctx.facts.now - timedelta(days=t.within_days)},
+        ).to_arrow_table().cast(HITS_SCHEMA)  # fmt: skip
     finally:
         cur.close()
-    ids, reasons, contexts = [], [], []
-    for account, response, score, survey, answered, comment, contact in rows:
-        ids.append(account)
-        reasons.append(f"{t.survey} answer {response}")
-        contexts.append(json.dumps(
-            {"response_id": response, "score": score, "survey": survey, "comment": comment,
-             "contact_id": contact, "answered_at": answered.isoformat()}
-        ))  # fmt: skip
-    return pa.table([pa.array(ids, pa.string()), pa.array(reasons, pa.string()),
-                     pa.array(contexts, pa.string())], schema=HITS_SCHEMA)  # fmt: skip
 
 
 def _usage_drop(ctx: TriggerContext, t: s.UsageDrop) -> pa.Table:

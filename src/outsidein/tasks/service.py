@@ -255,7 +255,7 @@ def insert_tasks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]])
     """Store new tasks (each a dict of :data:`COLUMNS`), in the caller's transaction."""
     if not rows:
         return 0
-    table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], TASK_SCHEMA)
+    table = pa.Table.from_pylist(list(rows), TASK_SCHEMA)  # the schema picks the columns
     con.register("_new_tasks", table)  # on the caller's connection: its transaction
     try:
         con.execute(f"INSERT INTO tasks ({', '.join(COLUMNS)}) SELECT * FROM _new_tasks")
@@ -268,17 +268,20 @@ def new_task_row(
     account_id: str, title: str, *, type: str, priority: str, due_at: datetime,
     created_by: str, now: datetime, reason: str = "by hand", assignee: str | None = None,
     team: str | None = None, queue: str | None = None, steps: Sequence[str] = (),
-    context: dict[str, Any] | None = None, playbook: str | None = None,
+    context: dict[str, Any] | str | None = None, playbook: str | None = None,
     playbook_version: int | None = None, firing_id: str | None = None,
+    task_id: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """A task row as :func:`insert_tasks` takes it."""
+    """A task row as :func:`insert_tasks` takes it (``context``: a dict, or its JSON text)."""
+    if not isinstance(context, str):
+        context = json.dumps(context or {}, default=str)
     return {
-        "task_id": "T-" + uuid.uuid4().hex[:12], "account_id": account_id,
+        "task_id": task_id or "T-" + uuid.uuid4().hex[:12], "account_id": account_id,
         "playbook": playbook, "playbook_version": playbook_version, "firing_id": firing_id,
         "reason": reason, "type": type, "title": title, "priority": priority,
         "status": "open", "assignee": assignee, "team": team, "queue": queue,
         "due_at": due_at, "snoozed_until": None, "steps": json.dumps(list(steps)),
-        "context": json.dumps(context or {}, default=str), "outcome": None,
+        "context": context, "outcome": None,
         "outcome_note": None, "escalated_at": None, "escalated_to": None,
         "created_by": created_by, "created_at": now, "updated_at": now, "completed_at": None,
     }  # fmt: skip
