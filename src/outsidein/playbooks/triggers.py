@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -44,6 +44,7 @@ class TriggerContext:
 
     con: duckdb.DuckDBPyConnection
     facts: Facts
+    cache: dict[Any, Any] = field(default_factory=dict)  # shared by evaluators within a run
 
 
 Evaluate = Callable[[TriggerContext, Any], pa.Table]
@@ -79,13 +80,27 @@ def condition_mask(facts: Facts, text: str, where: str) -> np.ndarray:
 def _where(
     facts: Facts, mask: np.ndarray, reason: str | list[str], context: Any = None
 ) -> pa.Table:
-    """Hits for the rows in ``mask``: one reason for all, or a reason per row."""
+    """Hits for the rows in ``mask``: one reason for all, or a reason per row; ``context``:
+    JSON text per row (a list or an Arrow array), or one dict for all."""
     ids = facts.table.column("account_id").filter(pa.array(mask))
     n = len(ids)
-    reasons = [reason] * n if isinstance(reason, str) else reason
-    contexts = context if isinstance(context, list) else [json.dumps(context or {})] * n
-    return pa.table([ids, pa.array(reasons, pa.string()), pa.array(contexts, pa.string())],
-                    schema=HITS_SCHEMA)  # fmt: skip
+    reasons = pa.array([reason] * n if isinstance(reason, str) else reason, pa.string())
+    if isinstance(context, pa.Array):
+        contexts = context
+    elif isinstance(context, list):
+        contexts = pa.array(context, pa.string())
+    else:
+        contexts = pa.array([json.dumps(context or {})] * n, pa.string())
+    return pa.table([ids, reasons, contexts], schema=HITS_SCHEMA)
+
+
+def _json_numbers(**columns: np.ndarray) -> pa.Array:
+    """``{"key": value, ...}`` JSON text per row, built column-wise (values rounded to 3)."""
+    parts: list[Any] = []
+    for i, (key, values) in enumerate(columns.items()):
+        text = pc.cast(pc.round(pa.array(values, pa.float64()), 3), pa.string())
+        parts += [("{" if i == 0 else ", ") + json.dumps(key) + ": ", text]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 def _numbers(facts: Facts, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -98,21 +113,20 @@ def _numbers(facts: Facts, name: str) -> tuple[np.ndarray, np.ndarray]:
 def _health_below(ctx: TriggerContext, t: s.HealthBelow) -> pa.Table:
     score, valid = _numbers(ctx.facts, "health_score")
     mask = valid & (score < t.threshold)
-    contexts = [json.dumps({"health_score": round(v, 1)}) for v in score[mask]]
+    contexts = _json_numbers(health_score=score[mask])
     return _where(ctx.facts, mask, f"health below {t.threshold:g}", contexts)
 
 
 def _health_drop(ctx: TriggerContext, t: s.HealthDrop) -> pa.Table:
     score, valid = _numbers(ctx.facts, "health_score")
-    before = score_before(ctx.con, ctx.facts.now, t.days)
+    if t.days not in ctx.cache:  # the scores then, once per run for all such playbooks
+        ctx.cache[t.days] = score_before(ctx.con, ctx.facts.now, t.days)
+    before = ctx.cache[t.days]
     positions = pc.index_in(ctx.facts.table.column("account_id"), before.column("account_id"))
     earlier = pc.take(before.column("score"), positions)
     was = np.asarray(earlier.fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
     mask = valid & ~np.isnan(was) & (was - score >= t.points)
-    contexts = [
-        json.dumps({"from": round(a, 1), "to": round(b, 1)})
-        for a, b in zip(was[mask], score[mask], strict=True)
-    ]
+    contexts = _json_numbers(**{"from": was[mask], "to": score[mask]})
     return _where(ctx.facts, mask, f"health fell {t.points:g}+ points in {t.days} days", contexts)
 
 
@@ -147,7 +161,7 @@ def _survey_answer(ctx: TriggerContext, t: s.SurveyAnswer) -> pa.Table:
 def _usage_drop(ctx: TriggerContext, t: s.UsageDrop) -> pa.Table:
     trend, valid = _numbers(ctx.facts, f"events_trend_{t.window}")
     mask = valid & (trend <= -t.drop)
-    contexts = [json.dumps({f"events_trend_{t.window}": round(v, 3)}) for v in trend[mask]]
+    contexts = _json_numbers(**{f"events_trend_{t.window}": trend[mask]})
     return _where(ctx.facts, mask, f"usage fell {t.drop:.0%}+ over {t.window} days", contexts)
 
 
