@@ -15,6 +15,7 @@ the 50 playbooks, deduplicates against the open tasks and firings, and writes wh
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -39,8 +40,8 @@ def playbooks() -> list[dict[str, Any]]:
     triggers: list[dict[str, Any]] = []
     for i in range(10):
         triggers.append({"kind": "health_below", "threshold": 10 + 2 * i})
-        triggers.append({"kind": "condition", "expression":
-                         f"active_users_28 < 1 and open_cases >= {1 + i % 3} and nps <= {i}"})  # fmt: skip
+        quiet = f"active_users_28 < 1 and open_cases >= {1 + i % 3} and nps <= {i}"
+        triggers.append({"kind": "condition", "expression": quiet})
         triggers.append({"kind": "usage_drop", "drop": 0.8 + 0.02 * i})
         triggers.append({"kind": "renewal_in", "days": 30 + 30 * i})
     for i in range(5):
@@ -96,17 +97,21 @@ def main() -> None:
         write_snapshot(con, n, [today])
         record_scores(con, shifted(scored, 4), config_version=None,
                       at=datetime.now(UTC).replace(tzinfo=None))  # fmt: skip
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         after = step.run(con)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         r = after.result
+        goal = "met" if seconds <= 5 else "NOT met"
         print(f"after new data ({after.reason}), {r.accounts:,} accounts, {r.playbooks} "
-              f"playbooks: {seconds:.2f} s; {r.hits:,} hits, {r.firings:,} firings, "
-              f"{r.tasks:,} tasks (goal <= 5 s: {'met' if seconds <= 5 else 'NOT met'})")  # fmt: skip
-        started = time.perf_counter()
+              f"playbooks: {seconds:.2f} s (CPU {cpu:.2f} s); {r.hits:,} hits, "
+              f"{r.firings:,} firings, {r.tasks:,} tasks (goal <= 5 s: {goal})")  # fmt: skip
+        started, cpu = time.perf_counter(), time.process_time()
         nothing = run_playbooks(con, config)
-        again = time.perf_counter() - started
-        print(f"the same again (all deduplicated): {again:.2f} s, {nothing.firings} firings")
+        again, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(
+            f"the same again (all deduplicated): {again:.2f} s (CPU {cpu:.2f} s), "
+            f"{nothing.firings} firings; load average {os.getloadavg()[0]:.1f}"
+        )
         (tasks,) = con.execute("SELECT count(*) FROM tasks").fetchall()[0]
         print(f"tasks stored: {tasks:,}")
         con.close()

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from outsidein.config import OutsideInConfig
 from outsidein.expr import fields, parse
@@ -150,13 +151,17 @@ def _hits(con: duckdb.DuckDBPyConnection, facts: Facts, books: list[Playbook]) -
     """Every playbook's hits, with its name (``playbook``) beside them."""
     ctx = TriggerContext(con, facts)
     parts = []
+    wheres: dict[str, np.ndarray] = {}  # a filter shared by playbooks is evaluated once
+    ids = facts.table.column("account_id")
     for book in books:
         kind = REGISTRY[book.trigger.kind]
         hits = kind.evaluate(ctx, book.trigger)
         if book.where and hits.num_rows:
-            keep = condition_mask(facts, book.where, f"playbook {book.name}: where")
-            rows = np.array([facts.index[a] for a in hits.column("account_id").to_pylist()])
-            hits = hits.filter(pa.array(keep[rows]))
+            if book.where not in wheres:
+                wheres[book.where] = condition_mask(facts, book.where,
+                                                    f"playbook {book.name}: where")  # fmt: skip
+            rows = pc.index_in(hits.column("account_id"), ids).to_numpy(zero_copy_only=False)
+            hits = hits.filter(pa.array(wheres[book.where][rows]))
         parts.append(hits.append_column("playbook", pa.array([book.name] * hits.num_rows,
                                                              pa.string())))  # fmt: skip
     if not parts:
