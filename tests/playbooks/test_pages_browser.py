@@ -17,8 +17,8 @@ from outsidein.web import create_app
 from tests.web.conftest import NOW, LiveServer, seed_small
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.timeout(300)]
-BOOK = {"name": "check-in", "trigger": {"kind": "schedule", "every_days": 7},
-        "actions": [{"kind": "task", "title": "Weekly check-in", "steps": ["Look at usage"]}]}  # fmt: skip
+TASK = {"kind": "task", "title": "Weekly check-in", "steps": ["Look at usage"]}
+BOOK = {"name": "check-in", "trigger": {"kind": "schedule", "every_days": 7}, "actions": [TASK]}
 
 
 @pytest.fixture(scope="module")
