@@ -63,7 +63,11 @@ def test_publish_run_and_work_the_tasks(server: LiveServer, dana: httpx.Client) 
         assert [v["version"] for v in changed.json()["versions"]] == [2, 1]
         wrong = admin.put("/api/v1/playbooks/other", json=BOOK)
         assert wrong.status_code == 422 and "the path 'other'" in wrong.json()["error"]["message"]
-        assert admin.post("/api/v1/playbooks/run").status_code == 202
+        typo = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "where": "segmnt = 'x'"})
+        assert typo.status_code == 422 and "did you mean `segment`" in typo.text  # a rule
+        shape = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "holdout": "lots"})
+        assert shape.status_code == 400  # the body's shape
+        assert admin.post("/api/v1/playbook-runs").status_code == 202
         tasks = _wait_for_tasks(admin, 5)  # the five accounts of the small store
         assert tasks["total"] == 5, tasks
         listed = admin.get("/api/v1/playbooks").json()["playbooks"]
@@ -74,7 +78,7 @@ def test_publish_run_and_work_the_tasks(server: LiveServer, dana: httpx.Client) 
         # A CSM sees her book only, and works on it.
         mine = dana.get("/api/v1/tasks").json()
         assert sorted(t["account_id"] for t in mine["tasks"]) == ["A-001", "A-003"]
-        assert dana.get("/api/v1/playbooks/firings").json()["total"] == 2
+        assert dana.get("/api/v1/firings").json()["total"] == 2
         theirs = next(t for t in tasks["tasks"] if t["account_id"] == "A-002")  # type: ignore[union-attr]
         assert dana.get(f"/api/v1/tasks/{theirs['task_id']}").status_code == 404
         assert dana.post(f"/api/v1/tasks/{theirs['task_id']}/comments",
@@ -135,5 +139,7 @@ def test_docs_name_every_route(server: LiveServer) -> None:
     ).read_text()
     spec = server.http.get(server.url + "/openapi.json").json()
     for path in spec["paths"]:
-        if path.startswith(("/api/v1/tasks", "/api/v1/teams", "/api/v1/playbooks")):
+        if path.startswith(
+            ("/api/v1/tasks", "/api/v1/teams", "/api/v1/playbook", "/api/v1/firings")
+        ):
             assert path.removeprefix("/api/v1") in doc, path

@@ -128,7 +128,7 @@ def run_command(
     chosen = settings(db, config)
     with store_or_server(chosen.db, read_only=False) as store:
         if isinstance(store, Server):
-            store.call("POST", "/api/v1/playbooks/run")
+            store.call("POST", "/api/v1/playbook-runs")
             console.print("the server evaluates every playbook now (its step 'playbooks' on "
                           "/status; `outsidein playbooks firings`)", highlight=False)  # fmt: skip
             return
@@ -157,7 +157,7 @@ def firings_command(
     with store_or_server(chosen.db, read_only=True) as store:
         if isinstance(store, Server):
             params = {"playbook": playbook, "account_id": account, "page_size": min(limit, 200)}
-            found = store.get("/api/v1/playbooks/firings", params)
+            found = store.get("/api/v1/firings", params)
             total, rows = found["total"], found["firings"]
         else:
             page = list_firings(store, playbook=playbook, account_id=account, page_size=limit)

@@ -59,7 +59,7 @@ class PlaybookStep:
         self.last: PlaybookRun | None = None
 
     def ask(self) -> None:
-        """Evaluate every account at the next run (``POST /api/v1/playbooks/run``)."""
+        """Evaluate every account at the next run (``POST /api/v1/playbook-runs``)."""
         self._full.set()
 
     def step(self, *, min_gap: float = 1.0, period: float = 30.0) -> Step:

@@ -16,7 +16,6 @@ tuple and one evaluator registered there. A leaf module (pydantic, the stdlib, t
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -37,7 +36,6 @@ __all__ = [
     "Trigger",
 ]
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 #: What a condition, a ``where`` filter or a variant may read: every health input (one
 #: definition: :mod:`outsidein.health.inputs`), the effective health score and band, and the
 #: account's CSM; ``custom.<name>`` reads an account's custom field.
@@ -182,7 +180,9 @@ class Playbook(_Model):
     """One rule: when ``trigger`` fires for an account that passes ``where``, take ``actions``
     (or its variant's), unless held out, cooling down, or a task for it is still open."""
 
-    name: str = Field(description="Lower-case letters, digits, - and _")
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$", description="Lower-case letters, digits, - and _"
+    )
     description: str = Field("", max_length=500)
     enabled: bool = True
     trigger: Trigger
@@ -193,13 +193,6 @@ class Playbook(_Model):
     )
     cooldown_days: float = Field(14, ge=0, le=366)
     holdout: float = Field(0, ge=0, le=0.9, description="Share of accounts left untreated")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        if not _NAME.match(name):
-            raise ValueError(f"{name!r}: use lower-case letters, digits, - and _ (up to 60)")
-        return name
 
     @field_validator("where")
     @classmethod

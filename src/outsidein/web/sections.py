@@ -88,6 +88,7 @@ SECTIONS: tuple[Section, ...] = (
         nav=NavItem("Tasks", "/tasks", reads=("tasks", "playbook_firings")),
     ),
     Section("playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks")),
+    Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
     Section("teams", api=tasks.teams_router),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),

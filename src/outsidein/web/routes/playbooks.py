@@ -8,14 +8,16 @@ changes; ``POST /run`` asks it to evaluate every account now.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from outsidein.auth.roles import Role
-from outsidein.errors import InvalidRequestError, NotFoundError
+from outsidein.errors import InvalidRequestError, MalformedRequestError, NotFoundError
 from outsidein.pipeline import Step
 from outsidein.playbooks.firings import list_firings, summaries
 from outsidein.playbooks.step import PlaybookStep
@@ -25,6 +27,7 @@ from outsidein.store.config_versions import ConfigVersion, current_config_versio
 from outsidein.web.access import BookDep, PrincipalDep, actor_name, requires
 from outsidein.web.background import pipeline_of, with_steps
 from outsidein.web.deps import ConfigDep, CursorDep, ServerConfig
+from outsidein.web.openapi import documented_body
 from outsidein.web.params import PageParam, PageSizeParam
 from outsidein.web.schemas.errors import ErrorResponse, refused
 from outsidein.web.schemas.playbooks import (
@@ -45,6 +48,10 @@ def _steps(app: FastAPI) -> list[Step]:
 
 
 router = APIRouter(prefix="/playbooks", tags=["playbooks"], lifespan=with_steps(_steps))
+# Beside /playbooks/{name}, never under it (a name would shadow them): firings and runs.
+runs_router = APIRouter(tags=["playbooks"])
+M = TypeVar("M", bound=BaseModel)
+MAX_BODY = 1024 * 1024
 
 Name = Annotated[str, Query(min_length=1, max_length=60)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -63,7 +70,7 @@ def list_playbooks(cur: CursorDep, config: ConfigDep) -> PlaybookList:
     return PlaybookList(config_version=current_config_version(cur), playbooks=rows)
 
 
-@router.get("/firings", response_model=FiringList, summary="Firings of every playbook")
+@runs_router.get("/firings", response_model=FiringList, summary="Firings of every playbook")
 def firings(
     cur: CursorDep,
     book: BookDep,
@@ -89,35 +96,50 @@ def _publish(request: Request, cur: Any, section: PlaybooksConfig, origin: str) 
     return stored
 
 
-def _section(raw: dict[str, Any]) -> PlaybooksConfig:
+def _parse(model: type[M], raw: Any, what: str) -> M:
+    """``raw`` as ``model``: a value refused by a rule (an unknown field in an expression, a
+    template that does not exist) is 422; a body of the wrong shape is 400."""
     try:
-        return PlaybooksConfig.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors(include_url=False, include_input=False)
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors
         )
-        raise InvalidRequestError(f"playbooks: {problems}") from None
+        rule = all(e["type"] == "value_error" for e in errors)
+        error = InvalidRequestError if rule else MalformedRequestError
+        raise error(f"{what}: {problems}") from None
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise MalformedRequestError(f"the body is over {MAX_BODY:,} bytes")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedRequestError(f"the body is not JSON: {exc}") from None
 
 
 @router.put(
     "",
     response_model=PlaybookList,
     dependencies=[requires(Role.MANAGER)],
-    responses=refused("an invalid section (a template named that does not exist, ...)"),
+    responses=refused("an expression naming an unknown field, a template that does not exist"),
     summary="Replace every playbook (a new configuration version)",
+    openapi_extra=documented_body(PlaybooksConfig, "The whole [playbooks] section"),
 )
-def replace_all(
-    request: Request, cur: CursorDep, principal: PrincipalDep, body: PlaybooksConfig
-) -> PlaybookList:
+async def replace_all(request: Request, cur: CursorDep, principal: PrincipalDep) -> PlaybookList:
     """What ``outsidein playbooks apply FILE`` sends: the whole ``[playbooks]`` section."""
-    stored = _publish(request, cur, body, f"PUT /api/v1/playbooks by {actor_name(principal)}")
+    body = _parse(PlaybooksConfig, await _body(request), "playbooks")
+    origin = f"PUT /api/v1/playbooks by {actor_name(principal)}"
+    stored = await asyncio.to_thread(_publish, request, cur, body, origin)
     rows = [PlaybookRow.of(s) for s in summaries(cur, stored.config.playbooks, _now())]
     return PlaybookList(config_version=stored.version, playbooks=rows)
 
 
-@router.post(
-    "/run",
+@runs_router.post(
+    "/playbook-runs",
     status_code=202,
     response_model=RunOut,
     dependencies=[requires(Role.MANAGER)],
@@ -148,20 +170,25 @@ def show(cur: CursorDep, config: ConfigDep, name: str) -> PlaybookOut:
     "/{name}",
     response_model=PlaybookOut,
     dependencies=[requires(Role.MANAGER)],
-    responses=refused("the body's name differs from the path's, or the section is invalid"),
+    responses=refused(
+        "the body's name differs from the path's; an expression naming an unknown "
+        "field, a template that does not exist"
+    ),
     summary="Create or change one playbook (its next version)",
+    openapi_extra=documented_body(Playbook, "The playbook, shaped like [[playbooks.playbooks]]"),
 )
-def put_playbook(
-    request: Request, cur: CursorDep, config: ConfigDep, principal: PrincipalDep, name: str,
-    body: Playbook,
-) -> PlaybookOut:  # fmt: skip
+async def put_playbook(
+    request: Request, cur: CursorDep, config: ConfigDep, principal: PrincipalDep, name: str
+) -> PlaybookOut:
+    body = _parse(Playbook, await _body(request), "playbook")
     if body.name != name:
         raise InvalidRequestError(f"the body names playbook {body.name!r}, the path {name!r}")
     books = [b for b in config.playbooks.playbooks if b.name != name] + [body]
-    section = _section({**config.playbooks.model_dump(mode="json"),
-                        "playbooks": [b.model_dump(mode="json") for b in books]})  # fmt: skip
-    stored = _publish(request, cur, section, f"PUT /api/v1/playbooks/{name} by "
-                      f"{actor_name(principal)}")  # fmt: skip
+    raw = {**config.playbooks.model_dump(mode="json"),
+           "playbooks": [b.model_dump(mode="json") for b in books]}  # fmt: skip
+    section = _parse(PlaybooksConfig, raw, "playbooks")
+    origin = f"PUT /api/v1/playbooks/{name} by {actor_name(principal)}"
+    stored = await asyncio.to_thread(_publish, request, cur, section, origin)
     return show(cur, stored.config, name)
 
 
