@@ -65,8 +65,8 @@ def test_publish_run_and_work_the_tasks(server: LiveServer, dana: httpx.Client) 
         assert wrong.status_code == 422 and "the path 'other'" in wrong.json()["error"]["message"]
         typo = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "where": "segmnt = 'x'"})
         assert typo.status_code == 422 and "did you mean `segment`" in typo.text  # a rule
-        shape = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "holdout": "lots"})
-        assert shape.status_code == 400  # the body's shape
+        shape = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "holdout": False})
+        assert shape.status_code == 400  # the body's shape: false is not a number
         assert admin.post("/api/v1/playbook-runs").status_code == 202
         tasks = _wait_for_tasks(admin, 5)  # the five accounts of the small store
         assert tasks["total"] == 5, tasks
@@ -129,7 +129,10 @@ def test_a_task_by_hand_and_teams(server: LiveServer, dana: httpx.Client) -> Non
         assert admin.delete("/api/v1/teams/East").status_code == 204
         assert admin.get("/api/v1/teams/East").status_code == 404
         assert admin.delete("/api/v1/playbooks/check-in").status_code == 204
-        gone = admin.get("/api/v1/playbooks/check-in").json()
+        assert admin.get("/api/v1/playbooks/check-in").status_code == 404
+        assert admin.get("/api/v1/playbooks/check-in/firings").status_code == 404
+        assert admin.get("/api/v1/firings", params={"playbook": "check-in"}).json()["total"] == 5
+        gone = admin.get("/api/v1/playbooks/check-in", params={"include_removed": True}).json()
         assert gone["playbook"] is None and gone["versions"][0]["definition"] is None
 
 

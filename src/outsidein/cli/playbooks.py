@@ -74,7 +74,7 @@ def show_command(name: Name, db: DbOption = None, config: ConfigOption = None) -
     chosen = settings(db, config)
     with store_or_server(chosen.db, read_only=True) as store:
         if isinstance(store, Server):
-            found = store.get(f"/api/v1/playbooks/{name}")
+            found = store.get(f"/api/v1/playbooks/{name}", {"include_removed": True})
             definition, versions = found["playbook"], found["versions"]
         else:
             book = _config(store, chosen.config, write=False).playbooks.get(name)

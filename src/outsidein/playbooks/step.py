@@ -108,7 +108,7 @@ class PlaybookStep:
             _write_state(con, {**marks, "day": now.date().isoformat(), "version": str(version)})
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            _rollback(con)
             if full:
                 self._full.set()
             raise
@@ -117,6 +117,15 @@ class PlaybookStep:
         )
         self.last = PlaybookRun(reason, result, escalated)
         return self.last
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, unless a failed COMMIT (a write conflict) already ended the transaction."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException as exc:
+        if "no transaction is active" not in str(exc):
+            raise
 
 
 def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -66,7 +66,10 @@ def sync_versions(
         if name not in present and stored is not None:  # removed: a version saying so
             rows.append((name, version + 1, config_version, None, origin, now))
     if rows:
-        con.executemany("INSERT INTO playbook_versions VALUES (?, ?, ?, ?, ?, ?)", rows)
+        # The API and the step may both store the same next version: the first one stands.
+        con.executemany(
+            "INSERT INTO playbook_versions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows
+        )
     return current
 
 

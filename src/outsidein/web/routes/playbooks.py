@@ -96,10 +96,13 @@ def _publish(request: Request, cur: Any, section: PlaybooksConfig, origin: str) 
     return stored
 
 
-def _parse(model: type[M], raw: Any, what: str) -> M:
-    """``raw`` as ``model``: a value refused by a rule (an unknown field in an expression, a
-    template that does not exist) is 422; a body of the wrong shape is 400."""
+def _parse(model: type[M], raw: bytes | dict[str, Any], what: str) -> M:
+    """``raw`` (JSON text, read strictly: no true for a number) as ``model``: a value refused
+    by a rule (an unknown field in an expression, a template that does not exist) is 422; a
+    body of the wrong shape is 400."""
     try:
+        if isinstance(raw, bytes):
+            return model.model_validate_json(raw, strict=True)
         return model.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
@@ -111,14 +114,16 @@ def _parse(model: type[M], raw: Any, what: str) -> M:
         raise error(f"{what}: {problems}") from None
 
 
-async def _body(request: Request) -> Any:
+async def _body(request: Request) -> bytes:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise MalformedRequestError(f"the body is over {MAX_BODY:,} bytes")
     try:
-        return json.loads(raw)
+        if not isinstance(json.loads(raw), dict):
+            raise MalformedRequestError("the body must be a JSON object")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedRequestError(f"the body is not JSON: {exc}") from None
+    return raw
 
 
 @router.put(
@@ -154,9 +159,16 @@ def run(request: Request) -> RunOut:
 
 
 @router.get("/{name}", response_model=PlaybookOut, responses=NOT_FOUND, summary="One playbook")
-def show(cur: CursorDep, config: ConfigDep, name: str) -> PlaybookOut:
-    """Its definition in force and every version, newest first."""
+def show(
+    cur: CursorDep, config: ConfigDep, name: str,
+    include_removed: Annotated[bool, Query(description="A removed one too (its versions)")] = False,
+) -> PlaybookOut:  # fmt: skip
+    """Its definition in force and every version, newest first (a removed playbook is 404
+    unless ``include_removed``)."""
     book = config.playbooks.get(name)
+    if book is None and not include_removed:
+        raise NotFoundError(f"no playbook {name!r} in force (include_removed=true: its "
+                            "history)", playbook=name)  # fmt: skip
     try:
         versions = [VersionOut.of(v) for v in versions_of(cur, name)]
     except NotFoundError:
@@ -189,7 +201,7 @@ async def put_playbook(
     section = _parse(PlaybooksConfig, raw, "playbooks")
     origin = f"PUT /api/v1/playbooks/{name} by {actor_name(principal)}"
     stored = await asyncio.to_thread(_publish, request, cur, section, origin)
-    return show(cur, stored.config, name)
+    return show(cur, stored.config, name, include_removed=False)
 
 
 @router.delete(
@@ -215,7 +227,11 @@ def delete_playbook(
     summary="One playbook's firings",
 )  # fmt: skip
 def playbook_firings(
-    cur: CursorDep, book: BookDep, name: str, held_out: bool | None = None,
+    cur: CursorDep, config: ConfigDep, book: BookDep, name: str, held_out: bool | None = None,
     page: PageParam = 1, page_size: PageSizeParam = 50,
 ) -> FiringList:  # fmt: skip
+    """A playbook in force; a removed one's firings: ``GET /api/v1/firings?playbook=NAME``."""
+    if config.playbooks.get(name) is None:
+        raise NotFoundError(f"no playbook {name!r} in force (its firings: GET /api/v1/firings"
+                            f"?playbook={name})", playbook=name)  # fmt: skip
     return firings(cur, book, name, None, held_out, page, page_size)
