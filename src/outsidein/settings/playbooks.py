@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from outsidein.expr import Type, compile_expression
 from outsidein.expr.errors import ExpressionError
@@ -62,6 +70,17 @@ def check_expression(text: str) -> str:
     return text
 
 
+def _not_bool(value: object) -> object:
+    """JSON's true and false are not numbers (pydantic alone reads true as 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_type", "Input should be a number, not true or false")
+    return value
+
+
+Num = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -73,22 +92,22 @@ class HealthBelow(_Model):
     """The effective health score is below ``threshold``."""
 
     kind: Literal["health_below"]
-    threshold: float = Field(gt=0, le=100)
+    threshold: Num = Field(gt=0, le=100)
 
 
 class HealthDrop(_Model):
     """The score fell by at least ``points`` over the last ``days`` days."""
 
     kind: Literal["health_drop"]
-    points: float = Field(gt=0, le=100)
-    days: int = Field(7, ge=1, le=90)
+    points: Num = Field(gt=0, le=100)
+    days: Int = Field(7, ge=1, le=90)
 
 
 class RenewalIn(_Model):
     """The next renewal of a term contract is within ``days`` days (once per renewal date)."""
 
     kind: Literal["renewal_in"]
-    days: int = Field(ge=0, le=730)
+    days: Int = Field(ge=0, le=730)
 
 
 class SurveyAnswer(_Model):
@@ -97,8 +116,8 @@ class SurveyAnswer(_Model):
 
     kind: Literal["survey_answer"]
     survey: Literal["nps", "csat", "ces"] = "nps"
-    at_most: float = 6
-    within_days: int = Field(7, ge=1, le=365)
+    at_most: Num = 6
+    within_days: Int = Field(7, ge=1, le=365)
 
 
 class UsageDrop(_Model):
@@ -106,7 +125,7 @@ class UsageDrop(_Model):
     the ``window`` days before (the daily snapshot's ``events_trend_<window>``)."""
 
     kind: Literal["usage_drop"]
-    drop: float = Field(gt=0, le=1)
+    drop: Num = Field(gt=0, le=1)
     window: Literal[7, 28, 90] = 28
 
 
@@ -114,7 +133,7 @@ class Schedule(_Model):
     """Every account (that passes ``where``) once every ``every_days`` days."""
 
     kind: Literal["schedule"]
-    every_days: int = Field(ge=1, le=366)
+    every_days: Int = Field(ge=1, le=366)
 
 
 class Condition(_Model):
@@ -149,7 +168,7 @@ class TaskAction(_Model):
     type: TaskType = "risk"
     title: str = Field(min_length=1, max_length=200)
     owner: str = Field("csm", pattern=r"^(csm|team:[A-Za-z0-9_ -]{1,60}|queue:[a-z_]{1,40})$")
-    due_days: int = Field(3, ge=0, le=365)
+    due_days: Int = Field(3, ge=0, le=365)
     priority: Priority = "normal"
     template: str | None = Field(None, description="Steps from [playbooks.templates]")
     steps: list[str] = Field(default_factory=list, max_length=50)
@@ -191,8 +210,8 @@ class Playbook(_Model):
     variants: dict[str, list[Action]] = Field(
         default_factory=dict, description="Actions by the value of variant_field"
     )
-    cooldown_days: float = Field(14, ge=0, le=366)
-    holdout: float = Field(0, ge=0, le=0.9, description="Share of accounts left untreated")
+    cooldown_days: Num = Field(14, ge=0, le=366)
+    holdout: Num = Field(0, ge=0, le=0.9, description="Share of accounts left untreated")
 
     @field_validator("where")
     @classmethod
@@ -212,7 +231,7 @@ class PlaybooksConfig(_Model):
         description="The account field whose value picks a playbook's variant (touch tiers "
         "when they exist; the segment until then)",
     )
-    escalate_after_hours: float = Field(
+    escalate_after_hours: Num = Field(
         24, ge=0, le=24 * 90, description="Overdue this long, a task goes to the team lead"
     )
 

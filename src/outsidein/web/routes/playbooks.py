@@ -97,12 +97,12 @@ def _publish(request: Request, cur: Any, section: PlaybooksConfig, origin: str) 
 
 
 def _parse(model: type[M], raw: bytes | dict[str, Any], what: str) -> M:
-    """``raw`` (JSON text, read strictly: no true for a number) as ``model``: a value refused
+    """``raw`` (JSON text, or a dict) as ``model``: a value refused
     by a rule (an unknown field in an expression, a template that does not exist) is 422; a
     body of the wrong shape is 400."""
     try:
         if isinstance(raw, bytes):
-            return model.model_validate_json(raw, strict=True)
+            return model.model_validate_json(raw)
         return model.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
