@@ -15,7 +15,9 @@ from outsidein.config import OutsideInConfig, parse_config
 from outsidein.errors import InvalidConfigError
 from outsidein.health.history import CONTRIBUTION_SCHEMA, Scored, record_scores
 from outsidein.playbooks import held_out, run_playbooks
-from outsidein.tasks import complete, escalate_overdue, list_tasks, set_team
+from outsidein.playbooks.touches import mark_consumed, pending_touches
+from outsidein.tasks import comment, complete, escalate_overdue, list_tasks, set_team
+from outsidein.tasks.timeline import account_items
 from tests.web.conftest import insert
 
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -185,3 +187,24 @@ def test_conditions_filters_and_messages(store: duckdb.DuckDBPyConnection) -> No
         config({**book, "actions": [{"kind": "task", "title": "x", "template": "nope"}]})
     with pytest.raises(InvalidConfigError, match="playbook names must be unique: ent"):
         config(book, book)
+
+
+def test_the_outbox_and_the_timeline_read_what_fired(store: duckdb.DuckDBPyConnection) -> None:
+    accounts(store, 1)
+    book = {"name": "hello", "trigger": {"kind": "schedule", "every_days": 7},
+            "actions": [{"kind": "task", "title": "Say hello", "due_days": 1},
+                        {"kind": "touch", "channel": "email", "template": "welcome"}]}  # fmt: skip
+    run_playbooks(store, config(book), now=NOW)
+    [touch] = pending_touches(store)
+    assert (touch.channel, touch.template, touch.recipient) == ("email", "welcome", "champion")
+    assert touch.idempotency_key == f"pb-{touch.firing_id}-1"
+    assert mark_consumed(store, [touch.request_id]) == 1
+    assert pending_touches(store) == [] and mark_consumed(store, [touch.request_id]) == 0
+    [task] = list_tasks(store, now=NOW).items
+    comment(store, task.task_id, "Left a voicemail", author="dana")
+    escalate_overdue(store, now=NOW + timedelta(days=3), after_hours=0)
+    complete(store, task.task_id, "resolved", actor="dana", note="they called back")
+    kinds = [i.kind for i in account_items(store, "A-0000")]
+    assert sorted(kinds) == ["playbook.fired", "task.comment", "task.completed",
+                             "task.escalated", "task.opened"]  # fmt: skip
+    assert kinds[0] == "task.escalated"  # at now + 3 days: the newest
