@@ -46,7 +46,7 @@ def pending_touches(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> list[T
     return [
         TouchRequest(
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8] or "{}"), r[9], r[10]
-        )  # fmt: skip
+        )
         for r in rows
     ]
 
