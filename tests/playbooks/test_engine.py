@@ -208,3 +208,22 @@ def test_the_outbox_and_the_timeline_read_what_fired(store: duckdb.DuckDBPyConne
     assert sorted(kinds) == ["playbook.fired", "task.comment", "task.completed",
                              "task.escalated", "task.opened"]  # fmt: skip
     assert kinds[0] == "task.escalated"  # at now + 3 days: the newest
+
+
+def test_a_playbook_the_data_cannot_evaluate_leaves_the_others_running(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    accounts(store, 2)
+    store.execute("INSERT INTO custom_fields VALUES ('accounts', 'tier', 'text', NULL, 'l1', "
+                  "'test', now()::TIMESTAMP)")  # fmt: skip
+    store.execute("INSERT INTO custom_values VALUES ('accounts', 'A-0000', 'tier', 'gold', NULL, "
+                  "NULL, NULL, 'l1', 'test', now()::TIMESTAMP)")  # fmt: skip
+    broken = {"name": "broken", "trigger": {"kind": "condition", "expression": "custom.tier > 3"},
+              "actions": [{"kind": "task", "title": "x"}]}  # fmt: skip
+    gold = {"name": "gold", "trigger": {"kind": "condition", "expression": "custom.tier = 'gold'"},
+            "actions": [{"kind": "task", "title": "Gold", "owner": "team:Nobody"}]}  # fmt: skip
+    result = run_playbooks(store, config(broken, gold), now=NOW)
+    assert list(result.errors) == ["broken"] and "custom.tier" in result.errors["broken"]
+    [task] = list_tasks(store, now=NOW).items
+    assert (task.account_id, task.playbook, task.team, task.queue, task.assignee) == (
+        "A-0000", "gold", "Nobody", "success", None)  # fmt: skip

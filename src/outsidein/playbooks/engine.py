@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ import pyarrow.compute as pc
 
 from outsidein.config import OutsideInConfig
 from outsidein.expr import fields, parse
+from outsidein.playbooks.errors import PlaybookError
 from outsidein.playbooks.facts import CUSTOM, Facts, gather
 from outsidein.playbooks.triggers import HITS_SCHEMA, REGISTRY, TriggerContext, condition_mask
 from outsidein.playbooks.versions import sync_versions
@@ -48,6 +50,8 @@ from outsidein.settings.playbooks import (
 from outsidein.store.config_versions import current_config_version
 from outsidein.tasks.service import insert_tasks, new_task_row
 from outsidein.tasks.teams import RoundRobin
+
+log = logging.getLogger("outsidein.playbooks")
 
 __all__ = ["RunResult", "custom_fields_read", "held_out", "run_playbooks"]
 
@@ -80,6 +84,7 @@ class RunResult:
     touches: int = 0
     seconds: float = 0.0
     by_playbook: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # playbooks left out, and why
 
 
 def held_out(playbook: str, account_id: str, share: float) -> bool:
@@ -132,7 +137,7 @@ def run_playbooks(
             facts = gather(con, now, accounts=accounts, custom=custom_fields_read(pb),
                            config=config.analytics)  # fmt: skip
             result.accounts = facts.rows
-            hits = _hits(con, facts, books)
+            hits = _hits(con, facts, books, result)
             result.hits = hits.num_rows
             check()
             fresh = _not_suppressed(con, hits, books, now)
@@ -147,26 +152,41 @@ def run_playbooks(
     return result
 
 
-def _hits(con: duckdb.DuckDBPyConnection, facts: Facts, books: list[Playbook]) -> pa.Table:
-    """Every playbook's hits, with its name (``playbook``) beside them."""
+def _hits(
+    con: duckdb.DuckDBPyConnection, facts: Facts, books: list[Playbook], result: RunResult
+) -> pa.Table:
+    """Every playbook's hits, with its name (``playbook``) beside them. A playbook the data
+    cannot evaluate (a custom field of another type) is left out and named in ``result``:
+    the others still run."""
     ctx = TriggerContext(con, facts)
     parts = []
     wheres: dict[str, np.ndarray] = {}  # a filter shared by playbooks is evaluated once
     ids = facts.table.column("account_id")
     for book in books:
-        kind = REGISTRY[book.trigger.kind]
-        hits = kind.evaluate(ctx, book.trigger)
-        if book.where and hits.num_rows:
-            if book.where not in wheres:
-                wheres[book.where] = condition_mask(facts, book.where,
-                                                    f"playbook {book.name}: where")  # fmt: skip
-            rows = pc.index_in(hits.column("account_id"), ids).to_numpy(zero_copy_only=False)
-            hits = hits.filter(pa.array(wheres[book.where][rows]))
+        try:
+            hits = _book_hits(ctx, book, wheres, ids)
+        except PlaybookError as exc:
+            log.warning("playbook %s left out of this run: %s", book.name, exc.message)
+            result.errors[book.name] = exc.message
+            continue
         parts.append(hits.append_column("playbook", pa.array([book.name] * hits.num_rows,
                                                              pa.string())))  # fmt: skip
     if not parts:
         return HITS_SCHEMA.empty_table().append_column("playbook", pa.array([], pa.string()))
     return pa.concat_tables(parts)
+
+
+def _book_hits(
+    ctx: TriggerContext, book: Playbook, wheres: dict[str, np.ndarray], ids: pa.ChunkedArray
+) -> pa.Table:
+    hits = REGISTRY[book.trigger.kind].evaluate(ctx, book.trigger)
+    if book.where and hits.num_rows:
+        if book.where not in wheres:
+            wheres[book.where] = condition_mask(ctx.facts, book.where,
+                                                f"playbook {book.name}: where")  # fmt: skip
+        rows = pc.index_in(hits.column("account_id"), ids).to_numpy(zero_copy_only=False)
+        hits = hits.filter(pa.array(wheres[book.where][rows]))
+    return hits
 
 
 def _not_suppressed(
@@ -323,6 +343,8 @@ def _task(
             queue = "success"  # no CSM: the success queue
     elif action.owner.startswith("team:"):
         assignee, team = robin.pick(action.owner[len("team:") :])
+        if assignee is None:
+            queue = "success"  # an empty or unknown team: the success queue, team named
     else:
         queue = action.owner[len("queue:") :]
     steps = [*(pb.templates.get(action.template, []) if action.template else []), *action.steps]

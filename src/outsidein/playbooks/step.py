@@ -79,6 +79,9 @@ class PlaybookStep:
     def _step(self, ctx: StepContext) -> Outcome:
         run = self.run(ctx.cursor, ctx.check)
         r = run.result
+        if r.errors:  # the other playbooks ran; these are named on the status page
+            left = "; ".join(f"{name}: {why}" for name, why in r.errors.items())
+            return Outcome.wrote(r.firings + run.escalated, detail=f"left out {left}")
         if not r.firings and not run.escalated:
             return Outcome.nothing(f"{run.reason}: {r.accounts:,} accounts, nothing fired")
         return Outcome.wrote(

@@ -99,10 +99,10 @@ class RoundRobin:
         self.position = {k: t.next_index for k, t in self.teams.items()}
 
     def pick(self, team: str) -> tuple[str | None, str]:
-        """(the next member or None for an empty team, the team's own spelling)."""
+        """(the next member, or None for an empty or unknown team; the team's spelling)."""
         key = team.lower()
         if key not in self.teams:
-            raise NotFoundError(f"no team {team!r} (a playbook's owner names it)", team=team)
+            return None, team  # not defined (yet): the task waits in the success queue
         found = self.teams[key]
         if not found.members:
             return None, found.name
