@@ -91,9 +91,10 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
     assert list(found) in (
-        ["segment_apply", "last_seen", "snapshot", "health"],
-        ["segment_apply", "snapshot", "last_seen", "health"],
-        ["segment_apply", "snapshot", "health", "last_seen"],
+        ["segment_apply", "last_seen", "snapshot", "health", "playbooks"],
+        ["segment_apply", "snapshot", "last_seen", "health", "playbooks"],
+        ["segment_apply", "snapshot", "health", "last_seen", "playbooks"],
+        ["segment_apply", "snapshot", "health", "playbooks", "last_seen"],
     )
     for name in ("segment_apply", "last_seen"):
         assert found[name]["runs"] >= 1 and found[name]["last_error"] is None, found[name]
