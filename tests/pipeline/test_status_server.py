@@ -150,8 +150,8 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
         )
         table = page.get_by_role("table", name="Background steps")
         expect(table.locator("tbody tr")).to_have_count(
-            4
-        )  # segment_apply, last_seen, snapshot, health
+            5
+        )  # segment_apply, last_seen, snapshot, health, playbooks
         snap = table.locator('tr[data-step="snapshot"]')
         expect(snap).to_contain_text("failing")
         error = snap.get_by_test_id("last-error")
