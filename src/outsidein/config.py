@@ -21,6 +21,7 @@ from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
 from outsidein.settings.outbox import OutboxConfig
+from outsidein.settings.playbooks import PlaybooksConfig
 from outsidein.settings.store import StoreConfig
 from outsidein.settings.tiers import TiersConfig
 
@@ -85,6 +86,7 @@ class OutsideInConfig(BaseModel):
     tiers: TiersConfig = Field(default_factory=TiersConfig)
     advocates: AdvocatesConfig = Field(default_factory=AdvocatesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
+    playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

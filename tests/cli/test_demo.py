@@ -67,8 +67,15 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         health = browser.get("/api/v1/health/scores", params={"band": "red"})
         # The demo saved its segments and computed their members: the pages are populated.
         segments = browser.get("/api/v1/segments").json()["segments"]
-        browser.close()
         assert len(segments) == 5 and all(s["accounts"] > 0 for s in segments), segments
+        # The demo ran its playbooks: the cockpit has tasks of each kind of trigger.
+        tasks = browser.get("/api/v1/tasks", params={"page_size": 200}).json()
+        books = browser.get("/api/v1/playbooks").json()["playbooks"]
+        browser.close()
+        assert tasks["total"] > 100, tasks["total"]
+        assert {t["playbook"] for t in tasks["tasks"]} >= {"health-risk"}
+        fired = {b["name"] for b in books if b["firings_recent"]}
+        assert fired == {"renewal-prep", "health-risk", "detractor", "usage-drop"}, books
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
         assert health.status_code == 200 and health.json()["total"] > 20, health.text
     finally:

@@ -91,10 +91,11 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
     order = list(found)
-    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers", "segments"}
+    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers", "segments", "playbooks"}
     assert order[0] == "segment_apply"  # it writes events and accounts the others read
     assert order.index("snapshot") < order.index("health")  # health reads the snapshot
     assert order.index("health") < order.index("segments")  # segments read health's scores
+    assert order.index("health") < order.index("playbooks")  # playbooks read the scores
     for name in ("segment_apply", "last_seen"):
         assert found[name]["runs"] >= 1 and found[name]["last_error"] is None, found[name]
         assert found[name]["last_started_at"] is not None
@@ -150,7 +151,7 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
         table = page.get_by_role("table", name="Background steps")
         expect(table.locator("tbody tr")).to_have_count(
             5
-        )  # segment_apply, last_seen, snapshot, health, tiers
+        )  # segment_apply, last_seen, snapshot, health, tiers, segments, playbooks
         snap = table.locator('tr[data-step="snapshot"]')
         expect(snap).to_contain_text("failing")
         error = snap.get_by_test_id("last-error")

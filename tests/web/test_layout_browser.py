@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 
 from outsidein.analytics import AnalyticsConfig, build_snapshot, update_snapshot
-from outsidein.config import OutsideInConfig, load_config
+from outsidein.config import OutsideInConfig, load_config, parse_config
 from outsidein.health.engine import score
 from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
@@ -25,6 +25,7 @@ from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
 from outsidein.segments import catalogue, create_segment, refresh_membership
 from outsidein.outbox import deliver_due, enqueue
+from outsidein.playbooks import run_playbooks
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.outbox import OutboxConfig, OutboxSettings
 from outsidein.sim import simulate
@@ -86,6 +87,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     deliver_due(
         con, OutboxConfig(max_attempts=1), OutboxSettings(webhook_url="http://127.0.0.1:9/")
     )
+    # Tasks and firings from a playbook run (one task overdue: highlighted on the cockpit).
+    run_playbooks(con, parse_config({"playbooks": {"playbooks": [PLAYBOOK]}}, "test"))
+    LOADS["task"] = con.execute("SELECT min(task_id) FROM tasks").fetchall()[0][0]
+    con.execute("UPDATE tasks SET due_at = now()::TIMESTAMP - INTERVAL 2 DAY WHERE task_id = ?",
+                [LOADS["task"]])  # fmt: skip
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
@@ -93,6 +99,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 LONG_NAME = "subscriptions-export-with-a-long-name.csv"
+PLAYBOOK = {
+    "name": "quarterly-review",
+    "description": "Every account, every quarter",
+    "trigger": {"kind": "schedule", "every_days": 90},
+    "holdout": 0.1,
+    "actions": [
+        {
+            "kind": "task",
+            "title": "Prepare the quarterly business review",
+            "type": "activity",
+            "steps": ["Pull the usage", "Book the call"],
+        }
+    ],
+}
 LOADS: dict[str, str] = {}  # load ids the pages show, from the server fixture
 
 
@@ -129,6 +149,15 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("assistant", "/loads/assistant", [("heading", "Load a file"),
                                        ("button", "Upload and inspect")]),
     ("outbox", "/outbox?status=dead", [("heading", "Outbox"), ("button", "Retry")]),
+    ("tasks", "/tasks", [("heading", "Tasks"), ("combobox", "Status"), ("combobox", "Assignee"),
+                         ("button", "Show"), ("link", "Next →")]),
+    ("task", "/tasks/{task}", [("heading", "Prepare the quarterly business review"),
+                               ("textbox", "Assign to"), ("button", "Assign"),
+                               ("button", "Snooze"), ("combobox", "Outcome"),
+                               ("button", "Complete"), ("button", "Add the comment")]),
+    ("playbooks", "/playbooks", [("heading", "Playbooks"), ("link", "Tasks →")]),
+    ("playbook", "/playbooks/quarterly-review", [("heading", "quarterly-review"),
+                                                 ("link", "← Playbooks")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
@@ -137,7 +166,8 @@ CHARTS = {
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Segments"),
        ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"), ("link", "Outbox"),
-       ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"), ("link", "Status"),
+       ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -30,6 +30,7 @@ from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
 from outsidein.ingest.profiles import load_export
 from outsidein.outbox.demo import seed_demo_outbox
+from outsidein.playbooks import run_playbooks
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
@@ -186,6 +187,12 @@ def demo(
         console.print(
             f"outbox: {touches.queued} demo touches (logged, never sent): "
             + ", ".join(f"{n} {state}" for state, n in touches.counts.items() if n),
+            highlight=False,
+        )
+        result = run_playbooks(con, in_force.config, origin="outsidein demo")
+        console.print(
+            f"playbooks: {result.firings:,} firings ({result.held_out:,} held out), "
+            f"{result.tasks:,} tasks opened (`outsidein tasks list`, /tasks)",
             highlight=False,
         )
         _first_admin(con)

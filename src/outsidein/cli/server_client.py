@@ -129,7 +129,8 @@ class Server:
         request = urllib.request.Request(url, data=payload, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read())
+                answer = response.read()
+                return json.loads(answer) if answer else None  # 204: no body
         except urllib.error.HTTPError as err:
             raise _server_error(url, err) from None
         except (urllib.error.URLError, OSError) as err:

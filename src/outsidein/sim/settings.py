@@ -39,7 +39,44 @@ def company_config() -> str:
         + "\n# The outbox (docs/outbox.md): the demo logs its messages, it never sends mail;\n"
         "# one email a week per contact, so its second check-in waits (the frequency cap).\n"
         '[outbox]\ndelivery = "log"\ncap_messages = 1\ncap_period_hours = 168\n'
+        + "\n# A few playbooks (docs/playbooks.md): they open the demo's tasks.\n"
+        + tomli_w.dumps({"playbooks": DEMO_PLAYBOOKS})
     )
+
+
+#: The demo company's playbooks: renewals, health risk (a variant for enterprise accounts,
+#: a 10 % holdout), detractors and usage drops.
+DEMO_PLAYBOOKS: dict[str, object] = {
+    "templates": {
+        "renewal": ["Review usage and health", "Confirm the decision maker", "Send the quote"],
+        "save": ["Read the health explanation", "Call the champion", "Agree a recovery plan"],
+    },
+    "playbooks": [
+        {"name": "renewal-prep", "description": "Prepare each renewal 60 days ahead",
+         "trigger": {"kind": "renewal_in", "days": 60},
+         "actions": [{"kind": "task", "type": "lifecycle", "title": "Prepare the renewal",
+                      "due_days": 14, "template": "renewal"}]},
+        {"name": "health-risk", "description": "Accounts whose health is red",
+         "trigger": {"kind": "health_below", "threshold": 40}, "cooldown_days": 30,
+         "holdout": 0.1,
+         "actions": [{"kind": "task", "type": "risk", "title": "Save the account",
+                      "priority": "high", "due_days": 5, "template": "save"}],
+         "variants": {"enterprise": [
+             {"kind": "task", "type": "risk", "title": "Save the account (executive call)",
+              "priority": "urgent", "due_days": 2, "template": "save"},
+             {"kind": "touch", "channel": "webhook", "template": "health-alert",
+              "to": "cs-alerts"}]}},
+        {"name": "detractor", "description": "Close the loop with each detractor",
+         "trigger": {"kind": "survey_answer", "survey": "nps", "at_most": 6, "within_days": 90},
+         "actions": [{"kind": "task", "type": "risk", "title": "Call back the detractor",
+                      "priority": "high", "due_days": 2}]},
+        {"name": "usage-drop", "description": "Usage fell by half over 28 days",
+         "trigger": {"kind": "usage_drop", "drop": 0.5, "window": 28},
+         "where": "lifecycle_status != 'churned'",
+         "actions": [{"kind": "task", "type": "risk", "title": "Find out why usage fell",
+                      "due_days": 7}]},
+    ],
+}  # fmt: skip
 
 
 def write_company_config(out: Path) -> Path:

@@ -37,6 +37,14 @@ ACTIONS = (
     "backup",
     "restore",
     "contact.erase",
+    "task.create",
+    "task.assign",
+    "task.comment",
+    "task.snooze",
+    "task.complete",
+    "task.escalate",
+    "team.set",
+    "team.delete",
 )
 MAX_LIMIT = 500
 

@@ -33,6 +33,7 @@ from outsidein.web.routes import (
     metrics_pages,
     outbox,
     outbox_pages,
+    playbooks,
     rejects,
     rejects_pages,
     segment,
@@ -42,6 +43,8 @@ from outsidein.web.routes import (
     status_pages,
     tiers,
     tiers_pages,
+    tasks,
+    tasks_pages,
     users,
 )
 
@@ -112,6 +115,15 @@ SECTIONS: tuple[Section, ...] = (
         pages=outbox_pages.router,
         nav=NavItem("Outbox", "/outbox", reads=("outbox_messages", "outbox_deliveries")),
     ),
+    Section(
+        "tasks",
+        api=tasks.router,
+        pages=tasks_pages.router,  # /tasks and /playbooks
+        nav=NavItem("Tasks", "/tasks", reads=("tasks", "playbook_firings")),
+    ),
+    Section("playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks")),
+    Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
+    Section("teams", api=tasks.teams_router),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
