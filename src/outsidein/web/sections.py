@@ -28,11 +28,16 @@ from outsidein.web.routes import (
     loads,
     metrics,
     metrics_pages,
+    myday,
+    myday_pages,
     rejects,
     rejects_pages,
     segment,
     status,
     status_pages,
+    survey_responses,
+    timeline,
+    timeline_pages,
     users,
 )
 
@@ -48,6 +53,17 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
+    # A CSM's home page (the landing page after signing in for a CSM: web/app.py).
+    Section(
+        "my_day",
+        api=myday.router,
+        pages=myday_pages.router,
+        nav=NavItem(
+            "My day",
+            "/my-day",
+            reads=("health_scores", "account_daily_metrics", "survey_responses", "cases"),
+        ),
+    ),
     Section(
         "accounts",
         api=accounts.router,
@@ -78,6 +94,9 @@ SECTIONS: tuple[Section, ...] = (
             reads=("health_scores", "health_contributions", "health_overrides"),
         ),
     ),
+    # One timeline per account (on the account page) and the answers surveys send.
+    Section("timeline", api=timeline.router, pages=timeline_pages.router),
+    Section("survey_responses", api=survey_responses.router),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
