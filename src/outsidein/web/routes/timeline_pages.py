@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from outsidein.auth.roles import Role
-from outsidein.errors import InvalidRequestError
+from outsidein.errors import InvalidRequestError, MalformedRequestError
 from outsidein.timeline import add_note
 from outsidein.web.access import ActorDep, requires
 from outsidein.web.deps import CursorDep
@@ -27,6 +27,8 @@ async def log_note(request: Request, cur: CursorDep, actor: ActorDep, account_id
     raw = await request.body()
     if len(raw) > MAX_FORM:
         raise InvalidRequestError(f"the form is over {MAX_FORM:,} bytes", field="body")
+    if not raw.strip():
+        raise MalformedRequestError("the request has no body: send the form's fields")
     fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
     at = None
     if fields.get("at", "").strip():
