@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +30,9 @@ from outsidein.sim import simulate
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
+
+
+HISTORY_DAYS = 31  # the demo scores health a month ago too, then today
 
 
 def _progress() -> Progress:
@@ -149,6 +152,11 @@ def demo(
         )
         with _progress() as bar:
             task = bar.add_task("scoring account health", total=1)
+            if not con.execute("SELECT count(*) FROM health_scores").fetchall()[0][0]:
+                # A month ago first, as a server running then would have: the history has
+                # changes to show (My day's drops, the timeline, the week's movers).
+                month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=HISTORY_DAYS)
+                score_now(con, in_force.config, at=month_ago)
             scored = score_now(con, in_force.config)
             bar.update(task, completed=1)
         console.print(
