@@ -31,7 +31,6 @@ from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
 
-
 HISTORY_DAYS = 31  # the demo scores health a month ago too, then today
 
 
