@@ -2,9 +2,10 @@
 weeks and the outcome survey.
 
 NPS follows health (the pulse too: its detractors are the low-health accounts of the last
-month in the ground truth, which My day's "new detractors" lists). The outcome survey asks contacts to rate every desired outcome for
-importance and satisfaction; answers come from the account's latent needs segment, so the
-segments can be recovered from the data, and satisfaction also rises with health.
+month in the ground truth, which My day's "new detractors" lists). The outcome survey asks
+contacts to rate every desired outcome for importance and satisfaction; answers come from the
+account's latent needs segment, so the segments can be recovered from the data, and
+satisfaction also rises with health.
 """
 
 from __future__ import annotations
