@@ -107,8 +107,8 @@ CHARTS = {
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
-NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"),
+       ("link", "Ingestion"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -25,9 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.mark.parametrize("width", [390, 1440])
-def test_a_csm_logs_a_call_from_the_account_page(
-    server: LiveServer, page: Any, width: int
-) -> None:
+def test_a_csm_logs_a_call_from_the_account_page(server: LiveServer, page: Any, width: int) -> None:
     from playwright.sync_api import expect
 
     problems: list[str] = []

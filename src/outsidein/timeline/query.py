@@ -68,14 +68,13 @@ def account_timeline(
         AND ($q = '' OR contains(lower(concat_ws(' ', title, detail, actor)), $q))"""
     params = {"id": account_id, "kinds": chosen, "q": text.lower()}
     cur.execute(
-        f"""WITH t AS (SELECT * FROM ({union}) {where})
-        SELECT "at", kind, title, detail, actor, link, (SELECT count(*) FROM t) AS total
-        FROM t ORDER BY "at" DESC, kind, title, link NULLS LAST
+        f"""SELECT "at", kind, title, detail, actor, link, count(*) OVER () AS total
+        FROM ({union}) {where} ORDER BY "at" DESC, kind, title, link NULLS LAST
         LIMIT $limit OFFSET $offset""",
         {**params, "limit": page_size, "offset": (page - 1) * page_size},
     )
     rows = cur.fetchall()
-    if rows:
+    if rows:  # one pass: the count is a window over every matching row
         total = int(rows[0][6])
     else:
         counted = cur.execute(f"SELECT count(*) FROM ({union}) {where}", params).fetchone()
