@@ -72,8 +72,8 @@ def test_the_timeline_is_newest_first_across_functions_and_pages(server: LiveSer
     assert timeline(server, page=99, page_size=3, kinds=kinds_)["items"] == []
     # The case K-1 opened 3 days ago is above the touchpoint of 5 days ago.
     titles = [i["title"] for i in whole["items"]]
-    assert titles.index("Case opened: Export fails (high priority)") < titles.index(
-        "Email by support: failed, handed to product"
+    assert titles.index("Case opened: Export fails (High priority)") < titles.index(
+        "Email by Support: Failed, handed to Product"
     )
 
 
@@ -171,7 +171,7 @@ def test_answers_posted_equal_the_same_answers_from_a_file(
         cur.close()
     # The detractor is on the account's timeline at once, with its comment and contact.
     first = timeline(server, "A-001", kinds="survey")["items"][0]
-    assert first["title"] == "NPS 3 (detractor)" and first["actor"] == "Ada Lovelace"
+    assert first["title"] == "NPS 3 (Detractor)" and first["actor"] == "Ada Lovelace"
     assert "Exports keep failing" in first["detail"]
     # And in My day's new detractors, for her book.
     day = dana.get("/api/v1/my-day").json()

@@ -34,37 +34,41 @@ TOUCHPOINTS = TimelineSource(
     "touchpoints",
     ("touchpoint",),
     f"""SELECT t.account_id, t."at"::TIMESTAMP AS "at", 'touchpoint' AS kind,
-        {words("t.channel")} || ' by ' || lower({words('t."function"', "function")})
-          || ': ' || lower({words("t.outcome")})
-          || coalesce(', handed to ' || lower({words("t.handed_to", "function")}), '') AS title,
-        concat_ws(' · ', t.note, 'stage ' || lower({words("t.stage")})) AS detail,
+        {words("t.channel")} || ' by ' || {words('t."function"', "function")}
+          || ': ' || {words("t.outcome")}
+          || coalesce(', handed to ' || {words("t.handed_to", "function")}, '') AS title,
+        concat_ws(' · ', t.note, 'Stage: ' || {words("t.stage")}) AS detail,
         coalesce(c.name, {words('t."function"', "function")}) AS actor,
         NULL::VARCHAR AS link
     FROM touchpoints t LEFT JOIN contacts c USING (contact_id)""",
 )
 
 _CASE = "coalesce(k.subject, '(no subject)')"
+_FUNCTIONS = (
+    "array_to_string(list_transform(string_split(k.functions, ','), lambda f: "
+    + words("trim(f)", "function")
+    + "), ', ')"
+)
 CASES = TimelineSource(
     "cases",
     ("case_opened", "case_closed"),
     f"""SELECT k.account_id, k.opened_at::TIMESTAMP AS "at", 'case_opened' AS kind,
-        'Case opened: ' || {_CASE} || ' (' || lower({words("k.priority")}) || ' priority)'
-          AS title,
-        concat_ws(' · ', 'now ' || lower({words("k.status")}), 'functions ' || k.functions,
+        'Case opened: ' || {_CASE} || ' (' || {words("k.priority")} || ' priority)' AS title,
+        concat_ws(' · ', 'Now: ' || {words("k.status")}, 'Functions: ' || {_FUNCTIONS},
                   k.case_id) AS detail,
         c.name AS actor, NULL::VARCHAR AS link
     FROM cases k LEFT JOIN contacts c USING (contact_id)
     UNION ALL
     SELECT k.account_id, k.closed_at::TIMESTAMP, 'case_closed',
         'Case closed: ' || {_CASE},
-        concat_ws(' · ', lower({words("k.status")}),
+        concat_ws(' · ', {words("k.status")},
                   'open ' || round(epoch(k.closed_at - k.opened_at) / 3600, 1) || ' h',
                   k.case_id),
         c.name, NULL::VARCHAR
     FROM cases k LEFT JOIN contacts c USING (contact_id) WHERE k.closed_at IS NOT NULL""",
 )
 
-NPS_CATEGORY = nps_category_sql("r.score")
+NPS_CATEGORY = words(nps_category_sql("r.score"))
 SURVEYS = TimelineSource(
     "surveys",
     ("survey",),
@@ -123,14 +127,14 @@ HEALTH = TimelineSource(
 SUBSCRIPTIONS = TimelineSource(
     "subscriptions",
     ("subscription_started", "subscription_ended"),
-    """SELECT account_id, start_date::TIMESTAMP AS "at", 'subscription_started' AS kind,
+    f"""SELECT account_id, start_date::TIMESTAMP AS "at", 'subscription_started' AS kind,
         'Subscription started: ' || plan || ', ' || mrr || ' ' || currency || ' a month'
           || coalesce(', ' || seats || ' seats', '') AS title,
         subscription_id AS detail, NULL::VARCHAR AS actor, NULL::VARCHAR AS link
     FROM subscriptions WHERE start_date <= current_date
     UNION ALL
     SELECT account_id, end_date::TIMESTAMP, 'subscription_ended',
-        'Subscription ended: ' || plan || ' (' || status || ')',
+        'Subscription ended: ' || plan || ' (' || {words("status")} || ')',
         subscription_id, NULL::VARCHAR, NULL::VARCHAR
     FROM subscriptions WHERE end_date IS NOT NULL AND end_date <= current_date""",
 )
