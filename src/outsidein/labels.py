@@ -58,6 +58,12 @@ def label(value: str | None, kind: str | None = None) -> str:
     return words[:1].upper() + words[1:]
 
 
+def known_labels(kind: str | None = None) -> dict[str, str]:
+    """The listed words by code (lower case), as :func:`label` reads them for ``kind``: for
+    code that says the same in another language (SQL, :mod:`outsidein.timeline.builtin`)."""
+    return {**_LABELS, **KIND_LABELS.get(kind or "", {})}
+
+
 def matching(text: str, values: Iterable[str]) -> list[str]:
     """The ``values`` whose label contains ``text`` (any case), or whose spelling does with
     spaces, dashes and underscores alike: "mid market" and "mid_market" find "Mid-Market"."""

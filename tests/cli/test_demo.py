@@ -71,11 +71,19 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         # The demo ran its playbooks: the cockpit has tasks of each kind of trigger.
         tasks = browser.get("/api/v1/tasks", params={"page_size": 200}).json()
         books = browser.get("/api/v1/playbooks").json()["playbooks"]
-        browser.close()
         assert tasks["total"] > 100, tasks["total"]
         assert {t["playbook"] for t in tasks["tasks"]} >= {"health-risk"}
         fired = {b["name"] for b in books if b["firings_recent"]}
         assert fired == {"renewal-prep", "health-risk", "detractor", "usage-drop"}, books
+        # My day is full: every panel lists accounts (docs/my-day.md), each with a timeline.
+        day = browser.get("/api/v1/my-day").json()
+        empty = [p["name"] for p in day["panels"] if not p["items"]]
+        first = day["panels"][0]["items"][0]["account_id"]
+        story = browser.get(f"/api/v1/accounts/{first}/timeline").json()
+        scores = browser.get(f"/api/v1/accounts/{first}/timeline", params={"kinds": "health"})
+        browser.close()
+        assert empty == [], day
+        assert story["total"] >= 5 and scores.json()["total"] >= 1, (story, scores.text)
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
         assert health.status_code == 200 and health.json()["total"] > 20, health.text
     finally:

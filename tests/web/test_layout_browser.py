@@ -120,7 +120,10 @@ LOADS: dict[str, str] = {}  # load ids the pages show, from the server fixture
 PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("accounts", "/accounts", [("searchbox", "Search accounts"), ("combobox", "Segment"),
                                ("button", "Show"), ("link", "Next →")]),
-    ("account", "/accounts/A-0001", [("heading", "Acme Labs")]),
+    ("account", "/accounts/A-0001", [("heading", "Acme Labs"),
+                                     ("searchbox", "Search the timeline"), ("button", "Search")]),
+    ("my-day", "/my-day", [("heading", "My day"), ("combobox", "CSM"), ("combobox", "Days"),
+                           ("button", "Show")]),
     ("metrics", f"/metrics?from={FROM}", [("textbox", "From"), ("textbox", "As of"),
                                           ("combobox", "Segment"), ("combobox", "CSM"),
                                           ("button", "Show"), ("link", "Net revenue")]),
@@ -164,10 +167,10 @@ CHARTS = {
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
-NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Segments"),
-       ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"), ("link", "Outbox"),
-       ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"), ("link", "Status"),
-       ("link", "API")]  # fmt: skip
+NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"),
+       ("link", "Segments"), ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"),
+       ("link", "Outbox"), ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"),
+       ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

@@ -186,12 +186,15 @@ def test_the_account_page_pages_a_long_section(
 
     monkeypatch.setattr(accounts_pages, "SECTION_PAGE", 2)
     first = small_server.http.get(small_server.url + "/accounts/A-001", timeout=30).text
-    assert 'aria-label="Pages of cases"' in first and "1\u20132 of 3" in first
-    assert "cases_page=2#cases" in first
+    assert 'aria-label="Pages of subscriptions"' in first and "1\u20132 of 3" in first
+    assert "subscriptions_page=2#subscriptions" in first
     second = small_server.http.get(
-        small_server.url + "/accounts/A-001?cases_page=2", timeout=30
+        small_server.url + "/accounts/A-001?subscriptions_page=2", timeout=30
     ).text
-    assert "3\u20133 of 3" in second and "cases_page=1#cases" in second
+    assert "3\u20133 of 3" in second and "subscriptions_page=1#subscriptions" in second
+    # Cases, touchpoints and surveys are on the timeline, paged the same way.
+    assert 'aria-label="Pages of cases"' not in first
+    assert 'aria-label="Pages of the timeline"' in first and "tl_page=2#timeline" in first
 
 
 def test_the_document_says_what_responses_are(small_server: LiveServer) -> None:

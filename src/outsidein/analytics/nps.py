@@ -9,15 +9,25 @@ from __future__ import annotations
 from typing import Literal
 
 NpsCategory = Literal["promoter", "passive", "detractor"]
+PROMOTER_FROM, PASSIVE_FROM = 9, 7  # the lowest score of each category above detractor
 
 
 def nps_category(score: float | None) -> NpsCategory | None:
     """The category of one NPS answer; None when there is no score."""
     if score is None:
         return None
-    if score >= 9:
+    if score >= PROMOTER_FROM:
         return "promoter"
-    return "passive" if score >= 7 else "detractor"
+    return "passive" if score >= PASSIVE_FROM else "detractor"
+
+
+def nps_category_sql(score: str) -> str:
+    """:func:`nps_category` as a SQL expression over the column ``score`` (for set-based
+    readers: the timeline, My day's detractors)."""
+    return (
+        f"CASE WHEN {score} IS NULL THEN NULL WHEN {score} >= {PROMOTER_FROM} THEN 'promoter' "
+        f"WHEN {score} >= {PASSIVE_FROM} THEN 'passive' ELSE 'detractor' END"
+    )
 
 
 def nps(scores: list[float]) -> float | None:

@@ -19,12 +19,14 @@ from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401
 from outsidein.cli import outbox as _outbox  # noqa: F401
 from outsidein.cli import playbooks as _playbooks  # noqa: F401
+from outsidein.cli import myday as _myday  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import segments as _segments  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401
 from outsidein.cli import simulate as _simulate  # noqa: F401
 from outsidein.cli import tiers as _tiers  # noqa: F401
 from outsidein.cli import tasks as _tasks  # noqa: F401
+from outsidein.cli import timeline as _timeline  # noqa: F401
 from outsidein.cli import users as _users  # noqa: F401
 from outsidein.cli.app import app, err_console
 from outsidein.errors import OutsideInError

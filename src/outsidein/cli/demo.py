@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +38,8 @@ from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
 from outsidein.tiers.service import backfill
 from outsidein.tiers.summary import summary
+
+HISTORY_DAYS = 31  # the demo scores health a month ago too, then today
 
 
 def _progress() -> Progress:
@@ -159,6 +161,11 @@ def demo(
         )
         with _progress() as bar:
             task = bar.add_task("scoring account health", total=1)
+            if not con.execute("SELECT count(*) FROM health_scores").fetchall()[0][0]:
+                # A month ago first, as a server running then would have: the history has
+                # changes to show (My day's drops, the timeline, the week's movers).
+                month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=HISTORY_DAYS)
+                score_now(con, in_force.config, at=month_ago)
             scored = score_now(con, in_force.config)
             bar.update(task, completed=1)
         console.print(

@@ -140,6 +140,7 @@ def simulate(
     report("surveys", 0, 1)
     surveys.nps(seed, world, people, survey_sink)
     surveys.outcome_survey(seed, world, people, survey_sink)
+    surveys.pulse_nps(seed, world, people, survey_sink)  # last: the ids before stay as they were
     report("surveys", 1, 1)
     for kind, sink in sinks.items():
         counts[kind] = sink.close()

@@ -1,8 +1,11 @@
-"""Voice of the customer: the jobs catalog, relationship NPS and the outcome survey.
+"""Voice of the customer: the jobs catalog, relationship NPS, a pulse NPS over the last four
+weeks and the outcome survey.
 
-NPS follows health. The outcome survey asks contacts to rate every desired outcome for
-importance and satisfaction; answers come from the account's latent needs segment, so the
-segments can be recovered from the data, and satisfaction also rises with health.
+NPS follows health (the pulse too: its detractors are the low-health accounts of the last
+month in the ground truth, which My day's "new detractors" lists). The outcome survey asks
+contacts to rate every desired outcome for importance and satisfaction; answers come from the
+account's latent needs segment, so the segments can be recovered from the data, and
+satisfaction also rises with health.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from outsidein.sim.writer import TableSink
 NPS_RESPONSE = {CHAMPION: 0.45, SPONSOR: 0.3, ADMIN: 0.3}  # users answer at 0.15
 NPS_EVERY = 6  # months between relationship NPS waves
 NPS_BASE, NPS_SLOPE = 3.0, 8.5  # an answer is NPS_BASE + NPS_SLOPE x latent health, plus noise
+PULSE_DAYS, PULSE_RESPONSE = 28, 0.03  # the pulse: last four weeks, 3% of contacts answer
 OUTCOME_RESPONSE = 0.5  # share of customers whose champion answers the outcome survey
 ANSWER_GAP_US = 20_000_000  # 20 s between one respondent's consecutive answers
 RESPONDENTS_PER_BATCH = 20_000
@@ -97,6 +101,39 @@ def nps(seed: int, world: World, people: Directory, sink: TableSink) -> None:
                 "comment": _comments(rng, score),
             }
         )
+
+
+def _nps_score(rng: np.random.Generator, h: np.ndarray) -> np.ndarray:
+    """A 0-10 answer from latent health ``h`` (nan: 0.6)."""
+    h = np.nan_to_num(h, nan=0.6)
+    return np.asarray(np.clip(np.round(3.0 + 8.5 * h + rng.normal(0, 1.3, len(h))), 0, 10))
+
+
+def pulse_nps(seed: int, world: World, people: Directory, sink: TableSink) -> None:
+    """A pulse NPS in the last :data:`PULSE_DAYS` days before ``as_of``: a few current
+    contacts of each customer answer, scored on the account's latent health that month."""
+    rng = stream(seed, "nps-pulse")
+    window = world.window
+    m = window.months - 1
+    c = np.flatnonzero(world.seats[people.account, m] > 0)
+    acc = people.account[c]
+    start = max(window.end_day - PULSE_DAYS, int(window.bounds[0]))
+    at = work_time(rng, world, acc, rng.integers(start, window.end_day, len(c)))
+    here = (people.created_us[c] < at) & ((people.left_us[c] < 0) | (people.left_us[c] > at))
+    answer = here & (rng.random(len(c)) < PULSE_RESPONSE) & (at < window.end_us)
+    c, acc, at = c[answer], acc[answer], at[answer]
+    score = _nps_score(rng, world.health[acc, m])
+    sink.write(
+        {
+            "account_id": world.company.account_ids.take(pa.array(acc)),
+            "contact_id": people.contact_ids.take(pa.array(c)),
+            "survey": pa.repeat(pa.scalar("Pulse NPS"), len(c)),
+            "answered_at": at,
+            "kind": pa.repeat(pa.scalar("nps"), len(c)),
+            "score": score,
+            "comment": _comments(rng, score),
+        }
+    )
 
 
 def outcome_survey(seed: int, world: World, people: Directory, sink: TableSink) -> int:

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import duckdb
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from outsidein import __version__
 from outsidein.auth.ratelimit import LoginLimiter
+from outsidein.auth.roles import Role
 from outsidein.config import Settings
 from outsidein.pipeline import Scheduler
 from outsidein.settings.auth import AuthSettings
@@ -94,8 +95,14 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse(app.state.nav[0].path if app.state.nav else "/docs")
+    def home(request: Request) -> RedirectResponse:
+        """A CSM lands on My day; everyone else on the first other page of the nav."""
+        principal = getattr(request.state, "principal", None)
+        paths = [n.path for n in app.state.nav]
+        if principal is not None and principal.role == Role.CSM and "/my-day" in paths:
+            return RedirectResponse("/my-day")
+        others = [p for p in paths if p != "/my-day"]
+        return RedirectResponse(others[0] if others else "/docs")
 
     install_error_handlers(app)
     install_openapi(app)

@@ -34,6 +34,8 @@ from outsidein.web.routes import (
     outbox,
     outbox_pages,
     playbooks,
+    myday,
+    myday_pages,
     rejects,
     rejects_pages,
     segment,
@@ -45,6 +47,9 @@ from outsidein.web.routes import (
     tiers_pages,
     tasks,
     tasks_pages,
+    survey_responses,
+    timeline,
+    timeline_pages,
     users,
 )
 
@@ -60,6 +65,17 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
+    # A CSM's home page (the landing page after signing in for a CSM: web/app.py).
+    Section(
+        "my_day",
+        api=myday.router,
+        pages=myday_pages.router,
+        nav=NavItem(
+            "My day",
+            "/my-day",
+            reads=("health_scores", "account_daily_metrics", "survey_responses", "cases"),
+        ),
+    ),
     Section(
         "accounts",
         api=accounts.router,
@@ -124,6 +140,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks")),
     Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
     Section("teams", api=tasks.teams_router),
+    # One timeline per account (on the account page) and the answers surveys send.
+    Section("timeline", api=timeline.router, pages=timeline_pages.router),
+    Section("survey_responses", api=survey_responses.router),
     Section("config", api=config.router),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),

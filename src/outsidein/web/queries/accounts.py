@@ -299,8 +299,10 @@ def get_account(
     as_of: date | None = None,
     pages: dict[str, int] | None = None,
     page_size: int = RECENT_LIMIT,
+    skip: frozenset[str] = frozenset(),
 ) -> AccountDetail:
     """The account and its records; :class:`NotFoundError` when there is no such account.
+    Sections named in ``skip`` are left empty (the account page shows them on its timeline).
 
     Money is in the reporting currency (analytics' one definition); each subscription also
     keeps its own currency and amount (``currency``, ``mrr_original``).
@@ -331,6 +333,8 @@ def get_account(
     chosen = pages or {}
 
     def records(section: str) -> list[dict[str, Any]]:
+        if section in skip:
+            return []
         page = max(1, chosen.get(section, 1))
         return fetch_dicts(
             cur,

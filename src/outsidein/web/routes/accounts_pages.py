@@ -6,16 +6,19 @@ import math
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from outsidein import labels
 from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
+from outsidein.auth.roles import Role
 from outsidein.health.explain import number as explain_number
 from outsidein.tiers.read import account_tier
+from outsidein.timeline import NOTE_KINDS, account_timeline
+from outsidein.timeline import kinds as timeline_kinds
 from outsidein.web import account_view, health_view
-from outsidein.web.access import BookDep
+from outsidein.web.access import BookDep, PrincipalDep
 from outsidein.web.deps import AnalyticsConfigDep as ConfigDep
 from outsidein.web.deps import ConfigDep as FullConfigDep
 from outsidein.web.deps import CursorDep
@@ -46,6 +49,7 @@ from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
 SECTION_PAGE = 25  # rows per page of each section on the account page
+ON_TIMELINE = frozenset({"touchpoints", "cases", "survey_responses"})  # not listed apart
 
 # (sort key, header label, right-aligned number, first click sorts descending)
 _COLUMNS: tuple[tuple[SortKey, str, bool, bool], ...] = (
@@ -157,10 +161,19 @@ def account_page(
     cur: CursorDep,
     config: ConfigDep,
     full: FullConfigDep,
+    principal: PrincipalDep,
     account_id: str,
     pages: Annotated[dict[str, int], Depends(section_pages)],
+    tl_q: SearchParam = "",
+    tl_kind: Annotated[str | None, Query(max_length=40)] = None,
+    tl_page: PageParam = 1,
 ) -> Response:
-    detail = get_account(cur, account_id, config, pages=pages, page_size=SECTION_PAGE)
+    detail = get_account(
+        cur, account_id, config, pages=pages, page_size=SECTION_PAGE, skip=ON_TIMELINE
+    )
+    timeline = account_timeline(
+        cur, account_id, q=tl_q, kinds=tl_kind or None, page=tl_page, page_size=SECTION_PAGE
+    )
     try:
         usage = account_usage_history(cur, account_id, config)
         usage_missing = None
@@ -185,5 +198,10 @@ def account_page(
             "explain_number": explain_number,
             "tier": tier,
             "tier_label": tier_labels.get(tier.tier or "", tier.tier),
+            "tl": timeline,
+            "tl_kind": tl_kind or "",
+            "timeline_kinds": timeline_kinds(),
+            "note_kinds": NOTE_KINDS,
+            "can_write": principal.allows(Role.CSM),
         },
     )
