@@ -19,6 +19,7 @@ from outsidein.precedence import IngestConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
+from outsidein.settings.sources import SourcesConfig
 from outsidein.settings.store import StoreConfig
 
 DEFAULT_DB = Path("outsidein-data") / "outsidein.duckdb"
@@ -78,6 +79,7 @@ class OutsideInConfig(BaseModel):
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
 
 

@@ -82,6 +82,40 @@ def split_user_days(wide: ir.Table, config: AnalyticsConfig) -> Activity:
     return Activity(user_days, ibis.union(*pieces), unique=True)
 
 
+def count_activity(counts: ir.Table, config: AnalyticsConfig) -> Activity:
+    """Aggregated usage (``usage_daily``: account_id, user_id, feature, day, count) as
+    activity: a row's count is that many events of its feature on its day, by its user.
+    A row without a user adds events to its account, and to no user's count."""
+    dated = counts.select(
+        "account_id", "user_id", "feature", day=day_of(counts.day), n=counts["count"]
+    )
+    user_days = dated.group_by(["account_id", "user_id", "day"]).agg(
+        events=dated.n.sum().cast(dt.int64)
+    )
+    used = dated.filter(dated.feature.isin(tracked_features(config) or [""]))
+    feature_days = used.group_by(["account_id", "feature", "day"]).agg(
+        events=used.n.sum().cast(dt.int64)
+    )
+    return Activity(user_days, feature_days.select("account_id", "feature", "day", "events"))
+
+
+def with_counts(activity: Activity, counts: Activity) -> Activity:
+    """Raw-event activity and aggregated-usage activity together (keys may now repeat)."""
+
+    def same(table: ir.Table, key: str) -> ir.Table:  # one schema (stored ones are NOT NULL)
+        return table.select(
+            account_id=table.account_id.cast(dt.string),
+            **{key: table[key].cast(dt.string)},
+            day=table.day.cast(dt.int64),
+            events=table.events.cast(dt.int64),
+        )
+
+    return Activity(
+        ibis.union(same(activity.user_days, "user_id"), same(counts.user_days, "user_id")),
+        ibis.union(same(activity.feature_days, "feature"), same(counts.feature_days, "feature")),
+    )
+
+
 def account_targets(accounts: ir.Table, first_day: int) -> ir.Table:
     """Every account from ``first_day``, or from the day it was created if that is later."""
     created = day_of(accounts.created_at).coalesce(first_day)

@@ -26,6 +26,7 @@ from outsidein.ingest.dates import parse_format_specs
 from outsidein.ingest.encodings import check_encoding
 from outsidein.ingest.formats import ReadOptions, check_readable, names_listed
 from outsidein.ingest.mapping import merge_mappings
+from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
 from outsidein.settings.load import LoadSpec
@@ -121,6 +122,30 @@ def load(
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="The .xlsx sheet to read (default: the first)")
     ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="The file is the whole current list (subscriptions, contacts): end the open "
+            "subscriptions it lacks, flag the contacts it lacks as removed; nothing is deleted",
+        ),
+    ] = False,
+    churn_ends: Annotated[
+        bool,
+        typer.Option(
+            "--churn-ends-subscriptions",
+            help="Churn records end their account's open subscriptions at their date "
+            "([sources] churn_ends_subscriptions)",
+        ),
+    ] = False,
+    supersede: Annotated[
+        bool,
+        typer.Option(
+            "--supersede",
+            help="A new subscription ends the older open one of its account and plan family "
+            "([sources] supersede_in_family)",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -136,7 +161,7 @@ def load(
     named_formats = parse_format_specs(format_ or [])
     if encoding is not None:
         check_encoding(encoding)
-    reading = _Reading(format_ or [], encoding, sheet)
+    reading = _Reading(format_ or [], encoding, sheet, full_refresh, churn_ends, supersede)
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
@@ -153,9 +178,16 @@ def load(
             )
             formats = merge_mappings(cfg.formats.get(kind, {}), named_formats)
             options = ReadOptions(encoding, sheet, formats)
+            reconcile = Reconcile.of(
+                cfg.sources,
+                full_refresh=full_refresh,
+                churn_ends_subscriptions=churn_ends,
+                supersede=supersede,
+                actor="cli",
+            )
             for path in files:
                 result = _load_one(
-                    store, kind, path, mapping, id_system, strict, cfg, spec, options
+                    store, kind, path, mapping, id_system, strict, cfg, spec, options, reconcile
                 )
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
@@ -170,6 +202,9 @@ class _Reading:
     formats: list[str]
     encoding: str | None
     sheet: str | None
+    full_refresh: bool = False
+    churn_ends_subscriptions: bool = False
+    supersede: bool = False
 
 
 def _send(
@@ -193,7 +228,10 @@ def _send(
         )
     params: dict[str, object] = {"filename": str(path.resolve()), "id_system": id_system,
                                  "strict": strict, "format": reading.formats,
-                                 "encoding": reading.encoding, "sheet": reading.sheet}  # fmt: skip
+                                 "encoding": reading.encoding, "sheet": reading.sheet,
+                                 "full_refresh": reading.full_refresh,
+                                 "churn_ends_subscriptions": reading.churn_ends_subscriptions,
+                                 "supersede": reading.supersede}  # fmt: skip
     plain, rest = plain_maps(cli)
     params["map"] = [f"{source}={target}" for source, target in plain.items()]
     if not rest.is_empty():
@@ -241,7 +279,9 @@ class _Counted:
         return chunk
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec, options) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(  # type: ignore[no-untyped-def]
+    con, kind, path, mapping, id_system, strict, cfg, spec, options, reconcile
+) -> LoadResult:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -263,6 +303,7 @@ def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec, options) -
             transforms=spec,
             progress=lambda rows: bar.update(task, completed=rows),
             options=options,
+            reconcile=reconcile,
         )
 
 

@@ -37,6 +37,9 @@ ACTIONS = (
     "backup",
     "restore",
     "contact.erase",
+    "load.full_refresh",
+    "load.churn_ends_subscriptions",
+    "load.supersede",
 )
 MAX_LIMIT = 500
 
