@@ -138,7 +138,7 @@ def churn_disagreements(sources: Sources, config: AnalyticsConfig, as_of: date) 
             "mrr_now",
             "revenue_ended_at",
             was_customer=ibis._.was_customer.coalesce(False),
-        )  # fmt: skip
+        )
     )
     crm_says = t.crm_flag | t.crm_churned_at.notnull()
     revenue_says = t.was_customer & t.mrr_now.isnull()

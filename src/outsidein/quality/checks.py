@@ -205,7 +205,7 @@ def run_checks(
                     [],
                     checked=False,
                     note=f"not checked: {check.not_applicable}",
-                )  # fmt: skip
+                )
             )
             continue
         sql = check.sql(cfg)
