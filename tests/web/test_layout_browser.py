@@ -92,6 +92,8 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("rejects", "/rejects", [("heading", "Rejects")]),
     ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
     ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
+    ("quality", "/quality", [("heading", "Data quality"), ("combobox", "Period"),
+                             ("combobox", "Group by"), ("button", "Show")]),
     ("health", "/health", [("heading", "Health"), ("combobox", "CSM"), ("button", "Show"),
                            ("link", "At risk")]),
     ("health-at-risk", "/health/at-risk", [("heading", "Accounts at risk"), ("combobox", "CSM"),
@@ -105,7 +107,7 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "Accounts"), ("link", "Metrics"), ("link", "Health"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Quality"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

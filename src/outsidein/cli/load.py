@@ -29,6 +29,7 @@ from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
+from outsidein.quality import run_checks, summary_line
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -191,6 +192,8 @@ def load(
                 )
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
+            # the checks after each load (docs/quality.md): counts only, cheap
+            console.print(summary_line(run_checks(store, cfg.sources, limit=0)), highlight=False)
     if rejected:
         raise typer.Exit(code=1)
 

@@ -28,6 +28,7 @@ from outsidein.web.routes import (
     loads,
     metrics,
     metrics_pages,
+    quality,
     rejects,
     rejects_pages,
     segment,
@@ -88,6 +89,12 @@ SECTIONS: tuple[Section, ...] = (
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
+    Section(
+        "quality",
+        api=quality.router,
+        pages=quality.pages,
+        nav=NavItem("Quality", "/quality", reads=("subscriptions", "invoices", "churn_records")),
+    ),
     Section(
         "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
     ),
