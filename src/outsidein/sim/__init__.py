@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from outsidein import __version__
 from outsidein.errors import ConfigError
-from outsidein.sim import lifecycle, revenue, service, surveys, truth, usage
+from outsidein.sim import crm, lifecycle, revenue, service, surveys, truth, usage
 from outsidein.sim.calendar import first_of_current_month, make_window
 from outsidein.sim.company import make_company
 from outsidein.sim.journey import Touches
@@ -159,6 +159,10 @@ def simulate(
         progress=partial(report, "events"),
     )
     counts["events"] = event_sink.close()
+    churn_columns, churn_truth = crm.churn_records(seed, world)
+    counts["churn_records"] = write_table(paths["churn_records"], "churn_records", churn_columns)
+    usage_columns, usage_truth = crm.usage_counts(seed, world)
+    counts["usage_daily"] = write_table(paths["usage_daily"], "usage_daily", usage_columns)
 
     report("ground truth", 0, 1)
     gt = out / "ground_truth"
@@ -168,11 +172,13 @@ def simulate(
         "interventions": gt / "interventions.json",
         "needs_segments": gt / "needs_segments.json",
         "manifest": gt / "manifest.json",
+        "crm": gt / "crm.json",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
     truth.write_interventions(truths["interventions"], world)
     truth.write_needs(truths["needs_segments"], world)
+    crm.write_truth(truths["crm"], churn_truth, usage_truth)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,
