@@ -19,7 +19,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.server_client import Server, store_or_server
 from outsidein.errors import InvalidRequestError
 from outsidein.store.config_versions import read_config_file, seed
-from outsidein.web.routes.quality import churn_json, quality_json, report_dates_of
+from outsidein.web.queries.quality import churn_json, quality_json, report_dates_of
 
 Format = Annotated[str, typer.Option("--format", help="table or json")]
 
