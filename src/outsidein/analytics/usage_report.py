@@ -18,10 +18,8 @@ from outsidein.analytics.revenue import priced
 from outsidein.analytics.usage import (
     SNAPSHOT_WINDOWS,
     account_targets,
-    count_activity,
     daily_usage,
     roll_up,
-    with_counts,
 )
 from outsidein.settings.analytics import AnalyticsConfig
 
@@ -37,9 +35,7 @@ def daily_snapshot(
     if last < first:
         raise AnalyticsError(f"the range ends ({last}) before it starts ({first})")
     targets = account_targets(sources.accounts, day_number(first))
-    activity = with_counts(
-        roll_up(sources.events, config), count_activity(sources.usage_counts, config)
-    )
+    activity = roll_up(sources.events, config, sources.usage_counts)
     return daily_usage(
         activity,
         priced(sources, config),

@@ -8,7 +8,7 @@ same answers. They list accounts across every book, so they are a manager's view
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,28 +20,47 @@ from outsidein.web.access import requires
 from outsidein.web.deps import ConfigDep, CursorDep
 from outsidein.web.params import IsoDate
 from outsidein.web.queries.quality import churn_json, quality_json, report_dates_of
+from outsidein.web.schemas.errors import refused
 from outsidein.web.templating import templates
 
 router = APIRouter(tags=["quality"], dependencies=[requires(Role.MANAGER)])
 pages = APIRouter(include_in_schema=False, dependencies=[requires(Role.MANAGER)])
 
 CheckName = Annotated[
-    str | None,
-    Query(description="Only this check", json_schema_extra={"enum": [c.name for c in CHECKS]}),
+    Literal[
+        "overlapping_subscriptions",
+        "unknown_accounts",
+        "subscriptions_without_invoices",
+        "invoices_without_subscription",
+        "accounts_without_owner",
+    ]
+    | None,
+    Query(description="Only this check"),
 ]
 Limit = Annotated[int, Query(ge=0, le=500, description="Findings listed per check")]
-Grain = Annotated[str, Query(description="Period", json_schema_extra={"enum": list(GRAINS)})]
-By = Annotated[str, Query(description="Accounts grouped by", json_schema_extra={"enum": list(BY)})]
+Grain = Annotated[Literal["month", "quarter", "year"], Query(description="Period")]
+By = Annotated[
+    Literal["segment", "region", "industry", "csm_id"], Query(description="Accounts grouped by")
+]
+REFUSED = refused("as_of after today, from after as_of, or a day before 1900-01-01")
+assert set(get_args(get_args(get_args(CheckName)[0])[0])) == {c.name for c in CHECKS}
+assert get_args(get_args(Grain)[0]) == tuple(GRAINS) and get_args(get_args(By)[0]) == BY
 
 
-@router.get("/quality", summary="Data-quality checks: counts, explanations, first findings")
+@router.get(
+    "/quality",
+    responses=REFUSED,
+    summary="Data-quality checks: counts, explanations, first findings",
+)
 def get_quality(
     cur: CursorDep, config: ConfigDep, check: CheckName = None, limit: Limit = 50
 ) -> dict[str, Any]:
     return quality_json(cur, config.sources, limit, check)
 
 
-@router.get("/churn", summary="Churn reasons by period and segment; CRM vs revenue")
+@router.get(
+    "/churn", responses=REFUSED, summary="Churn reasons by period and segment; CRM vs revenue"
+)
 def get_churn(
     cur: CursorDep,
     config: ConfigDep,
@@ -58,12 +77,15 @@ def quality_page(
     request: Request,
     cur: CursorDep,
     config: ConfigDep,
-    grain: Grain = "quarter",
-    by: By = "segment",
+    grain: Annotated[str, Query(max_length=20)] = "",
+    by: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
+    """The page's selects offer "All" (empty): the defaults then, quarter and segment."""
     checks = quality_json(cur, config.sources, 20, None)["checks"]
     dates = report_dates_of(cur, None, None)
-    churn = churn_json(cur, config.analytics, dates, grain or "quarter", by or "segment")
+    grain = grain if grain in GRAINS else "quarter"
+    by = by if by in BY else "segment"
+    churn = churn_json(cur, config.analytics, dates, grain, by)
     return templates.TemplateResponse(
         request,
         "quality.html",
