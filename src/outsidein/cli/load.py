@@ -29,7 +29,7 @@ from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
-from outsidein.quality import run_checks, summary_line
+from outsidein.quality import CheckResult, run_checks, summary_line
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -172,6 +172,9 @@ def load(
                 result = _send(store, kind, path, id_system, strict, cli, reading)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
+            got = store.call("GET", "/api/v1/quality", {"limit": 0})
+            checks = [CheckResult(**c) for c in got["checks"]]
+            console.print(summary_line(checks), highlight=False)
         else:
             cfg = seed(store, from_file).config  # the store's version in force
             mapping, spec = load_inputs(
