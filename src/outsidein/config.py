@@ -22,6 +22,7 @@ from outsidein.settings.health import HealthConfig
 from outsidein.settings.load import LoadSpec
 from outsidein.settings.outbox import OutboxConfig
 from outsidein.settings.playbooks import PlaybooksConfig
+from outsidein.settings.sources import SourcesConfig
 from outsidein.settings.store import StoreConfig
 from outsidein.settings.tiers import TiersConfig
 
@@ -82,6 +83,7 @@ class OutsideInConfig(BaseModel):
     store: StoreConfig = Field(default_factory=StoreConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
     tiers: TiersConfig = Field(default_factory=TiersConfig)
     advocates: AdvocatesConfig = Field(default_factory=AdvocatesConfig)

@@ -57,9 +57,11 @@ def store_and_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     con = connect(root / "outsidein.duckdb")
     load_company(con, root / "files")
     load_directory(con, root / "sim")
+    # the simulated mobile usage arrives as counts: both engines must count it the same
+    assert con.execute("SELECT count(*) FROM usage_daily").fetchall()[0][0] > 0
     lake = root / "lake"
     lake.mkdir()
-    for kind in ("accounts", "subscriptions", "events", "contracts"):
+    for kind in ("accounts", "subscriptions", "events", "contracts", "usage_daily"):
         con.execute(f"COPY {kind} TO '{lake / kind}.parquet' (FORMAT parquet)")
     con.close()
     yield root / "outsidein.duckdb", lake

@@ -79,4 +79,4 @@ def test_the_pipeline_step_refreshes_on_its_own(
     assert refresher.last is not None and refresher.last.new_events == 2
     status = pipeline.status("snapshot")
     assert status.last_error is None and status.runs >= 1
-    assert status.inputs == ("events", "subscriptions", "accounts")
+    assert status.inputs == ("events", "subscriptions", "accounts", "usage_daily")

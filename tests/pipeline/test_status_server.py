@@ -87,7 +87,7 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert ERROR in snap["last_error"] and snap["last_error"].startswith("ConstraintException")
     assert snap["stale"] is True and snap["lag_seconds"] > 0
     assert snap["errors"] >= snap["consecutive_errors"] >= 3
-    assert snap["inputs"] == ["events", "subscriptions", "accounts"]
+    assert snap["inputs"] == ["events", "subscriptions", "accounts", "usage_daily"]
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
     order = list(found)

@@ -132,6 +132,8 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("rejects", "/rejects", [("heading", "Rejects")]),
     ("rejects-load", "/rejects/{rejects}", [("heading", LONG_NAME), ("link", "← All rejects")]),
     ("audit", "/audit", [("heading", "Audit log"), ("combobox", "Action"), ("button", "Show")]),
+    ("quality", "/quality", [("heading", "Data quality"), ("combobox", "Period"),
+                             ("combobox", "Group by"), ("button", "Show")]),
     ("health", "/health", [("heading", "Health"), ("combobox", "CSM"), ("button", "Show"),
                            ("link", "At risk")]),
     ("health-at-risk", "/health/at-risk", [("heading", "Accounts at risk"), ("combobox", "CSM"),
@@ -170,7 +172,7 @@ CHARTS = {
 NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"),
        ("link", "Segments"), ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"),
        ("link", "Outbox"), ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"),
-       ("link", "Status"), ("link", "API")]  # fmt: skip
+       ("link", "Quality"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 
 def within(page: Any, role: str, name: str, width: int) -> None:

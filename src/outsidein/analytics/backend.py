@@ -62,15 +62,25 @@ COLUMNS: dict[str, dict[str, dt.DataType]] = {
         "event": dt.string,
         "timestamp": dt.timestamp,
     },
+    # Usage exported as counts (one row per account, optional user, feature and day).
+    "usage_daily": {
+        "account_id": dt.string,
+        "user_id": dt.string,
+        "feature": dt.string,
+        "day": dt.date,
+        "count": dt.int64,
+    },
 }
 OPTIONAL = {
     "accounts": {"segment", "region", "industry", "csm_id", "name", "created_at"},
     "subscriptions": {"seats", "status", "contract_id"},
     "contracts": {"auto_renew", "cancellation_reason"},
     "events": set(),
+    "usage_daily": {"user_id"},
 }
-# Kinds a lake may lack: without contracts every subscription is its own (docs/data-model.md).
-OPTIONAL_KINDS = {"contracts"}
+# Kinds a lake may lack: without contracts every subscription is its own (docs/data-model.md);
+# without usage_daily all usage is in the events.
+OPTIONAL_KINDS = {"contracts", "usage_daily"}
 FILTERABLE = ("segment", "region", "industry", "csm_id")
 
 
@@ -83,6 +93,7 @@ class Sources:
     subscriptions: ir.Table
     events: ir.Table
     contracts: ir.Table
+    usage_counts: ir.Table  # usage_daily: counts per account, optional user, feature, day
 
     @property
     def engine(self) -> str:
@@ -111,6 +122,7 @@ class Sources:
             subscriptions=self.subscriptions.semi_join(ids, "account_id"),
             events=self.events.semi_join(ids, "account_id"),
             contracts=self.contracts.semi_join(ids, "account_id"),
+            usage_counts=self.usage_counts.semi_join(ids, "account_id"),
         )
 
 
@@ -128,6 +140,8 @@ def canonical(table: ir.Table, kind: str, where: str) -> ir.Table:
                 f"{where}: the {kind} table has no column {name!r} "
                 f"(it has {', '.join(sorted(present))})"
             )
+    if kind == "usage_daily":  # a row of a subscription whose account is unknown counts nowhere
+        return table.filter(table["account_id"].notnull()).select(**columns)
     if kind == "events" and "loaded_at" in present:
         columns["loaded_at"] = table["loaded_at"].cast(dt.timestamp)
     return table.select(**columns)
@@ -147,6 +161,7 @@ def _sources(backend: BaseBackend, tables: dict[str, ir.Table]) -> Sources:
         tables["subscriptions"],
         tables["events"],
         tables["contracts"],
+        tables["usage_daily"],
     )
 
 
@@ -158,10 +173,11 @@ def _empty(kind: str) -> ir.Table:
 def lake_sources(backend: BaseBackend, lake: str | Path) -> Sources:
     """The canonical tables read from a Parquet lake on any backend with ``read_parquet``.
 
-    A lake holds ``accounts``, ``subscriptions``, ``events`` and optionally ``contracts``,
-    each either a ``KIND.parquet`` file or a ``KIND/`` folder of Parquet parts (``outsidein
-    simulate`` writes this layout). Remote lakes (``s3a://``, ``hdfs://``, ``abfss://``) must
-    use folders; the engine lists them, and a remote lake's contracts must be there.
+    A lake holds ``accounts``, ``subscriptions``, ``events`` and optionally ``contracts``
+    and ``usage_daily`` (aggregated usage counts), each either a ``KIND.parquet`` file or a
+    ``KIND/`` folder of Parquet parts (``outsidein simulate`` writes this layout). Remote
+    lakes (``s3a://``, ``hdfs://``, ``abfss://``) must use folders; the engine lists them, a
+    remote lake's contracts must be there, and its usage counts are not read (yet).
     """
     tables = {}
     for kind in COLUMNS:
@@ -180,7 +196,7 @@ def lake_sources(backend: BaseBackend, lake: str | Path) -> Sources:
 def _in_lake(lake: str | Path, kind: str) -> bool:
     """Whether a local lake has ``kind`` (remote lakes are assumed to have every kind)."""
     if "://" in str(lake):
-        return True
+        return kind != "usage_daily"  # remote lakes with usage counts: not listed (yet)
     folder = Path(lake)
     parts = folder / kind
     return (folder / f"{kind}.parquet").is_file() or (

@@ -4,7 +4,8 @@
 column). :func:`build_snapshot` computes it from scratch; :func:`update_snapshot` brings it
 up to date after new events, subscriptions or accounts were loaded, recomputing only:
 
-* accounts with new events, from the day of their earliest new event;
+* accounts with new events or new or changed usage counts (``usage_daily``), from the day
+  of their earliest new one;
 * accounts whose subscriptions or account record changed, or that are new, entirely;
 * every account for the days after the snapshot's last day.
 
@@ -39,16 +40,18 @@ from outsidein.analytics.usage import (
     SNAPSHOT_WINDOWS,
     Activity,
     account_targets,
+    count_activity,
     daily_usage,
     split_user_days,
     user_day_counts,
+    with_counts,
 )
 from outsidein.settings.analytics import AnalyticsConfig
 
 TABLE = "account_daily_metrics"
 TARGETS = "_oi_snapshot_targets"
 ROLLUP = "_oi_snapshot_rollup"
-WATERMARKS = ("events", "subscriptions", "accounts")
+WATERMARKS = ("events", "subscriptions", "accounts", "usage_daily")
 
 
 @dataclass
@@ -105,14 +108,21 @@ def _watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return marks
 
 
-def store_activity(sources: Sources, *, unique: bool = False) -> Activity:
-    """The rollups kept in the store, with day numbers.
+def store_activity(
+    sources: Sources, config: AnalyticsConfig, *, unique: bool = False, counts: bool = False
+) -> Activity:
+    """The rollups kept in the store, with day numbers, and (``counts``) the aggregated usage
+    of ``usage_daily``, read as it is: its rows may be reloaded with other counts, so they
+    are never folded into the append-only rollups.
 
     ``unique``: the rollups were just rebuilt in one pass (a build), so each key is there
     once; after incremental appends a key may repeat and is summed.
     """
     users = sources.backend.table("usage_user_days")
     features = sources.backend.table("usage_feature_days")
+    if counts:
+        stored = store_activity(sources, config)
+        return with_counts(stored, count_activity(sources.usage_counts, config))
     return Activity(
         users.select("account_id", "user_id", day=day_of(users.activity_date), events="events"),
         features.select(
@@ -241,7 +251,8 @@ def update_snapshot(
         )
         new_events = int(fresh.count().to_pyarrow().as_py())
         _append_rollups(con, sources, config, fresh)
-        targets = _targets(sources, state, fresh, first_day, as_of, last or as_of)
+        counted = _since(sources.backend.table("usage_daily"), state.get("loaded_usage_daily", ""))
+        targets = _targets(sources, state, fresh, counted, first_day, as_of, last or as_of)
         _stage_targets(con, sources, targets)
         result = _recompute(con, sources, config, first_day, as_of)
         con.execute(f"DELETE FROM {TABLE} WHERE date > ?", [as_of])  # never a future day
@@ -278,6 +289,7 @@ def _targets(
     sources: Sources,
     state: dict[str, str],
     fresh_events: ir.Table,
+    fresh_counts: ir.Table,
     first_day: int,
     as_of: date,
     last: date,
@@ -298,7 +310,12 @@ def _targets(
         distinct=True,
     )
     pieces = [whole.semi_join(changed_ids, "account_id")]
-    dated = fresh_events.select("account_id", day=day_of(fresh_events.timestamp))
+    dated = ibis.union(
+        fresh_events.select("account_id", day=day_of(fresh_events.timestamp)),
+        fresh_counts.filter(fresh_counts.account_id.notnull()).select(
+            "account_id", day=day_of(fresh_counts.day)
+        ),
+    )
     by_events = dated.group_by("account_id").agg(from_day=dated.day.min())
     pieces.append(
         by_events.select(
@@ -350,8 +367,9 @@ def _recompute(
         f"DELETE FROM {TABLE} USING {TARGETS} t WHERE {TABLE}.account_id = t.account_id "
         f"AND {TABLE}.date >= DATE '1970-01-01' + t.from_day::INTEGER"
     )
+    (has_counts,) = _one(con, "SELECT count(*) > 0 FROM usage_daily")
     rows = daily_usage(
-        store_activity(sources, unique=unique),
+        store_activity(sources, config, unique=unique, counts=bool(has_counts)),
         priced(sources, config),
         targets,
         max(int(low), first_day),

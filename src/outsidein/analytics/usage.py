@@ -44,14 +44,23 @@ def tracked_features(config: AnalyticsConfig) -> list[str]:
     return names
 
 
-def roll_up(events: ir.Table, config: AnalyticsConfig) -> Activity:
-    """Events (account_id, user_id, event, timestamp) rolled up to activity per day."""
-    return split_user_days(user_day_counts(events, config), config)
+def roll_up(events: ir.Table, config: AnalyticsConfig, counts: ir.Table | None = None) -> Activity:
+    """Events (account_id, user_id, event, timestamp), and aggregated usage ``counts``
+    (``usage_daily``), rolled up to activity per day."""
+    return split_user_days(user_day_counts(events, config, counts), config)
 
 
-def user_day_counts(events: ir.Table, config: AnalyticsConfig) -> ir.Table:
+def user_day_counts(
+    events: ir.Table, config: AnalyticsConfig, counts: ir.Table | None = None
+) -> ir.Table:
     """One pass over the events: per account, user and day, the event count and the count
-    of each tracked feature (``feature_0``, ... in :func:`tracked_features` order)."""
+    of each tracked feature (``feature_0``, ... in :func:`tracked_features` order).
+
+    ``counts`` (aggregated usage: account_id, user_id, feature, day, count) join the pass
+    as that many events each, so the result keeps one row per key (a row without a user is
+    the key with a null user: it counts events, not users)."""
+    if counts is not None:
+        return _with_counts(events, counts, config)
     dated = events.select("account_id", "user_id", "event", day=day_of(events.timestamp))
     counts = {
         f"feature_{i}": dated.count(where=dated.event == name).cast(dt.int64)
@@ -59,6 +68,27 @@ def user_day_counts(events: ir.Table, config: AnalyticsConfig) -> ir.Table:
     }
     return dated.group_by(["account_id", "user_id", "day"]).agg(
         events=dated.count().cast(dt.int64), **counts
+    )
+
+
+def _with_counts(events: ir.Table, counts: ir.Table, config: AnalyticsConfig) -> ir.Table:
+    one = ibis.literal(1, dt.int64)
+    dated = ibis.union(
+        events.select("account_id", "user_id", "event", day=day_of(events.timestamp), n=one),
+        counts.select(
+            account_id=counts.account_id.cast(dt.string),
+            user_id=counts.user_id.cast(dt.string),
+            event=counts.feature.cast(dt.string),
+            day=day_of(counts.day),
+            n=counts["count"].cast(dt.int64),
+        ),
+    )
+    sums = {
+        f"feature_{i}": dated.n.sum(where=dated.event == name).coalesce(0).cast(dt.int64)
+        for i, name in enumerate(tracked_features(config))
+    }
+    return dated.group_by(["account_id", "user_id", "day"]).agg(
+        events=dated.n.sum().cast(dt.int64), **sums
     )
 
 
@@ -80,6 +110,40 @@ def split_user_days(wide: ir.Table, config: AnalyticsConfig) -> Activity:
             empty.select("account_id", feature=ibis.null(dt.string), day="day", events="events")
         )
     return Activity(user_days, ibis.union(*pieces), unique=True)
+
+
+def count_activity(counts: ir.Table, config: AnalyticsConfig) -> Activity:
+    """Aggregated usage (``usage_daily``: account_id, user_id, feature, day, count) as
+    activity: a row's count is that many events of its feature on its day, by its user.
+    A row without a user adds events to its account, and to no user's count."""
+    dated = counts.select(
+        "account_id", "user_id", "feature", day=day_of(counts.day), n=counts["count"]
+    )
+    user_days = dated.group_by(["account_id", "user_id", "day"]).agg(
+        events=dated.n.sum().cast(dt.int64)
+    )
+    used = dated.filter(dated.feature.isin(tracked_features(config) or [""]))
+    feature_days = used.group_by(["account_id", "feature", "day"]).agg(
+        events=used.n.sum().cast(dt.int64)
+    )
+    return Activity(user_days, feature_days.select("account_id", "feature", "day", "events"))
+
+
+def with_counts(activity: Activity, counts: Activity) -> Activity:
+    """Raw-event activity and aggregated-usage activity together (keys may now repeat)."""
+
+    def same(table: ir.Table, key: str) -> ir.Table:  # one schema (stored ones are NOT NULL)
+        return table.select(
+            account_id=table.account_id.cast(dt.string),
+            **{key: table[key].cast(dt.string)},
+            day=table.day.cast(dt.int64),
+            events=table.events.cast(dt.int64),
+        )
+
+    return Activity(
+        ibis.union(same(activity.user_days, "user_id"), same(counts.user_days, "user_id")),
+        ibis.union(same(activity.feature_days, "feature"), same(counts.feature_days, "feature")),
+    )
 
 
 def account_targets(accounts: ir.Table, first_day: int) -> ir.Table:

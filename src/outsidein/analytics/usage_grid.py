@@ -46,6 +46,8 @@ def _coverage(items: ir.Table, key: str, windows: Sequence[int], prefix: str) ->
         ibis.window(group_by=[items.aid, items[key]], order_by=items.day)
     )
     spans = items.mutate(next_day=following)
+    if key == "user_id":  # aggregated usage without a user counts events, not users
+        spans = spans.filter(spans.user_id.notnull())
     count = spans.count().cast(dt.int64)
     users = prefix == "users"
     starts = {f"{prefix}_net_{w}": count for w in windows}
@@ -137,22 +139,24 @@ def _user_changes(users: ir.Table, windows: Sequence[int]) -> tuple[ir.Table, ir
         "aid",
         "day",
         "events",
+        person=users.user_id.notnull(),
         gap_before=users.day - users.day.lag().over(over),
         gap_after=users.day.lead().over(over) - users.day,
     )
+    # Aggregated usage without a user (user_id null: ``person`` false) adds events only.
     starts = spans.group_by(["aid", "day"]).agg(
         events=spans.events.sum().cast(dt.int64),
-        u_n=spans.count().cast(dt.int64),
+        u_n=spans.count(where=spans.person).cast(dt.int64),
         **{
             f"u_start_{w}": spans.count(
-                where=spans.gap_before.isnull() | (spans.gap_before > w)
+                where=spans.person & (spans.gap_before.isnull() | (spans.gap_before > w))
             ).cast(dt.int64)
             for w in windows
         },
     )
     pieces = []
     for w in windows:
-        last = spans.filter(spans.gap_after.isnull() | (spans.gap_after > w))
+        last = spans.filter(spans.person, spans.gap_after.isnull() | (spans.gap_after > w))
         pieces.append(last.select("aid", day=last.day + w, window=ibis.literal(w, dt.int64)))
     ends = ibis.union(*pieces)
     ends = ends.group_by(["aid", "day"]).agg(

@@ -1,11 +1,13 @@
-"""Usage read straight from events: one day for every account, per-feature counts, and the
-daily snapshot computed on the fly (the form a Parquet lake on Spark uses)."""
+"""Usage read straight from events and aggregated usage counts: one day for every account,
+per-feature counts, and the daily snapshot computed on the fly (the form a Parquet lake on
+Spark uses)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
+import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
@@ -13,7 +15,12 @@ from outsidein.analytics.backend import Sources
 from outsidein.analytics.errors import AnalyticsError
 from outsidein.analytics.periods import day_number, day_of
 from outsidein.analytics.revenue import priced
-from outsidein.analytics.usage import SNAPSHOT_WINDOWS, account_targets, daily_usage, roll_up
+from outsidein.analytics.usage import (
+    SNAPSHOT_WINDOWS,
+    account_targets,
+    daily_usage,
+    roll_up,
+)
 from outsidein.settings.analytics import AnalyticsConfig
 
 
@@ -28,8 +35,9 @@ def daily_snapshot(
     if last < first:
         raise AnalyticsError(f"the range ends ({last}) before it starts ({first})")
     targets = account_targets(sources.accounts, day_number(first))
+    activity = roll_up(sources.events, config, sources.usage_counts)
     return daily_usage(
-        roll_up(sources.events, config),
+        activity,
         priced(sources, config),
         targets,
         day_number(first),
@@ -57,16 +65,34 @@ def account_usage(
 def feature_counts(
     sources: Sources, as_of: date, window: int = 28, account_id: str | None = None
 ) -> ir.Table:
-    """Events and distinct users per account and event name in the window ending ``as_of``."""
+    """Events and distinct users per account and event name in the window ending ``as_of``:
+    raw events and aggregated usage counts together (a count row without a user adds its
+    count to ``events`` and no one to ``users``)."""
     if window < 1:
         raise AnalyticsError(f"window must be 1 day or more, not {window}")
-    events = sources.events
+    events, counted = sources.events, sources.usage_counts
     if account_id is not None:
         events = events.filter(events.account_id == account_id)
-    day = day_of(events.timestamp)
+        counted = counted.filter(counted.account_id == account_id)
     last = day_number(as_of)
-    recent = events.filter(day > last - window, day <= last)
-    counts = recent.group_by(["account_id", recent.event.name("feature")]).agg(
-        events=recent.count().cast(dt.int64), users=recent.user_id.nunique().cast(dt.int64)
+    rows = ibis.union(
+        events.select(
+            "account_id",
+            "user_id",
+            feature=events.event,
+            day=day_of(events.timestamp),
+            n=ibis.literal(1, dt.int64),
+        ),
+        counted.select(
+            "account_id",
+            "user_id",
+            "feature",
+            day=day_of(counted.day),
+            n=counted["count"].cast(dt.int64),
+        ),
+    )
+    recent = rows.filter(rows.day > last - window, rows.day <= last)
+    counts = recent.group_by(["account_id", "feature"]).agg(
+        events=recent.n.sum().cast(dt.int64), users=recent.user_id.nunique().cast(dt.int64)
     )
     return counts.order_by(["account_id", counts.events.desc(), "feature"])

@@ -20,6 +20,7 @@ from outsidein.cli import metrics as _metrics  # noqa: F401
 from outsidein.cli import outbox as _outbox  # noqa: F401
 from outsidein.cli import playbooks as _playbooks  # noqa: F401
 from outsidein.cli import myday as _myday  # noqa: F401
+from outsidein.cli import quality as _quality  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import segments as _segments  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401

@@ -30,8 +30,10 @@ from outsidein.ingest.link_keys import declare_key
 from outsidein.ingest.mapping import merge_mappings
 from outsidein.ingest.profiles import apply_profile, profile_names
 from outsidein.ingest.profiles import profile as find_profile
+from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.transforms import cli_spec
 from outsidein.ingest.transforms.options import load_inputs, plain_maps
+from outsidein.quality import CheckResult, run_checks, summary_line
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.config_versions import read_config_file, seed
@@ -151,6 +153,30 @@ def load(
             "--save", help="With --inspect: write the mapping into [load.KIND] of outsidein.toml"
         ),
     ] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="The file is the whole current list (subscriptions, contacts): end the open "
+            "subscriptions it lacks, flag the contacts it lacks as removed; nothing is deleted",
+        ),
+    ] = False,
+    churn_ends: Annotated[
+        bool,
+        typer.Option(
+            "--churn-ends-subscriptions",
+            help="Churn records end their account's open subscriptions at their date "
+            "([sources] churn_ends_subscriptions)",
+        ),
+    ] = False,
+    supersede: Annotated[
+        bool,
+        typer.Option(
+            "--supersede",
+            help="A new subscription ends the older open one of its account and plan family "
+            "([sources] supersede_in_family)",
+        ),
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -175,7 +201,7 @@ def load(
         raise ConfigError("--save goes with --inspect: outsidein load KIND FILE --inspect --save")
     if encoding is not None:
         check_encoding(encoding)
-    reading = _Reading(format_ or [], encoding, sheet)
+    reading = _Reading(format_ or [], encoding, sheet, full_refresh, churn_ends, supersede)
     rejected = 0
     with store_or_server(
         cfg_settings.db, read_only=False, memory_limit=cfg_settings.memory_limit
@@ -196,6 +222,9 @@ def load(
                 result = _send(store, kind, path, id_system, strict, cli, reading)
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
+            got = store.call("GET", "/api/v1/quality", {"limit": 0})
+            checks = [CheckResult(**c) for c in got["checks"]]
+            console.print(summary_line(checks), highlight=False)
         else:
             cfg = seed(store, from_file).config  # the store's version in force
             mapping, spec = load_inputs(
@@ -203,12 +232,21 @@ def load(
             )
             formats = merge_mappings(cfg.formats.get(kind, {}), named_formats)
             options = ReadOptions(encoding, sheet, formats)
+            reconcile = Reconcile.of(
+                cfg.sources,
+                full_refresh=full_refresh,
+                churn_ends_subscriptions=churn_ends,
+                supersede=supersede,
+                actor="cli",
+            )
             for path in files:
                 result = _load_one(
-                    store, kind, path, mapping, id_system, strict, cfg, spec, options
+                    store, kind, path, mapping, id_system, strict, cfg, spec, options, reconcile
                 )
                 _print_summary(result)
                 rejected += result.rows_rejected if not result.already_loaded else 0
+            # the checks after each load (docs/quality.md): counts only, cheap
+            console.print(summary_line(run_checks(store, cfg.sources, limit=0)), highlight=False)
     if rejected:
         raise typer.Exit(code=1)
 
@@ -220,6 +258,9 @@ class _Reading:
     formats: list[str]
     encoding: str | None
     sheet: str | None
+    full_refresh: bool = False
+    churn_ends_subscriptions: bool = False
+    supersede: bool = False
 
 
 def _send(
@@ -243,7 +284,10 @@ def _send(
         )
     params: dict[str, object] = {"filename": str(path.resolve()), "id_system": id_system,
                                  "strict": strict, "format": reading.formats,
-                                 "encoding": reading.encoding, "sheet": reading.sheet}  # fmt: skip
+                                 "encoding": reading.encoding, "sheet": reading.sheet,
+                                 "full_refresh": reading.full_refresh,
+                                 "churn_ends_subscriptions": reading.churn_ends_subscriptions,
+                                 "supersede": reading.supersede}  # fmt: skip
     plain, rest = plain_maps(cli)
     params["map"] = [f"{source}={target}" for source, target in plain.items()]
     if not rest.is_empty():
@@ -291,7 +335,9 @@ class _Counted:
         return chunk
 
 
-def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec, options) -> LoadResult:  # type: ignore[no-untyped-def]
+def _load_one(  # type: ignore[no-untyped-def]
+    con, kind, path, mapping, id_system, strict, cfg, spec, options, reconcile
+) -> LoadResult:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -313,6 +359,7 @@ def _load_one(con, kind, path, mapping, id_system, strict, cfg, spec, options) -
             transforms=spec,
             progress=lambda rows: bar.update(task, completed=rows),
             options=options,
+            reconcile=reconcile,
         )
 
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -35,6 +35,7 @@ from outsidein.ingest.formats import (
     file_tables,
     source_relations,
 )
+from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.resolve import file_columns, map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.staging import Stage, StagedLoad
@@ -82,6 +83,7 @@ def load_file(
     name: str | None = None,
     transforms: LoadSpec | None = None,
     options: ReadOptions | None = None,
+    reconcile: Reconcile | None = None,
 ) -> LoadResult:
     """Load ``path`` as ``kind``; good rows land, bad rows go to ``rejects``.
 
@@ -93,7 +95,9 @@ def load_file(
     the client's path of a file uploaded to the server. ``transforms`` (value maps,
     constants, derivations, filters, keys, aggregation: :mod:`outsidein.ingest.transforms`)
     are checked against the file before any row is read. ``options`` name an encoding, a
-    sheet, date formats.
+    sheet, date formats. ``reconcile`` says what the load changes beyond its rows
+    (a full list's missing rows, churn records ending subscriptions, superseded upgrades:
+    :mod:`outsidein.ingest.reconcile`), in the same transaction.
     """
     started = time.perf_counter()
     table = _table(kind)
@@ -105,13 +109,16 @@ def load_file(
     spec = transforms or LoadSpec()
     if not spec.is_empty():  # how the file is read is part of its fingerprint
         mapping["~transforms"] = spec.model_dump_json(exclude_defaults=True)
+    reconcile = reconcile or Reconcile()
+    reconcile.check(kind)
+    mapping.update(reconcile.fingerprint(kind))
     config = config or StoreConfig()
     result = LoadResult(uuid.uuid4().hex, kind, name or str(path.resolve()), fmt)
     with ThreadPoolExecutor(1, thread_name_prefix="outsidein-fingerprint") as hashing:
         digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system, options)
         load = _Load(
             con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
-            precedence or PrecedenceConfig(), spec, options,
+            precedence or PrecedenceConfig(), spec, options, reconcile,
         )  # fmt: skip
         try:
             try:
@@ -150,6 +157,7 @@ class _Load:
     precedence: PrecedenceConfig
     spec: LoadSpec
     options: ReadOptions
+    reconcile: Reconcile
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -196,9 +204,35 @@ class _Load:
         finally:
             cur.close()
 
+    def after_write(self, con: duckdb.DuckDBPyConnection, held: str, result: LoadResult) -> None:
+        """The reconciling options, once the file's rows are written (in its transaction).
+
+        A full list with a row whose key cannot be read (an unreadable line, a missing key)
+        ends or flags nothing: that row may be one of those that would look missing.
+        """
+        kind, key = self.table.name, self.table.key
+        if self.reconcile.full_refresh:
+            (unkeyed,) = con.execute(
+                f"SELECT (SELECT count(*) FROM {held} WHERE {key} IS NULL) + "
+                "(SELECT count(*) FROM _oi_bad WHERE col IS NULL)"
+            ).fetchall()[0]
+            (held_rows,) = con.execute(f"SELECT count(*) FROM {held}").fetchall()[0]
+            if not held_rows:
+                raise LoadError(
+                    f"{self.path}: --full-refresh: the file holds no {kind} rows, and a full "
+                    f"list without rows would end every one; nothing was loaded"
+                )
+            if unkeyed:
+                result.notes.append(
+                    f"--full-refresh ended and flagged nothing: {unkeyed:,} rows have no "
+                    f"readable {key} (fix them and load the full list again)"
+                )
+                self.reconcile = replace(self.reconcile, full_refresh=False)
+        self.reconcile.apply(con, kind, held, result)
+
     def run(self, result: LoadResult, append: bool) -> None:
         table, path = self.table, self.path
-        plain = {s: t for s, t in self.mapping.items() if s != "~transforms"}
+        plain = {s: t for s, t in self.mapping.items() if not s.startswith("~")}
         file_cols = file_columns(path, self.fmt, self.options)
         plan = compile_plan(self.spec, plain, *file_cols, table, str(path))
         if plan.dated:  # conditions read those dates in the file's format
@@ -269,6 +303,8 @@ class _Load:
                     rejects=[r.__dict__ for r in result.rejects],
                 )
             stage.custom = custom
+            if isinstance(stage, StagedLoad):
+                stage.after_write = self.after_write
             stage.commit(
                 result, self.digest.result(), self.mapping, self.id_system, list(columns.external)
             )

@@ -40,6 +40,7 @@ class LoadResult:
     seconds: float = 0.0
     custom_fields: list[str] = field(default_factory=list)  # columns kept as custom fields
     notes: list[str] = field(default_factory=list)  # rows left out or combined by transforms
+    rows_missing: int = 0  # rows of the kind a --full-refresh list lacked: ended or flagged
 
     @property
     def rows_loaded(self) -> int:

@@ -13,7 +13,7 @@ load log in one transaction; :meth:`StagedLoad.drop` always runs last.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import duckdb
@@ -119,6 +119,9 @@ class StagedLoad:
         self.bad = BAD
         self.created = False
         self.custom: dict[str, str] = {}
+        # Changes beyond the file's rows (outsidein.ingest.reconcile), in the commit's
+        # transaction: given the connection, the relation of every row the file holds.
+        self.after_write: Callable[[duckdb.DuckDBPyConnection, str, LoadResult], None] | None = None
         # Leftovers of an interrupted load on this connection (this also ends any result
         # the caller left half-read, which DuckDB requires before registering a table).
         self.drop()
@@ -175,6 +178,13 @@ class StagedLoad:
                 f"UPDATE {self.checked} SET {column} = m.account_id FROM ({mapping}) m "
                 f"WHERE {self.checked}.{column} = m.external_id",
                 params,
+            )
+
+        if self.table.account_from_subscription:  # usage counted by subscription
+            self.con.execute(
+                f"UPDATE {self.checked} SET account_id = s.account_id FROM subscriptions s "
+                f"WHERE {self.checked}.account_id IS NULL "
+                f"AND {self.checked}.subscription_id = s.subscription_id"
             )
 
     def check_references(self) -> None:
@@ -256,6 +266,8 @@ class StagedLoad:
             ready = con.execute("SELECT count(*) FROM _oi_ready").fetchall()[0]
             result.rows_unchanged = (int(ready[0]) if ready else 0) - result.rows_loaded
             self._write_external_ids(result, external)
+            if self.after_write is not None:
+                self.after_write(con, self.checked, result)
             if self.custom:
                 custom_fields.write(
                     con, table, "_oi_ready", self.custom, result.load_id, result.file

@@ -257,6 +257,15 @@ def _column_errors(
     return errors
 
 
+def _output(table: Table, name: str) -> str:
+    """A typed column as stored; a key the file lacks is made from ``table.derived_key``."""
+    if name != table.key or not table.derived_key:
+        return ident(name)
+    from outsidein.ingest.keys import key_sql  # keys imports this module
+
+    return f"coalesce({ident(name)}, {key_sql(table.derived_key)}) AS {ident(name)}"
+
+
 def validation_sql(
     table: Table,
     sources: Mapping[str, str],
@@ -312,7 +321,7 @@ def validation_sql(
         reason = say(reasons.row_rule(rule.reason))
         errors.append(_error(table.column(rule.column), rule.sql_violation, reason))
 
-    outputs = ["_line", *kept, *(ident(c.name) for c in table.columns)]
+    outputs = ["_line", *kept, *(_output(table, c.name) for c in table.columns)]
     # Reports are built only for rows that fail a check: good rows get NULL and cost little.
     any_error = " OR ".join(condition for condition, _ in errors) or "false"
     reports = ", ".join(report for _, report in errors)

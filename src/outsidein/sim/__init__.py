@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from outsidein import __version__
 from outsidein.errors import ConfigError
-from outsidein.sim import lifecycle, revenue, service, surveys, truth, usage
+from outsidein.sim import crm, lifecycle, revenue, service, surveys, truth, usage
 from outsidein.sim.billing_export import write_billing_customers
 from outsidein.sim.calendar import first_of_current_month, make_window
 from outsidein.sim.company import make_company
@@ -161,6 +161,10 @@ def simulate(
         progress=partial(report, "events"),
     )
     counts["events"] = event_sink.close()
+    churn_columns, churn_truth = crm.churn_records(seed, world)
+    counts["churn_records"] = write_table(paths["churn_records"], "churn_records", churn_columns)
+    usage_columns, usage_truth = crm.usage_counts(seed, world)
+    counts["usage_daily"] = write_table(paths["usage_daily"], "usage_daily", usage_columns)
 
     report("ground truth", 0, 1)
     gt = out / "ground_truth"
@@ -171,12 +175,14 @@ def simulate(
         "needs_segments": gt / "needs_segments.json",
         "advocates": gt / "advocates.parquet",
         "manifest": gt / "manifest.json",
+        "crm": gt / "crm.json",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
     truth.write_interventions(truths["interventions"], world)
     truth.write_needs(truths["needs_segments"], world)
     truth.write_advocates(truths["advocates"], seed, world, people)
+    crm.write_truth(truths["crm"], churn_truth, usage_truth)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,

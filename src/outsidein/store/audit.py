@@ -45,6 +45,9 @@ ACTIONS = (
     "task.escalate",
     "team.set",
     "team.delete",
+    "load.full_refresh",
+    "load.churn_ends_subscriptions",
+    "load.supersede",
 )
 MAX_LIMIT = 500
 

@@ -16,6 +16,8 @@ CONTACT_ROLES = ("champion", "executive_sponsor", "admin", "user")
 # How often a contract is invoiced; its term (term_months) is how long it runs before renewal.
 BILLING_PERIODS = ("monthly", "quarterly", "annual", "multi_year")
 MAX_TERM_MONTHS = 120
+# What a CRM's churn record says happened (docs/loading.md, "Churn records").
+CHURN_TYPES = ("voluntary", "involuntary", "downgrade", "merger", "other")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Table:
     rules: tuple[RowRule, ...] = field(default=())
     # Facts, never updated: a stored key wins over a reloaded one (events, by message_id).
     append_only: bool = False
+    # A file without the key column gets one made from these columns' values (ingest.keys).
+    derived_key: tuple[str, ...] = ()
+    # A row without an account_id takes its subscription's (aggregated usage by subscription).
+    account_from_subscription: bool = False
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -95,6 +101,8 @@ TABLES: dict[str, Table] = {
                 Column("employees", "int", min_value=0),
                 Column("csm_id"),
                 Column("created_at", "timestamp", required=True, no_future=True),
+                # The CRM's word that the account churned (revenue data may disagree).
+                Column("churned", "bool"),
             ),
         ),
         Table(
@@ -203,6 +211,42 @@ TABLES: dict[str, Table] = {
                 Column("properties", "json"),
             ),
             append_only=True,
+        ),
+        Table(
+            "usage_daily",
+            "usage_id",
+            (
+                Column("usage_id"),
+                Column("account_id", references="accounts.account_id"),
+                Column("subscription_id", references="subscriptions.subscription_id"),
+                Column("user_id"),  # optional: a row without one counts events, not users
+                Column("feature", required=True),
+                Column("day", "date", required=True, no_future=True, event_time=True),
+                Column("count", "int", required=True, min_value=0),
+            ),
+            (
+                RowRule(
+                    "account_id",
+                    "account_id IS NULL AND subscription_id IS NULL",
+                    "a usage row needs an account_id or a subscription_id",
+                ),
+            ),
+            derived_key=("account_id", "subscription_id", "user_id", "feature", "day"),
+            account_from_subscription=True,
+        ),
+        Table(
+            "churn_records",
+            "churn_id",
+            (
+                Column("churn_id"),
+                _account_ref(),
+                Column("churned_at", "date", required=True),
+                Column("type", allowed=CHURN_TYPES),
+                Column("reason"),
+                Column("feedback"),
+                Column("refund", "decimal", min_value=0),
+            ),
+            derived_key=("account_id", "churned_at"),
         ),
         Table(
             "touchpoints",
@@ -323,7 +367,9 @@ LOAD_ORDER: tuple[str, ...] = (
     "job_steps",
     "outcomes",
     "events",
+    "usage_daily",
     "touchpoints",
     "cases",
     "survey_responses",
+    "churn_records",
 )

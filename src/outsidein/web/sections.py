@@ -36,6 +36,7 @@ from outsidein.web.routes import (
     playbooks,
     myday,
     myday_pages,
+    quality,
     rejects,
     rejects_pages,
     segment,
@@ -154,6 +155,12 @@ SECTIONS: tuple[Section, ...] = (
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
     Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
+    Section(
+        "quality",
+        api=quality.router,
+        pages=quality.pages,
+        nav=NavItem("Quality", "/quality", reads=("subscriptions", "invoices", "churn_records")),
+    ),
     Section(
         "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
     ),

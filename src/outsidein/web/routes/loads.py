@@ -35,11 +35,12 @@ from outsidein.ingest.dates import parse_format_specs
 from outsidein.ingest.encodings import check_encoding
 from outsidein.ingest.formats import ReadOptions
 from outsidein.ingest.mapping import merge_mappings
+from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.transforms.options import load_inputs
 from outsidein.settings.load import LoadSpec
 from outsidein.store import TABLES
 from outsidein.store.owner import ServerRecord
-from outsidein.web.access import requires
+from outsidein.web.access import ActorDep, requires
 from outsidein.web.background import pipeline_of
 from outsidein.web.request_body import read_capped
 from outsidein.web.schemas.errors import ErrorResponse, refused
@@ -136,6 +137,7 @@ def _load(
     strict: bool,
     cli: LoadSpec,
     reading: tuple[dict[str, str], str | None, str | None],
+    flags: tuple[bool, bool, bool, str | None] = (False, False, False, None),
 ) -> LoadResult:
     """The same load as ``outsidein load``, with the configuration in force; in a thread."""
     config = app.state.config.current.config
@@ -145,6 +147,13 @@ def _load(
     )
     named, encoding, sheet = reading
     options = ReadOptions(encoding, sheet, merge_mappings(config.formats.get(kind, {}), named))
+    reconcile = Reconcile.of(
+        config.sources,
+        full_refresh=flags[0],
+        churn_ends_subscriptions=flags[1],
+        supersede=flags[2],
+        actor=flags[3],
+    )
     with app.state.loading:
         for attempt in range(1, ATTEMPTS + 1):
             cur = app.state.store.cursor()
@@ -161,6 +170,7 @@ def _load(
                     name=name,
                     transforms=spec,
                     options=options,
+                    reconcile=reconcile,
                 )
             except duckdb.TransactionException as exc:
                 if attempt == ATTEMPTS:
@@ -246,6 +256,12 @@ async def post_load(
     ] = None,
     encoding: Annotated[str | None, Query(max_length=100, description="As --encoding")] = None,
     sheet: Annotated[str | None, Query(max_length=200, description="As --sheet")] = None,
+    full_refresh: Annotated[bool, Query(description="As --full-refresh")] = False,
+    churn_ends_subscriptions: Annotated[
+        bool, Query(description="As --churn-ends-subscriptions")
+    ] = False,
+    supersede: Annotated[bool, Query(description="As --supersede")] = False,
+    actor: ActorDep = "cli",
 ) -> LoadOut:
     """Runs the file loader on the uploaded bytes; rows land, bad rows go to ``rejects``."""
     owner = _owner(request)
@@ -266,9 +282,10 @@ async def post_load(
     try:
         target = folder / base
         await _receive(request, target, filename, owner.max_upload_bytes)
+        flags = (full_refresh, churn_ends_subscriptions, supersede, actor)
         with _refusals():
             result = await asyncio.to_thread(
-                _load, app, kind, target, filename, extra, id_system, strict, cli, reading
+                _load, app, kind, target, filename, extra, id_system, strict, cli, reading, flags
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

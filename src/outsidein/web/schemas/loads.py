@@ -34,5 +34,10 @@ class LoadOut(BaseModel):
         default_factory=list, description="Columns kept as custom fields of the rows."
     )
     notes: list[str] = Field(
-        default_factory=list, description="Rows left out (--where) or combined (--group-by)."
+        default_factory=list,
+        description="Rows left out (--where) or combined (--group-by); what reconciling "
+        "options changed (--full-refresh, churn records, superseded subscriptions).",
+    )
+    rows_missing: int = Field(
+        0, description="Rows a --full-refresh list lacked: subscriptions ended, contacts flagged."
     )
