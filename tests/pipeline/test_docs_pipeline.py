@@ -9,8 +9,8 @@ from outsidein.config import OutsideInConfig
 from outsidein.health.service import health_step
 from outsidein.ingest.segment.apply import Applier
 from outsidein.ingest.segment.writer import Backlog
-from outsidein.segments import SegmentStep
 from outsidein.playbooks import PlaybookStep
+from outsidein.segments import SegmentStep
 from outsidein.store import connect
 from outsidein.store.last_seen import last_seen_step
 from outsidein.web.schemas.status import StepOut

@@ -91,7 +91,15 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
     assert snap["last_error_at"].endswith(("Z", "+00:00"))  # a zone, as date-time promises
     # The other steps ran and are fine; their order follows what they read and write.
     order = list(found)
-    assert set(order) == {"segment_apply", "last_seen", "snapshot", "health", "tiers", "segments", "playbooks"}
+    assert set(order) == {
+        "segment_apply",
+        "last_seen",
+        "snapshot",
+        "health",
+        "tiers",
+        "segments",
+        "playbooks",
+    }
     assert order[0] == "segment_apply"  # it writes events and accounts the others read
     assert order.index("snapshot") < order.index("health")  # health reads the snapshot
     assert order.index("health") < order.index("segments")  # segments read health's scores

@@ -202,8 +202,8 @@ class SizeSource:
         self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
     ) -> pa.Table:
         return con.sql(
-            "SELECT account_id, CASE WHEN employees > 5000 THEN 'high' ELSE 'tech' END AS size_class "
-            "FROM accounts"
+            "SELECT account_id, CASE WHEN employees > 5000 THEN 'high' ELSE 'tech' END "
+            "AS size_class FROM accounts"
         ).to_arrow_table()
 
 

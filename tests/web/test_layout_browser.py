@@ -23,9 +23,9 @@ from outsidein.health.history import record_scores
 from outsidein.health.inputs import inputs_at
 from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
-from outsidein.segments import catalogue, create_segment, refresh_membership
 from outsidein.outbox import deliver_due, enqueue
 from outsidein.playbooks import run_playbooks
+from outsidein.segments import catalogue, create_segment, refresh_membership
 from outsidein.settings.health import HealthConfig
 from outsidein.settings.outbox import OutboxConfig, OutboxSettings
 from outsidein.sim import simulate

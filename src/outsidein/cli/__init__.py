@@ -6,8 +6,8 @@ import sys
 
 # Command modules register themselves on `app` when imported.
 from outsidein.cli import accounts as _accounts  # noqa: F401
-from outsidein.cli import advocates as _advocates  # noqa: F401
 from outsidein.cli import accounts_identity as _accounts_identity  # noqa: F401
+from outsidein.cli import advocates as _advocates  # noqa: F401
 from outsidein.cli import audit as _audit  # noqa: F401
 from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
@@ -17,16 +17,16 @@ from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401
+from outsidein.cli import myday as _myday  # noqa: F401
 from outsidein.cli import outbox as _outbox  # noqa: F401
 from outsidein.cli import playbooks as _playbooks  # noqa: F401
-from outsidein.cli import myday as _myday  # noqa: F401
 from outsidein.cli import quality as _quality  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import segments as _segments  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401
 from outsidein.cli import simulate as _simulate  # noqa: F401
-from outsidein.cli import tiers as _tiers  # noqa: F401
 from outsidein.cli import tasks as _tasks  # noqa: F401
+from outsidein.cli import tiers as _tiers  # noqa: F401
 from outsidein.cli import timeline as _timeline  # noqa: F401
 from outsidein.cli import users as _users  # noqa: F401
 from outsidein.cli.app import app, err_console

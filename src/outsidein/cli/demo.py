@@ -26,11 +26,11 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
-from outsidein.segments import Context
-from outsidein.segments.demo import save_demo_segments
 from outsidein.ingest.profiles import load_export
 from outsidein.outbox.demo import seed_demo_outbox
 from outsidein.playbooks import run_playbooks
+from outsidein.segments import Context
+from outsidein.segments.demo import save_demo_segments
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
