@@ -8,6 +8,7 @@ Panels are registered functions (:mod:`outsidein.myday.registry`); this package'
 from __future__ import annotations
 
 from outsidein.myday import panels as _panels  # noqa: F401  (registers the panels)
+from outsidein.myday import tasks as _tasks  # noqa: F401  (overdue tasks, after them)
 from outsidein.myday.models import DayItem, DayPanel, MyDay
 from outsidein.myday.registry import DayContext, Panel, panels, register_panel
 from outsidein.myday.service import DAYS, LIMIT, my_day

@@ -14,13 +14,14 @@ from collections.abc import Callable
 
 from outsidein.config import OutsideInConfig
 from outsidein.outbox.deliver import DeliveryRun, deliver_due
+from outsidein.outbox.touches import take_touches
 from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.settings.outbox import OutboxSettings
 
 __all__ = ["INPUTS", "OUTPUTS", "STEP", "OutboxStep"]
 
 STEP = "outbox"
-INPUTS = ("outbox_messages",)
+INPUTS = ("outbox_messages", "touch_requests")  # the playbooks' touches are taken first
 OUTPUTS = ("outbox_deliveries",)
 
 
@@ -53,12 +54,18 @@ class OutboxStep:
             ctx.check()
             return time.monotonic() - started < ctx.budget_seconds
 
-        run = deliver_due(ctx.cursor, self._config().outbox, self.settings, keep_going=keep_going)
+        config = self._config()
+        taken = take_touches(ctx.cursor, config, self.settings)
+        run = deliver_due(ctx.cursor, config.outbox, self.settings, keep_going=keep_going)
         self.last = run
-        if not run.touched:
+        if not run.touched and not taken.queued and not taken.refused:
             return Outcome.nothing("nothing due")
         detail = (
             f"{run.sent} sent, {run.failed} to retry, {run.dead} dead, {run.held} held, "
             f"{run.suppressed} suppressed"
         )
-        return Outcome.wrote(run.touched, more=run.more, detail=detail)
+        if taken.queued or taken.refused:
+            detail = f"{taken.queued} playbook touches queued, {len(taken.refused)} refused; " + (
+                detail
+            )
+        return Outcome.wrote(run.touched + taken.queued, more=run.more, detail=detail)

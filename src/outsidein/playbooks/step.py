@@ -28,7 +28,9 @@ __all__ = ["INPUTS", "OUTPUTS", "STEP", "PlaybookStep"]
 
 STEP = "playbooks"
 LOADED = ("survey_responses", "cases", "subscriptions", "contracts", "accounts")
-INPUTS = ("health_scores", "account_daily_metrics", *LOADED, "config_versions")
+INPUTS = (
+    "health_scores", "account_daily_metrics", *LOADED, "segment_membership", "config_versions"
+)  # fmt: skip
 OUTPUTS = ("playbook_firings", "tasks", "touch_requests")
 STALE_AFTER = 300.0
 
@@ -140,7 +142,9 @@ def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         ("scores", "SELECT max(recorded_at)::VARCHAR FROM health_scores"),
         ("overrides", "SELECT max(created_at)::VARCHAR FROM health_overrides"),
         ("snapshot", "SELECT max(computed_at)::VARCHAR FROM account_daily_metrics"),
-    ):
+        ("segments", "SELECT max(greatest(entered_at, coalesce(left_at, entered_at)))::VARCHAR "
+                     "FROM segment_membership"),
+    ):  # fmt: skip
         marks[name] = con.execute(sql).fetchall()[0][0] or ""
     return marks
 
@@ -174,6 +178,8 @@ def _affected(
         ("overrides", "SELECT account_id FROM health_overrides WHERE created_at > ?::TIMESTAMP"),
         ("snapshot", "SELECT account_id FROM account_daily_metrics WHERE date = ? AND "
                      "computed_at > ?::TIMESTAMP"),
+        ("segments", "SELECT account_id FROM segment_membership WHERE greatest(entered_at, "
+                     "coalesce(left_at, entered_at)) > ?::TIMESTAMP"),
     ):  # fmt: skip
         if marks[key] != state.get(key, ""):
             parts.append(sql)

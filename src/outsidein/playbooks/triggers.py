@@ -140,6 +140,36 @@ def _renewal_in(ctx: TriggerContext, t: s.RenewalIn) -> pa.Table:
     return _where(ctx.facts, mask, [f"renewal on {d}" for d in dates], contexts)
 
 
+def _segment_moves(
+    ctx: TriggerContext, segment: str, within_days: int, column: str, verb: str
+) -> pa.Table:
+    """Accounts of the scope that entered (or left) ``segment`` in the window: one row per
+    move (its time in the reason, so each move fires once), from the stored intervals."""
+    cur = ctx.con.cursor()
+    try:
+        cur.register("_pb_scope", ctx.facts.table.select(["account_id"]))
+        return cur.sql(
+            f"SELECT m.account_id, $verb || ' segment ' || m.segment_id || ' at ' "
+            f"|| strftime(m.{column}, '%Y-%m-%dT%H:%M:%S') AS reason, "
+            f"to_json({{segment: m.segment_id, at: m.{column}}})::VARCHAR AS context "
+            f"FROM segment_membership m JOIN _pb_scope USING (account_id) "
+            f"WHERE m.segment_id = $segment AND m.{column} >= $since AND m.{column} <= $now "
+            f"ORDER BY m.account_id, m.{column}",
+            params={"verb": verb, "segment": segment, "now": ctx.facts.now,
+                    "since": ctx.facts.now - timedelta(days=within_days)},
+        ).to_arrow_table()  # fmt: skip
+    finally:
+        cur.close()
+
+
+def _segment_entered(ctx: TriggerContext, t: s.SegmentEntered) -> pa.Table:
+    return _segment_moves(ctx, t.segment, t.within_days, "entered_at", "entered")
+
+
+def _segment_left(ctx: TriggerContext, t: s.SegmentLeft) -> pa.Table:
+    return _segment_moves(ctx, t.segment, t.within_days, "left_at", "left")
+
+
 def _survey_answer(ctx: TriggerContext, t: s.SurveyAnswer) -> pa.Table:
     cur = ctx.con.cursor()
     try:
@@ -188,5 +218,7 @@ for _kind in (
     TriggerKind("usage_drop", _usage_drop, _SNAPSHOT),
     TriggerKind("schedule", _schedule, (), once=True),
     TriggerKind("condition", _condition, (*_SNAPSHOT, *_LOADED, "health_scores")),
+    TriggerKind("segment_entered", _segment_entered, ("segment_membership",), once=True),
+    TriggerKind("segment_left", _segment_left, ("segment_membership",), once=True),
 ):
     register(_kind)

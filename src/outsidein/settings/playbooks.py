@@ -150,9 +150,37 @@ class Condition(_Model):
 
 #: The trigger kinds: a new kind is a model added here and to ``Trigger``, and its evaluator
 #: registered in outsidein.playbooks.triggers.
-TRIGGER_MODELS = (HealthBelow, HealthDrop, RenewalIn, SurveyAnswer, UsageDrop, Schedule, Condition)
+class SegmentEntered(_Model):
+    """The account entered the saved segment ``segment`` (its id) in the last
+    ``within_days`` days: once per entry, which it carries."""
+
+    kind: Literal["segment_entered"]
+    segment: str = Field(min_length=1, max_length=200)
+    within_days: Int = Field(7, ge=1, le=365)
+
+
+class SegmentLeft(_Model):
+    """The account left the saved segment ``segment`` in the last ``within_days`` days."""
+
+    kind: Literal["segment_left"]
+    segment: str = Field(min_length=1, max_length=200)
+    within_days: Int = Field(7, ge=1, le=365)
+
+
+TRIGGER_MODELS = (
+    HealthBelow, HealthDrop, RenewalIn, SurveyAnswer, UsageDrop, Schedule, Condition,
+    SegmentEntered, SegmentLeft,
+)  # fmt: skip
 Trigger = Annotated[
-    HealthBelow | HealthDrop | RenewalIn | SurveyAnswer | UsageDrop | Schedule | Condition,
+    HealthBelow
+    | HealthDrop
+    | RenewalIn
+    | SurveyAnswer
+    | UsageDrop
+    | Schedule
+    | Condition
+    | SegmentEntered
+    | SegmentLeft,
     Field(discriminator="kind"),
 ]
 

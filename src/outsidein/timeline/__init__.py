@@ -7,6 +7,7 @@ Notes and logged calls and meetings are this package's own table (:mod:`.notes`)
 
 from __future__ import annotations
 
+from outsidein.timeline import actions as _actions  # noqa: F401  (registers the sources)
 from outsidein.timeline import builtin as _builtin  # noqa: F401  (registers the sources)
 from outsidein.timeline.models import Note, TimelineItem, TimelinePage
 from outsidein.timeline.notes import NOTE_KINDS, add_note
