@@ -227,3 +227,33 @@ def test_a_playbook_the_data_cannot_evaluate_leaves_the_others_running(
     [task] = list_tasks(store, now=NOW).items
     assert (task.account_id, task.playbook, task.team, task.queue, task.assignee) == (
         "A-0000", "gold", "Nobody", "success", None)  # fmt: skip
+
+
+def test_entering_and_leaving_a_segment_fire_once_per_move(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    accounts(store, 3)
+    store.execute(
+        "INSERT INTO segment_membership VALUES ('at-risk', 'A-0000', ?, NULL, 1), "
+        "('at-risk', 'A-0001', ?, ?, 1), ('at-risk', 'A-0002', ?, NULL, 1)",
+        [
+            NOW - timedelta(hours=2),
+            NOW - timedelta(days=20),
+            NOW - timedelta(hours=1),
+            NOW - timedelta(days=30),
+        ],  # fmt: skip
+    )
+    entered = {
+        "name": "entered",
+        "cooldown_days": 0,
+        "actions": [{"kind": "task", "title": "Look"}],
+        "trigger": {"kind": "segment_entered", "segment": "at-risk", "within_days": 7},
+    }
+    left = {"name": "left", "cooldown_days": 0, "actions": [{"kind": "task", "title": "Why?"}],
+            "trigger": {"kind": "segment_left", "segment": "at-risk"}}  # fmt: skip
+    first = run_playbooks(store, config(entered, left), now=NOW)
+    again = run_playbooks(store, config(entered, left), now=NOW + timedelta(minutes=5))
+    opened = {(t.playbook, t.account_id) for t in list_tasks(store, now=NOW).items}
+    # A-0000 entered within the week, A-0001 left within it; A-0002 entered a month ago.
+    assert opened == {("entered", "A-0000"), ("left", "A-0001")}
+    assert (first.tasks, again.firings) == (2, 0)

@@ -151,7 +151,7 @@ def _segment_moves(
         return cur.sql(
             f"SELECT m.account_id, $verb || ' segment ' || m.segment_id || ' at ' "
             f"|| strftime(m.{column}, '%Y-%m-%dT%H:%M:%S') AS reason, "
-            f"to_json({{segment: m.segment_id, at: m.{column}}})::VARCHAR AS context "
+            f"to_json({{segment: m.segment_id, moved_at: m.{column}}})::VARCHAR AS context "
             f"FROM segment_membership m JOIN _pb_scope USING (account_id) "
             f"WHERE m.segment_id = $segment AND m.{column} >= $since AND m.{column} <= $now "
             f"ORDER BY m.account_id, m.{column}",
