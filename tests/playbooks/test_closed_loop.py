@@ -65,7 +65,7 @@ def test_a_detractor_answer_opens_a_task_sends_a_webhook_and_tells_the_story(
             "score": 3,
             "answered_at": answered.isoformat(),
             "comment": "Support never answers",
-        },  # fmt: skip
+        },
     )
     assert posted.status_code == 200, posted.text
     sent = time.monotonic()

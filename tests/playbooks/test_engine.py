@@ -241,7 +241,7 @@ def test_entering_and_leaving_a_segment_fire_once_per_move(
             NOW - timedelta(days=20),
             NOW - timedelta(hours=1),
             NOW - timedelta(days=30),
-        ],  # fmt: skip
+        ],
     )
     entered = {
         "name": "entered",
