@@ -257,3 +257,22 @@ def test_entering_and_leaving_a_segment_fire_once_per_move(
     # A-0000 entered within the week, A-0001 left within it; A-0002 entered a month ago.
     assert opened == {("entered", "A-0000"), ("left", "A-0001")}
     assert (first.tasks, again.firings) == (2, 0)
+
+
+def test_variants_by_touch_tier(store: duckdb.DuckDBPyConnection) -> None:
+    from outsidein.tiers import record_day
+
+    accounts(store, 2)
+    store.execute(  # A-0000 pays enough for high-touch; A-0001 is tech-touch
+        "INSERT INTO subscriptions (subscription_id, account_id, plan, mrr, currency, seats, "
+        "start_date, status, source, loaded_at) VALUES "
+        "('S-0', 'A-0000', 'Big', 20000, 'USD', 10, DATE '2025-01-01', 'active', 't', now()), "
+        "('S-1', 'A-0001', 'Small', 50, 'USD', 1, DATE '2025-01-01', 'active', 't', now())"
+    )
+    record_day(store, OutsideInConfig(), NOW.date())
+    scores(store, {"A-0000": 20, "A-0001": 20}, NOW - timedelta(hours=1))
+    book = {**LOW, "variants": {"high_touch": [{"kind": "task", "title": "Call the sponsor"}]}}
+    cfg = parse_config({"playbooks": {"playbooks": [book], "variant_field": "tier"}}, "test")
+    run_playbooks(store, cfg, now=NOW)
+    titles = {t.account_id: t.title for t in list_tasks(store, now=NOW).items}
+    assert titles == {"A-0000": "Call the sponsor", "A-0001": "Save it"}

@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from outsidein.expr import Catalogue, Type
 from outsidein.expr.vector import arrow_type
 from outsidein.health.history import scores_at
 from outsidein.health.inputs import inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
-from outsidein.store import custom_fields
 
 __all__ = ["Facts", "gather", "score_before"]
 
@@ -83,17 +81,11 @@ def gather(
 
 
 def _with_custom(con: duckdb.DuckDBPyConnection, table: pa.Table, names: list[str]) -> pa.Table:
-    known = {f["name"] for f in custom_fields.fields(con, "accounts")}
-    present = [n for n in names if n in known]
-    values = custom_fields.values(con, "accounts", present) if present else None
-    ids = table.column("account_id")
+    """The inputs carry every loaded custom field of accounts (``custom.<name>``, typed); a
+    field the rules name that no load has brought is a column of nulls (missing)."""
     for name in names:
-        if values is None or name not in present:
+        if CUSTOM + name not in table.column_names:
             table = table.append_column(CUSTOM + name, pa.nulls(table.num_rows, pa.string()))
-            continue
-        positions = pc.index_in(ids, values.column("account_id"))
-        column = pc.take(values.column(name), positions)
-        table = table.append_column(CUSTOM + name, column)
     return table
 
 

@@ -4,8 +4,8 @@ A playbook has one trigger (a *kind* of signal: health below a threshold or drop
 renewal coming, a detractor or low CSAT answer, a usage drop, a schedule, or any condition in
 the expression language), an optional ``where`` filter, and actions (open a task, set a
 field, request a touch through the outbox). ``variants`` pick other actions by the value of
-``variant_field`` (the account's segment until touch tiers exist). ``cooldown_days`` and the
-open-task rule keep it from firing again too soon; ``holdout`` leaves a random share of
+``variant_field`` (the touch tier, the segment, the lifecycle status or the band).
+``cooldown_days`` and the open-task rule keep it from firing again too soon; ``holdout`` leaves a random share of
 accounts untreated (recorded, for the estimate of its effect).
 
 Trigger kinds are a registry: each kind is a model here (:data:`TRIGGER_MODELS`) and an
@@ -254,10 +254,10 @@ class PlaybooksConfig(_Model):
     templates: dict[str, list[str]] = Field(
         default_factory=dict, description="Named lists of task steps"
     )
-    variant_field: Literal["segment", "lifecycle_status", "health_band"] = Field(
+    variant_field: Literal["tier", "segment", "lifecycle_status", "health_band"] = Field(
         "segment",
-        description="The account field whose value picks a playbook's variant (touch tiers "
-        "when they exist; the segment until then)",
+        description="The account field whose value picks a playbook's variant: `tier` (the "
+        "touch tier in force, docs/tiers.md), the segment, the lifecycle status, the band",
     )
     escalate_after_hours: Num = Field(
         24, ge=0, le=24 * 90, description="Overdue this long, a task goes to the team lead"
