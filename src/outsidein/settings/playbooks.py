@@ -5,8 +5,8 @@ renewal coming, a detractor or low CSAT answer, a usage drop, a schedule, or any
 the expression language), an optional ``where`` filter, and actions (open a task, set a
 field, request a touch through the outbox). ``variants`` pick other actions by the value of
 ``variant_field`` (the touch tier, the segment, the lifecycle status or the band).
-``cooldown_days`` and the open-task rule keep it from firing again too soon; ``holdout`` leaves a random share of
-accounts untreated (recorded, for the estimate of its effect).
+``cooldown_days`` and the open-task rule keep it from firing again too soon; ``holdout``
+leaves a random share of accounts untreated (recorded, for the estimate of its effect).
 
 Trigger kinds are a registry: each kind is a model here (:data:`TRIGGER_MODELS`) and an
 evaluator in :mod:`outsidein.playbooks.triggers`; adding a kind is one model added to the
