@@ -99,6 +99,7 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
         "tiers",
         "segments",
         "playbooks",
+        "outbox",
     }
     assert order[0] == "segment_apply"  # it writes events and accounts the others read
     assert order.index("snapshot") < order.index("health")  # health reads the snapshot
@@ -157,9 +158,8 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
             "aria-current", "page"
         )
         table = page.get_by_role("table", name="Background steps")
-        expect(table.locator("tbody tr")).to_have_count(
-            5
-        )  # segment_apply, last_seen, snapshot, health, tiers, segments, playbooks
+        # segment_apply, last_seen, snapshot, health, tiers, segments, playbooks, outbox
+        expect(table.locator("tbody tr")).to_have_count(8)
         snap = table.locator('tr[data-step="snapshot"]')
         expect(snap).to_contain_text("failing")
         error = snap.get_by_test_id("last-error")
