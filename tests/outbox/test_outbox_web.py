@@ -86,7 +86,8 @@ def test_a_message_posted_twice_is_delivered_once(
     assert [a["outcome"] for a in detail["attempts_made"]] == ["sent"]
     steps = server.http.get(f"{server.url}/api/v1/status").json()["pipeline"]
     outbox_step = next(s for s in steps if s["name"] == "outbox")
-    assert outbox_step["inputs"] == ["outbox_messages"] and outbox_step["last_error"] is None
+    assert outbox_step["inputs"] == ["outbox_messages", "touch_requests"]
+    assert outbox_step["last_error"] is None
     bad = post(server, "api-bad", template="nope")
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "template_error"
     assert "no template named 'nope'" in bad.json()["error"]["message"]
