@@ -276,3 +276,17 @@ def test_variants_by_touch_tier(store: duckdb.DuckDBPyConnection) -> None:
     run_playbooks(store, cfg, now=NOW)
     titles = {t.account_id: t.title for t in list_tasks(store, now=NOW).items}
     assert titles == {"A-0000": "Call the sponsor", "A-0001": "Save it"}
+
+
+def test_adding_to_a_segment_makes_a_member_of_the_segment_that_reads_its_flag(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    from outsidein.segments import catalogue, create_segment, members_at, refresh_membership
+
+    accounts(store, 2)
+    scores(store, {"A-0000": 20, "A-0001": 80}, NOW - timedelta(hours=1))
+    book = {**LOW, "actions": [{"kind": "add_to_segment", "segment": "win_back"}]}
+    run_playbooks(store, config(book), now=NOW)
+    create_segment(store, "Win back", "custom.in_win_back", catalogue(store))
+    refresh_membership(store)
+    assert members_at(store, "win-back") == ["A-0000"]  # the account the playbook added

@@ -41,6 +41,7 @@ from outsidein.playbooks.triggers import HITS_SCHEMA, REGISTRY, TriggerContext, 
 from outsidein.playbooks.versions import sync_versions
 from outsidein.settings.playbooks import (
     Action,
+    AddToSegmentAction,
     Playbook,
     PlaybooksConfig,
     SetFieldAction,
@@ -298,6 +299,8 @@ def _act(
                                    f"T-{ids.next()}"))  # fmt: skip
             elif isinstance(action, SetFieldAction):
                 values.append((account, action.field, action.value, book.name))
+            elif isinstance(action, AddToSegmentAction):
+                values.append((account, action.field, True, book.name))
             elif isinstance(action, TouchAction):
                 touches.append({
                     "request_id": f"R-{ids.next()}", "account_id": account,

@@ -36,6 +36,7 @@ __all__ = [
     "CATALOGUE_FIELDS",
     "TRIGGER_MODELS",
     "Action",
+    "AddToSegmentAction",
     "Playbook",
     "PlaybooksConfig",
     "SetFieldAction",
@@ -220,7 +221,23 @@ class TouchAction(_Model):
     to: str = Field("champion", min_length=1, max_length=300)
 
 
-Action = Annotated[TaskAction | SetFieldAction | TouchAction, Field(discriminator="kind")]
+class AddToSegmentAction(_Model):
+    """Put the account in a hand-kept segment: the flag ``custom.in_<segment>`` is set true,
+    which a saved segment with the filter ``custom.in_<segment>`` turns into membership over
+    time (docs/playbooks.md#adding-to-a-segment)."""
+
+    kind: Literal["add_to_segment"]
+    segment: str = Field(pattern=r"^[a-z][a-z0-9_]{0,56}$")
+
+    @property
+    def field(self) -> str:
+        """The custom field that holds the membership."""
+        return f"in_{self.segment}"
+
+
+Action = Annotated[
+    TaskAction | SetFieldAction | TouchAction | AddToSegmentAction, Field(discriminator="kind")
+]
 
 
 class Playbook(_Model):
