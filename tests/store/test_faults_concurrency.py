@@ -117,6 +117,24 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
                     range(CLIENTS),
                 )
             )
+        # The write paths of the action capabilities: answers, notes, segments, tasks.
+        answered = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            answers = list(pool.map(lambda c: server.http.post(
+                f"{server.url}/api/v1/survey-responses",
+                json={"response_id": f"R-{c}", "account_id": f"c{c}-1", "survey": "NPS",
+                      "kind": "nps", "score": c % 11, "answered_at": answered.isoformat()},
+                timeout=60), range(CLIENTS)))
+            notes = list(pool.map(lambda c: server.http.post(
+                f"{server.url}/api/v1/accounts/c{c}-2/notes",
+                json={"kind": "call", "body": f"call {c}"}, timeout=60), range(CLIENTS)))
+            segments = list(pool.map(lambda c: server.http.post(
+                f"{server.url}/api/v1/segments",
+                json={"name": f"Segment {c}", "expression": f"employees > {c}"}, timeout=60),
+                range(CLIENTS)))  # fmt: skip
+        assert [r.status_code for r in answers] == [200] * CLIENTS, [r.text for r in answers]
+        assert [r.status_code for r in notes] == [201] * CLIENTS, [r.text for r in notes]
+        assert [r.status_code for r in segments] == [201] * CLIENTS, [r.text for r in segments]
         assert [r.status_code for r in overrides] == [201] * CLIENTS, [r.text for r in overrides]
         assert [r.status_code for r in configs] == [200] * CLIENTS, [r.text for r in configs]
         versions = sorted(r.json()["version"] for r in configs)
@@ -143,6 +161,15 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
     ) == [("key.create", CLIENTS), ("key.revoke", CLIENTS), ("token.create", CLIENTS),
           ("user.create", CLIENTS)]  # fmt: skip
     assert server.query("SELECT count(*) FROM users WHERE username LIKE 'u%'") == [(CLIENTS,)]
+    assert server.query("SELECT count(*) FROM survey_responses WHERE response_id LIKE 'R-%'") == [
+        (CLIENTS,)
+    ]
+    assert server.query("SELECT count(*) FROM account_notes WHERE body LIKE 'call %'") == [
+        (CLIENTS,)
+    ]
+    assert server.query("SELECT count(*) FROM segments WHERE segment_id LIKE 'segment-%'") == [
+        (CLIENTS,)
+    ]
     assert server.query(
         "SELECT count(DISTINCT account_id), count(*) FROM health_overrides "
         "WHERE reason LIKE 'call %'"
