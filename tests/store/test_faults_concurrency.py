@@ -120,14 +120,33 @@ def test_twenty_clients_on_every_write_path_lose_nothing(tmp_path: Path) -> None
         # The write paths of the action capabilities: answers, notes, segments, tasks.
         answered = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
         with ThreadPoolExecutor(CLIENTS) as pool:
-            answers = list(pool.map(lambda c: server.http.post(
-                f"{server.url}/api/v1/survey-responses",
-                json={"response_id": f"R-{c}", "account_id": f"c{c}-1", "survey": "NPS",
-                      "kind": "nps", "score": c % 11, "answered_at": answered.isoformat()},
-                timeout=60), range(CLIENTS)))
-            notes = list(pool.map(lambda c: server.http.post(
-                f"{server.url}/api/v1/accounts/c{c}-2/notes",
-                json={"kind": "call", "body": f"call {c}"}, timeout=60), range(CLIENTS)))
+            answers = list(
+                pool.map(
+                    lambda c: server.http.post(
+                        f"{server.url}/api/v1/survey-responses",
+                        json={
+                            "response_id": f"R-{c}",
+                            "account_id": f"c{c}-1",
+                            "survey": "NPS",
+                            "kind": "nps",
+                            "score": c % 11,
+                            "answered_at": answered.isoformat(),
+                        },
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
+            notes = list(
+                pool.map(
+                    lambda c: server.http.post(
+                        f"{server.url}/api/v1/accounts/c{c}-2/notes",
+                        json={"kind": "call", "body": f"call {c}"},
+                        timeout=60,
+                    ),
+                    range(CLIENTS),
+                )
+            )
             segments = list(pool.map(lambda c: server.http.post(
                 f"{server.url}/api/v1/segments",
                 json={"name": f"Segment {c}", "expression": f"employees > {c}"}, timeout=60),
