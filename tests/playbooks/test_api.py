@@ -55,7 +55,9 @@ def _wait_for_tasks(admin: httpx.Client, count: int) -> dict[str, object]:
 def test_publish_run_and_work_the_tasks(server: LiveServer, dana: httpx.Client) -> None:
     with server.client() as admin:
         assert admin.get("/api/v1/playbooks").json()["playbooks"] == []
-        put = admin.put("/api/v1/playbooks/check-in", json=BOOK)
+        # Stored disabled first: the step, woken by the new version, must not fire it before
+        # version 2 (under load it did, and the firings were version 1's).
+        put = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "enabled": False})
         assert put.status_code == 200, put.text
         assert [v["version"] for v in put.json()["versions"]] == [1]
         changed = admin.put("/api/v1/playbooks/check-in", json={**BOOK, "holdout": 0.0,
