@@ -65,6 +65,10 @@ checks.positive_data_acceptance.expected-statuses = [
 # request head, web/server.py MAX_REQUEST_HEAD_BYTES; h11's 16 KB default closed the
 # connection on queries the OpenAPI allowed) and the two job routes (fewer examples, above).
 EXCLUDED: tuple[str, ...] = ()
+# To re-run a few operations while fixing them: OUTSIDEIN_ST_PATHS="^/api/v1/(config|my-day)$"
+# (a path regex; the case-count floor is then off) and OUTSIDEIN_ST_REPORT=FILE for the
+# whole report (the assertion shows its first failures only).
+ONLY = os.environ.get("OUTSIDEIN_ST_PATHS")
 
 
 def _latest_dates(path: Path) -> dict[str, object]:
@@ -124,6 +128,7 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 "--workers",
                 "1",
                 *(arg for path in EXCLUDED for arg in ("--exclude-path", path)),
+                *(("--include-path-regex", ONLY) if ONLY else ()),
                 "--continue-on-failure",
             ],
             cwd=tmp_path,
@@ -141,13 +146,15 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         )
     finally:
         server.stop()
+    if os.environ.get("OUTSIDEIN_ST_REPORT"):
+        Path(os.environ["OUTSIDEIN_ST_REPORT"]).write_text(run.stdout + run.stderr)
     marks = [run.stdout.find(m) for m in ("=== ERRORS ===", "=== FAILURES ===")]
     failures = min((m for m in marks if m >= 0), default=-1)
     report = (run.stdout[failures : failures + 6000] if failures >= 0 else "") + run.stdout[-1500:]
     print(report)  # the case count and result, for the closing note (pytest -s shows it)
     assert run.returncode == 0, report + run.stderr[-2000:]
     generated = re.search(r"(\d+) generated", run.stdout)
-    assert generated is not None and int(generated.group(1)) >= 800, report
+    assert generated is not None and (ONLY or int(generated.group(1)) >= 800), report
     assert "Authentication failed" not in run.stdout, report  # the /v1 calls were exercised
 
     limit = datetime.now(UTC).replace(tzinfo=None) + TOLERANCE

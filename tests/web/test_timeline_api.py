@@ -113,7 +113,7 @@ def test_a_note_is_by_the_signed_in_user_and_on_the_timeline_at_once(
                                                     "at": "2024-01-05T10:00:00Z"})  # fmt: skip
     items = timeline(server, "A-003", page_size=200)["items"]
     meeting = next(i for i in items if i["kind"] == "meeting")
-    assert meeting["at"] == "2024-01-05T10:00:00" and meeting["title"] == "Meeting: Kick-off"
+    assert meeting["at"] == "2024-01-05T10:00:00Z" and meeting["title"] == "Meeting: Kick-off"
     assert items.index(meeting) > items.index(first)
     # Rules broken are 422; a body not of the documented shape 400 (docs/api.md).
     for body, field, status in (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, Field
+
+from outsidein.jsontypes import UtcDatetime
 
 __all__ = ["DayItem", "DayPanel", "MyDay"]
 
@@ -17,7 +19,7 @@ class DayItem(BaseModel):
     csm_id: str | None = None
     headline: str = Field(description="Why it is here, in words")
     detail: str | None = None
-    at: datetime | None = Field(None, description="When it happened or is due (UTC)")
+    at: UtcDatetime | None = Field(None, description="When it happened or is due (UTC)")
     value: float | None = Field(None, description="The panel's number: days, score, points")
     link: str = Field(description="The account's page (or the thing's own page)")
 

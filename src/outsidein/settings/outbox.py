@@ -3,7 +3,8 @@
 Secrets and endpoints (the SMTP server and its password, the webhook URL, which for Slack is a
 secret) come from the environment, never from ``outsidein.toml``, which is versioned in the
 store and shown by the API. The rules a CS team tunes (templates, retries, the frequency cap,
-quiet hours) are the ``[outbox]`` section. A leaf module: pydantic and the stdlib only.
+quiet hours) are the ``[outbox]`` section. A leaf module: pydantic, the stdlib and
+``outsidein.jsontypes`` only.
 docs/outbox.md is the reference.
 """
 
@@ -16,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from outsidein.jsontypes import ClockTime
 
 __all__ = ["Delivery", "OutboxConfig", "OutboxSettings", "QuietHours", "Template"]
 
@@ -69,8 +72,8 @@ class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
-    start: time = time(20, 0)
-    end: time = time(8, 0)
+    start: ClockTime = time(20, 0)
+    end: ClockTime = time(8, 0)
     default_timezone: str = Field(
         "UTC", description="For contacts without a `timezone` (or with an unknown one)."
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
+
+from outsidein.jsontypes import UtcDatetime
 
 __all__ = ["Note", "TimelineItem", "TimelinePage"]
 
@@ -12,7 +12,7 @@ __all__ = ["Note", "TimelineItem", "TimelinePage"]
 class TimelineItem(BaseModel):
     """One thing that happened to an account, from one of the timeline's sources."""
 
-    at: datetime = Field(description="When it happened (UTC)")
+    at: UtcDatetime = Field(description="When it happened (UTC)")
     kind: str = Field(description="What it is: touchpoint, case_opened, survey, note, health, ...")
     title: str
     detail: str | None = None
@@ -43,8 +43,8 @@ class Note(BaseModel):
     note_id: str
     account_id: str
     kind: str
-    at: datetime
+    at: UtcDatetime
     subject: str | None = None
     body: str
     author: str
-    created_at: datetime
+    created_at: UtcDatetime

@@ -226,7 +226,13 @@ async def post_load(
         ),
     ],
     filename: Annotated[
-        str, Query(min_length=1, max_length=1024, description="The file as the client names it")
+        str,
+        Query(
+            min_length=1,
+            max_length=1024,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="The file as the client names it (no control characters)",
+        ),
     ],
     map_: Annotated[
         list[OptionText] | None,

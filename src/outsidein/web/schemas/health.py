@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from outsidein.health.explain import Explanation, Move
 from outsidein.health.history import HealthScore, Override, TrendPoint
 from outsidein.health.read import AccountHealth, ScorePage
 from outsidein.settings.health import HealthConfig
 from outsidein.web.params import IsoDate, IsoDatetime
-
-
-def _utc(value: datetime) -> datetime:
-    """The store keeps UTC without a zone; the API says so (RFC 3339 date-time)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-Utc = Annotated[datetime, AfterValidator(_utc)]
+from outsidein.web.schemas.types import UtcDatetime as Utc
 
 
 class ScoreRow(BaseModel):

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from outsidein.outbox import Attempt, Message, MessagePage
+from outsidein.web.schemas.types import UtcDatetime as Utc
 
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-Utc = Annotated[datetime, AfterValidator(_utc)]
 State = Literal["queued", "failing", "sent", "dead", "suppressed"]
 Key = Annotated[str, Field(min_length=1, max_length=200)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -15,7 +15,7 @@ from outsidein.settings.playbooks import Playbook
 from outsidein.tasks.service import Comment, Task, TaskPage
 from outsidein.tasks.teams import Team
 from outsidein.web.params import IsoDatetime
-from outsidein.web.schemas.health import Utc
+from outsidein.web.schemas.types import UtcDatetime as Utc
 
 
 class PlaybookRow(BaseModel):
