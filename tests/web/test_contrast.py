@@ -15,7 +15,7 @@ MINIMUM = 4.5
 SHEETS = ("app.css", "metrics.css")
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 # Rules drawn on the dark header rather than the page.
-ON_HEADER = re.compile(r"topbar|brand|mainnav|apilink")
+ON_HEADER = re.compile(r"topbar|brand|mainnav|subnav|apilink")
 
 
 def rgb(value: str, variables: dict[str, str]) -> tuple[float, float, float, float] | None:

@@ -25,6 +25,7 @@ from outsidein.web.deps import ServerConfig, ServerStore
 from outsidein.web.errors import install_error_handlers
 from outsidein.web.exports import record_export
 from outsidein.web.guard import Guard, allowed_hosts
+from outsidein.web.nav import grouped
 from outsidein.web.openapi import install_openapi
 from outsidein.web.sections import SECTIONS
 from outsidein.web.templating import STATIC_DIR
@@ -87,6 +88,7 @@ def create_app(
     app.state.bound_host = None
     app.state.login_limiter = LoginLimiter(auth.login_attempts, auth.login_window_minutes * 60)
     app.state.nav = [s.nav for s in SECTIONS if s.nav is not None]
+    grouped(app.state.nav, "/")  # an unknown nav group fails here, not on the first page
     for section in SECTIONS:
         if section.api is not None:
             app.include_router(section.api, prefix=API_PREFIX)

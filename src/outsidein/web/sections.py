@@ -85,6 +85,7 @@ SECTIONS: tuple[Section, ...] = (
             "Accounts",
             "/accounts",
             reads=("accounts", "contacts", "subscriptions", "events", "account_last_seen"),
+            group="Customers",
         ),
     ),
     Section(
@@ -95,6 +96,7 @@ SECTIONS: tuple[Section, ...] = (
             "Metrics",
             "/metrics",
             reads=("accounts", "subscriptions", "events", "account_daily_metrics"),
+            group="Insights",
         ),
     ),
     Section(
@@ -105,40 +107,47 @@ SECTIONS: tuple[Section, ...] = (
             "Health",
             "/health",
             reads=("health_scores", "health_contributions", "health_overrides"),
+            group="Customers",
         ),
     ),
     Section(
         "segments",
         api=segments.router,
         pages=segments_pages.router,
-        nav=NavItem("Segments", "/segments", reads=("segment_membership", "segment_versions")),
+        nav=NavItem(
+            "Segments",
+            "/segments",
+            reads=("segment_membership", "segment_versions"),
+            group="Customers",
+        ),
     ),
     Section(
         "tiers",
         api=tiers.router,
         pages=tiers_pages.router,
-        nav=NavItem("Tiers", "/tiers", reads=("account_tiers",)),
-    ),
-    Section("advocates", nav=NavItem("Advocates", "/advocates", reads=("health_scores",))),
-    Section(
-        "identity",
-        api=identity.router,
-        pages=identity_pages.router,
-        nav=NavItem("Identity", "/identity", reads=("accounts", "external_ids")),
+        nav=NavItem("Tiers", "/tiers", reads=("account_tiers",), group="Customers"),
     ),
     Section(
-        "outbox",
-        api=outbox.router,
-        pages=outbox_pages.router,
-        nav=NavItem("Outbox", "/outbox", reads=("outbox_messages", "outbox_deliveries")),
+        "advocates",
+        nav=NavItem("Advocates", "/advocates", reads=("health_scores",), group="Customers"),
     ),
     Section(
         "tasks",
         api=tasks.router,
         pages=tasks_pages.router,  # /tasks and /playbooks
-        nav=NavItem("Tasks", "/tasks", reads=("tasks", "playbook_firings")),
+        nav=NavItem("Tasks", "/tasks", reads=("tasks", "playbook_firings"), group="Action"),
     ),
-    Section("playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks")),
+    Section(
+        "playbooks", api=playbooks.router, nav=NavItem("Playbooks", "/playbooks", group="Action")
+    ),
+    Section(
+        "outbox",
+        api=outbox.router,
+        pages=outbox_pages.router,
+        nav=NavItem(
+            "Outbox", "/outbox", reads=("outbox_messages", "outbox_deliveries"), group="Action"
+        ),
+    ),
     Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
     Section("teams", api=tasks.teams_router),
     # One timeline per account (on the account page) and the answers surveys send.
@@ -154,15 +163,33 @@ SECTIONS: tuple[Section, ...] = (
     Section("custom_fields", api=custom_fields.router),
     # The Segment API lives at the root (/v1/...), where the clients expect it.
     Section("segment", api=segment.api_router, pages=segment.router),
-    Section("ingestion", pages=ingestion_pages.router, nav=NavItem("Ingestion", "/ingestion")),
+    Section(
+        "ingestion",
+        pages=ingestion_pages.router,
+        nav=NavItem("Ingestion", "/ingestion", group="Data"),
+    ),
+    Section(
+        "identity",
+        api=identity.router,
+        pages=identity_pages.router,
+        nav=NavItem("Identity", "/identity", reads=("accounts", "external_ids"), group="Data"),
+    ),
     Section(
         "quality",
         api=quality.router,
         pages=quality.pages,
-        nav=NavItem("Quality", "/quality", reads=("subscriptions", "invoices", "churn_records")),
+        nav=NavItem(
+            "Quality",
+            "/quality",
+            reads=("subscriptions", "invoices", "churn_records"),
+            group="Data",
+        ),
     ),
     Section(
-        "status", api=status.router, pages=status_pages.router, nav=NavItem("Status", "/status")
+        "status",
+        api=status.router,
+        pages=status_pages.router,
+        nav=NavItem("Status", "/status", group="Data"),
     ),
     # Users, tokens, who am I; the login page, logout and the liveness probe.
     Section("auth", api=users.router, pages=auth_pages.router),

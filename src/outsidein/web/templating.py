@@ -20,7 +20,7 @@ from outsidein.display import money
 from outsidein.labels import label
 from outsidein.pipeline import Scheduler, StepStatus, steps_feeding
 from outsidein.web.assets import CHARTS_PATH
-from outsidein.web.nav import NavItem
+from outsidein.web.nav import NavGroup, NavItem, grouped
 from outsidein.web.queries.rows import utc_now
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -106,6 +106,11 @@ def nav_items(request: Request) -> list[tuple[NavItem, bool]]:
     return [(item, item.active(request.url.path)) for item in items]
 
 
+def nav_groups(request: Request) -> list[NavGroup]:
+    """The header's groups, and which one holds the current page (web/nav.py)."""
+    return grouped(request.app.state.nav, request.url.path)
+
+
 def stale_steps(request: Request) -> list[StepStatus]:
     """The background steps that write what this page shows and are failing or behind."""
     pipeline: Scheduler | None = getattr(request.app.state, "pipeline", None)
@@ -155,6 +160,7 @@ def _environment() -> jinja2.Environment:
         url_with=url_with,
         url_without=url_without,
         nav_items=nav_items,
+        nav_groups=nav_groups,
         stale_steps=stale_steps,
         signed_in=signed_in,
         version=__version__,
