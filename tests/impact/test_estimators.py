@@ -110,3 +110,17 @@ def test_wald_p_is_large_for_noise_and_small_for_a_shift() -> None:
     contrib = rng.normal(0, 0.005, (400, 3))  # standard errors near 0.1
     assert (wald_p(np.array([0.01, -0.02, 0.0]), contrib) or 0) > 0.5
     assert (wald_p(np.array([1.0, 1.0, 1.0]), contrib) or 1) < 1e-6
+
+
+def test_a_play_fired_only_now_says_there_is_nothing_to_measure_yet() -> None:
+    from outsidein.impact.common import Result, warn_few
+
+    r = Result()
+    warn_few(r, 0, 0, "controls")
+    assert r.warnings == [
+        "nothing to measure yet: no treated account was observed in a month before and a "
+        "month after its firing (a firing needs the month its 28-day window starts after)"
+    ]
+    few = Result()
+    warn_few(few, 12, 300, "controls")
+    assert few.warnings[0].startswith("few accounts: 12 treated and 300 controls")

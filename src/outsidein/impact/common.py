@@ -88,7 +88,12 @@ def change_after(y: F64, groups: Cohorts, horizon: int) -> F64:
 
 
 def warn_few(result: Result, treated: int, control: int, what: str) -> None:
-    if min(treated, control) < MIN_ACCOUNTS:
+    if treated == 0:
+        result.warnings.append(
+            "nothing to measure yet: no treated account was observed in a month before and a "
+            "month after its firing (a firing needs the month its 28-day window starts after)"
+        )
+    elif min(treated, control) < MIN_ACCOUNTS:
         result.warnings.append(
             f"few accounts: {treated} treated and {control} {what} (fewer than "
             f"{MIN_ACCOUNTS} on a side makes the interval unreliable)"
