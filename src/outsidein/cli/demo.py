@@ -25,6 +25,7 @@ from outsidein.auth.users import count_users, create_user
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
+from outsidein.impact import import_firings
 from outsidein.ingest import load_directory
 from outsidein.ingest.profiles import load_export
 from outsidein.outbox.demo import seed_demo_outbox
@@ -33,6 +34,7 @@ from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
+from outsidein.sim.plays import FIRINGS_FILE as PLAYS_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
@@ -208,6 +210,13 @@ def demo(
             f"{earlier.tasks + result.tasks:,} tasks opened (`outsidein tasks list`, /tasks)",
             highlight=False,
         )
+        if (data / PLAYS_FILE).is_file():  # the planted plays' history: /impact
+            added = import_firings(con, data / PLAYS_FILE)
+            console.print(
+                f"impact: {added:,} past firings of the planted plays imported "
+                "(`outsidein impact list`, /impact)",
+                highlight=False,
+            )
         _first_admin(con)
     finally:
         con.close()

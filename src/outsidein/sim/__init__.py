@@ -25,6 +25,7 @@ from outsidein.sim.company import make_company
 from outsidein.sim.journey import Touches
 from outsidein.sim.needs import make_needs
 from outsidein.sim.people import make_contacts
+from outsidein.sim.plays import PlayPlan
 from outsidein.sim.settings import write_company_config
 from outsidein.sim.world import simulate_world
 from outsidein.sim.writer import TableSink, write_table
@@ -58,6 +59,7 @@ class SimulationSummary:
     paths: dict[str, Path]  # kind -> file (events -> the folder of parts)
     event_parts: list[Path] = field(default_factory=list)
     ground_truth: dict[str, Path] = field(default_factory=dict)
+    firings: Path | None = None  # the planted plays' firings (outsidein.sim.plays)
 
 
 def simulate(
@@ -153,12 +155,15 @@ def simulate(
         end_us=end_us,
         background=True,
     )
+    first_extra_user = int(world.seats.max(axis=1).sum()) if world.company.n else 0
+    plan = PlayPlan(world, seed, first_extra_user)
     usage.events(
         seed,
         world,
         event_sink,
         events_per_user_day=events_per_user_day,
         progress=partial(report, "events"),
+        plays=plan,
     )
     counts["events"] = event_sink.close()
     churn_columns, churn_truth = crm.churn_records(seed, world)
@@ -176,6 +181,7 @@ def simulate(
         "advocates": gt / "advocates.parquet",
         "manifest": gt / "manifest.json",
         "crm": gt / "crm.json",
+        "plays": gt / "plays.json",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
@@ -183,6 +189,7 @@ def simulate(
     truth.write_needs(truths["needs_segments"], world)
     truth.write_advocates(truths["advocates"], seed, world, people)
     crm.write_truth(truths["crm"], churn_truth, usage_truth)
+    firings = plan.write(out, truths["plays"])
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,
@@ -209,6 +216,7 @@ def simulate(
         paths=paths,
         event_parts=list(event_sink.parts),
         ground_truth=truths,
+        firings=firings,
     )
 
 

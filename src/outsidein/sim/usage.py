@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR, months_between, weekday
 from outsidein.sim.catalog import FALLBACK_FEATURE, FEATURES, feature_properties
 from outsidein.sim.names import REGION_UTC_SHIFT_HOURS
+from outsidein.sim.plays import PlayPlan
 from outsidein.sim.streams import stream
 from outsidein.sim.world import World, sigmoid
 from outsidein.sim.writer import TableSink
@@ -65,8 +66,9 @@ def events(
     *,
     events_per_user_day: float,
     progress: Callable[[int, int], None] | None = None,
+    plays: PlayPlan | None = None,
 ) -> int:
-    """Write all events; returns how many."""
+    """Write all events; returns how many. ``plays`` adds the planted plays' extra users."""
     co = world.company
     window = world.window
     n = co.n
@@ -91,6 +93,8 @@ def events(
         dow = DOW[weekday(days)]
         day_us = days * US_PER_DAY
         tenure = months_between(co.created_day, np.full(n, ms))
+        if plays is not None:
+            plays.decide(m)
         for c0 in range(0, n, chunk):
             rng = stream(seed, "events", m, c0)
             acc = np.arange(c0, min(c0 + chunk, n))
@@ -110,6 +114,8 @@ def events(
                 keep = ts < window.end_us
                 if not keep.all():
                     a, user, feat, ts, prop = a[keep], user[keep], feat[keep], ts[keep], prop[keep]
+                if plays is not None:
+                    plays.observe(m, a, user_base[a] + user, ts)
                 ids = np.arange(next_id, next_id + len(a))
                 sink.write(
                     {
@@ -125,7 +131,40 @@ def events(
             done += 1
             if progress is not None:
                 progress(done, batches)
+        if plays is not None:
+            next_id = _play_events(plays, m, sink, names, props, p_off, next_id)
     return next_id - 1
+
+
+def _play_events(
+    plays: PlayPlan,
+    m: int,
+    sink: TableSink,
+    names: pa.Array,
+    props: pa.Array,
+    p_off: I64,
+    next_id: int,
+) -> int:
+    """The planted plays' extra users in month ``m``: a dashboard view every working day."""
+    a, user, ts = plays.extra_events(m)
+    keep = ts < plays.world.window.end_us
+    a, user, ts = a[keep], user[keep], ts[keep]
+    if len(a) == 0:
+        return next_id
+    plays.observe(m, a, user, ts)
+    feat = np.full(len(a), FALLBACK_FEATURE, dtype=np.int64)
+    ids = np.arange(next_id, next_id + len(a))
+    sink.write(
+        {
+            "message_id": _prefixed("evt_", ids),
+            "account_id": plays.world.company.account_ids.take(pa.array(a)),
+            "user_id": _prefixed("usr_", user + 1),
+            "event": _dictionary(feat, names),
+            "timestamp": ts,
+            "properties": _dictionary(p_off[feat], props),
+        }
+    )
+    return next_id + len(a)
 
 
 def _prefixed(prefix: str, numbers: I64) -> pa.Array:

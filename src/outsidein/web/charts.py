@@ -24,6 +24,7 @@ __all__ = [
     "SCHEMA",
     "bars",
     "bridge",
+    "event_study",
     "line",
     "money_axis",
     "to_svg",
@@ -338,4 +339,41 @@ def bars(
             {"field": "label", "title": y_title},
         ],
     }
+    return spec
+
+
+def event_study(
+    rows: Sequence[dict[str, Any]], description: str, *, y_title: str, number: str = ",.2f"
+) -> Spec:
+    """Effects by months from an intervention (``event_time``, ``effect``, ``ci_low``,
+    ``ci_high``): a point per month with its 95 % interval, a rule at zero and one where the
+    intervention fired (between months -1 and 0)."""
+    values = [
+        {k: _drawn(r[k]) for k in ("event_time", "effect", "ci_low", "ci_high")} for r in rows
+    ]
+    spec = _base(description, values)
+    x_enc: Spec = {
+        "field": "event_time",
+        "type": "quantitative",
+        "title": "Months from the firing",
+        "axis": {"tickMinStep": 1, "format": "d"},
+    }
+    y_title_enc: Spec = {"type": "quantitative", "title": y_title, "scale": {"zero": True}}
+    tooltip = [
+        {"field": "event_time", "type": "quantitative", "title": "Month from the firing"},
+        {"field": "effect", "type": "quantitative", "title": "Effect", "format": number},
+        {"field": "ci_low", "type": "quantitative", "title": "95 % from", "format": number},
+        {"field": "ci_high", "type": "quantitative", "title": "95 % to", "format": number},
+    ]
+    spec["layer"] = [
+        {"mark": {"type": "rule", "color": MUTED, "strokeDash": [4, 4]},
+         "encoding": {"y": {"datum": 0}}},
+        {"mark": {"type": "rule", "color": MUTED},
+         "encoding": {"x": {"datum": -0.5, "type": "quantitative"}}},
+        {"mark": {"type": "rule", "color": COLORS["new"], "strokeWidth": 2},
+         "encoding": {"x": x_enc, "y": {"field": "ci_low", **y_title_enc},
+                      "y2": {"field": "ci_high"}, "tooltip": tooltip}},
+        {"mark": {"type": "point", "filled": True, "size": 60, "color": COLORS["new"]},
+         "encoding": {"x": x_enc, "y": {"field": "effect", **y_title_enc}, "tooltip": tooltip}},
+    ]  # fmt: skip
     return spec

@@ -26,6 +26,8 @@ from outsidein.web.routes import (
     health_pages,
     identity,
     identity_pages,
+    impact,
+    impact_pages,
     ingestion_pages,
     jobs,
     loads,
@@ -149,6 +151,12 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
+    Section(
+        "impact",
+        api=impact.router,
+        pages=impact_pages.router,
+        nav=NavItem("Impact", "/impact", reads=("playbook_firings", "account_daily_metrics")),
+    ),
     Section("teams", api=tasks.teams_router),
     # One timeline per account (on the account page) and the answers surveys send.
     Section("timeline", api=timeline.router, pages=timeline_pages.router),
