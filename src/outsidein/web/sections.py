@@ -47,6 +47,8 @@ from outsidein.web.routes import (
     survey_responses,
     tasks,
     tasks_pages,
+    team,
+    team_pages,
     tiers,
     tiers_pages,
     timeline,
@@ -120,6 +122,12 @@ SECTIONS: tuple[Section, ...] = (
         nav=NavItem("Tiers", "/tiers", reads=("account_tiers",)),
     ),
     Section("advocates", nav=NavItem("Advocates", "/advocates", reads=("health_scores",))),
+    Section(
+        "team",
+        api=team.router,
+        pages=team_pages.router,
+        nav=NavItem("Team", "/team", reads=("csms", "accounts", "tasks", "health_scores")),
+    ),
     Section(
         "identity",
         api=identity.router,
