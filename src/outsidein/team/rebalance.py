@@ -13,7 +13,8 @@ The algorithm (deterministic; docs/team.md#rebalancing):
    gap makes the count of moves minimal for a giver (the largest k costs are the most k
    moves can remove), and the last move the cheapest in ARR that does it.
 3. **Who receives.** The account goes to a CSM who stays within capacity with it:
-   preferably one already serving its tier, then the one left least utilised, then by id.
+   preferably one already serving its tier (an empty book, a new hire's, serves any), then
+   the one left least utilised, then by id.
    When nobody can take any of a giver's remaining accounts, the giver stays over and the
    plan says so (``unresolved``): the team lacks room, not the algorithm a move.
 
@@ -91,7 +92,8 @@ class _Book:
         return self.limits.utilisation(load_of(self.counts, self.cost), len(self.held))
 
     def serves(self, tier: str | None) -> bool:
-        return self.counts.get(tier, 0) > 0
+        """Whether it holds accounts of ``tier``; an empty book (a new hire's) serves any."""
+        return not self.held or self.counts.get(tier, 0) > 0
 
     def take(self, h: Held) -> None:
         self.held[h.account_id] = h
