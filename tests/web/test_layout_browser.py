@@ -143,6 +143,8 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("tiers", "/tiers", [("heading", "Touch tiers"), ("combobox", "CSM"), ("button", "Show")]),
     ("advocates", "/advocates", [("heading", "Advocates"), ("combobox", "CSM"),
                                  ("button", "Show")]),
+    ("team", "/team", [("heading", "Team"), ("link", "Dana Scully"), ("link", "Walter Skinner")]),
+    ("team-book", "/team/csm1", [("heading", "Dana Scully"), ("link", "← Team")]),
     ("segments", "/segments", [("heading", "Segments"), ("link", "New segment"),
                                ("link", "At risk")]),
     ("segment", "/segments/at-risk", [("heading", "At risk"), ("link", "Edit"),
@@ -170,7 +172,8 @@ CHARTS = {
     "health": ("health-segments", "health-arr"),
 }
 NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"),
-       ("link", "Segments"), ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"),
+       ("link", "Segments"), ("link", "Tiers"), ("link", "Advocates"), ("link", "Team"),
+       ("link", "Identity"),
        ("link", "Outbox"), ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"),
        ("link", "Quality"), ("link", "Status"), ("link", "API")]  # fmt: skip
 

@@ -36,6 +36,7 @@ from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
+from outsidein.team.summary import summary as team_summary
 from outsidein.tiers.service import backfill
 from outsidein.tiers.summary import summary
 
@@ -208,6 +209,8 @@ def demo(
             f"{earlier.tasks + result.tasks:,} tasks opened (`outsidein tasks list`, /tasks)",
             highlight=False,
         )
+        console.print(f"{team_summary(con, in_force.config)} (`outsidein team show`, /team)",
+                      highlight=False)  # fmt: skip
         _first_admin(con)
     finally:
         con.close()
