@@ -155,6 +155,12 @@ def test_api_and_cli_show_the_package_s_figures(
         (c.account_id, str(c.arr)) for c in python_one.customers
     ]
     assert server.http.get(f"{server.url}/api/v1/team/nobody").status_code == 404
+    future = (TODAY + timedelta(days=2)).isoformat()
+    assert server.http.get(f"{server.url}/api/v1/team", params={"as_of": future}).status_code == 422
+    past = (TODAY - timedelta(days=60)).isoformat()
+    earlier = server.http.get(f"{server.url}/api/v1/team", params={"as_of": past}).json()
+    assert earlier["as_of"] == past and earlier["notice"] is None
+    assert earlier["accounts"] != expected.accounts or earlier["arr"] != str(expected.arr)
 
 
 def test_the_pages_show_the_same_figures(server: LiveServer, expected: TeamOut) -> None:

@@ -3,12 +3,12 @@ and its CLI show.
 
 Nothing is recomputed here. Per customer (an account neither a prospect nor churned on the
 day): MRR and ARR from :func:`outsidein.analytics.lifecycle.account_status` (the accounts
-list's and the Metrics page's one definition), the touch tier in force when health is read (as
-the health page joins them) from
-:func:`outsidein.tiers.tiers_at`, the health score and band in force from
-:func:`outsidein.health.history.scores_at` (an override standing in). Per CSM: open and
-overdue tasks as :func:`outsidein.tasks.service.counts_by_csm` counts them (the totals of the
-tasks page's "open" and "overdue" lists of that CSM), and the term contracts renewing in the next
+list's and the Metrics page's one definition), the touch tier in force when health is read
+(today by default, as the health page joins them) from :func:`outsidein.tiers.tiers_at`,
+the health score and band in force from :func:`outsidein.health.history.scores_at` (an
+override standing in). Per CSM: open and overdue tasks as
+:func:`outsidein.tasks.service.counts_by_csm` counts them (the totals of the tasks page's
+"open" and "overdue" lists of that CSM), and the term contracts renewing in the next
 :data:`RENEWAL_DAYS` days from :func:`outsidein.analytics.renewals.renewals`.
 """
 
@@ -91,13 +91,16 @@ ORDER BY a.account_id
 
 def resolve(
     con: duckdb.DuckDBPyConnection, as_of: date | None
-) -> tuple[date, datetime, str | None]:
+) -> tuple[date, datetime, date, str | None]:
     """The day of the figures (the data's last day by default, as every report), when health
-    is read (now, or the end of an ``as_of`` asked), and a notice naming the day chosen."""
+    is read and the day of the tiers (now and today, as the health page reads them; the end
+    of an ``as_of`` asked and that day), and a notice naming the day chosen."""
     dates = report_dates(None, as_of, data_last_day=data_last_day(con))
     now = now_utc()
-    at = now if as_of is None else min(now, datetime.combine(as_of + timedelta(days=1), time()))
-    return dates.as_of, at, dates.notice
+    if as_of is None:
+        return dates.as_of, now, now.date(), dates.notice
+    at = min(now, datetime.combine(as_of + timedelta(days=1), time()))
+    return dates.as_of, at, as_of, dates.notice
 
 
 def read_books(
@@ -111,7 +114,7 @@ def read_books(
     """Every customer with its CSM, tier, ARR and health on ``as_of``, every CSM, and each
     CSM's open and overdue tasks and upcoming renewals (``statuses``: where the web app's
     cache gives :func:`account_status` of a day already computed)."""
-    day, at, notice = resolve(con, as_of)
+    day, at, tier_day, notice = resolve(con, as_of)
     sources = store_sources(con)
     if statuses is None:
         status = account_status(sources, analytics, day).to_pyarrow()
@@ -121,7 +124,7 @@ def read_books(
     cur = con.cursor()
     try:
         cur.register("_oi_status", status)
-        cur.register("_oi_tiers", tiers_at(cur, at.date()))  # in force when health is read
+        cur.register("_oi_tiers", tiers_at(cur, tier_day))
         cur.register("_oi_health", scores_at(cur, at))
         cur.register("_oi_due", due)
         quoted = ", ".join(f"'{s}'" for s in NOT_CUSTOMERS)
