@@ -27,6 +27,7 @@ from outsidein.cli import segments as _segments  # noqa: F401
 from outsidein.cli import serve as _serve  # noqa: F401
 from outsidein.cli import simulate as _simulate  # noqa: F401
 from outsidein.cli import tasks as _tasks  # noqa: F401
+from outsidein.cli import team as _team  # noqa: F401
 from outsidein.cli import tiers as _tiers  # noqa: F401
 from outsidein.cli import timeline as _timeline  # noqa: F401
 from outsidein.cli import users as _users  # noqa: F401

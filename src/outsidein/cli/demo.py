@@ -38,6 +38,7 @@ from outsidein.sim.plays import FIRINGS_FILE as PLAYS_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
+from outsidein.team.summary import summary as team_summary
 from outsidein.tiers.service import backfill
 from outsidein.tiers.summary import summary
 
@@ -217,6 +218,8 @@ def demo(
                 "(`outsidein impact list`, /impact)",
                 highlight=False,
             )
+        console.print(f"{team_summary(con, in_force.config)} (`outsidein team show`, /team)",
+                      highlight=False)  # fmt: skip
         _first_admin(con)
     finally:
         con.close()

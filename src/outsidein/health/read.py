@@ -27,6 +27,7 @@ __all__ = [
     "AccountHealth",
     "ScorePage",
     "account_health",
+    "band_order",
     "list_scores",
     "stored_scores",
     "stored_scores_of",
@@ -54,6 +55,12 @@ class ScorePage:
     page: int
     page_size: int
     rows: list[dict[str, Any]]  # account_id, name, csm_id, scorecard, score, band, ...
+
+
+def band_order(health: HealthConfig) -> list[str]:
+    """Every band label of the scorecards, worst first (the default card's order leads)."""
+    cards = [health.scorecards[health.default_scorecard], *health.scorecards.values()]
+    return list(dict.fromkeys(b.label for card in cards for b in card.bands))
 
 
 def _row_before(

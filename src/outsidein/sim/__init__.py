@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from outsidein import __version__
 from outsidein.errors import ConfigError
-from outsidein.sim import crm, lifecycle, revenue, service, surveys, truth, usage
+from outsidein.sim import crm, lifecycle, revenue, service, staffing, surveys, truth, usage
 from outsidein.sim.billing_export import write_billing_customers
 from outsidein.sim.calendar import first_of_current_month, make_window
 from outsidein.sim.company import make_company
@@ -111,7 +111,7 @@ def simulate(
     paths = {kind: out / f"{kind}.parquet" for kind in KINDS}
     paths["events"] = events_dir
     counts: dict[str, int] = {}
-    counts["csms"] = write_table(paths["csms"], "csms", _cols(company.csms_table()))
+    counts["csms"] = write_table(paths["csms"], "csms", _cols(staffing.csms_table(company)))
     counts["accounts"] = write_table(paths["accounts"], "accounts", _cols(company.accounts_table()))
     counts["contacts"] = write_table(paths["contacts"], "contacts", _cols(people.table))
     for kind, table in surveys.catalog_tables().items():
@@ -182,6 +182,7 @@ def simulate(
         "manifest": gt / "manifest.json",
         "crm": gt / "crm.json",
         "plays": gt / "plays.json",
+        "team": gt / "team.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
@@ -190,6 +191,7 @@ def simulate(
     truth.write_advocates(truths["advocates"], seed, world, people)
     crm.write_truth(truths["crm"], churn_truth, usage_truth)
     firings = plan.write(out, truths["plays"])
+    staffing.write_truth(truths["team"], company)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,

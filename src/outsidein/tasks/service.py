@@ -36,6 +36,7 @@ __all__ = [
     "assign",
     "comment",
     "complete",
+    "counts_by_csm",
     "create_task",
     "escalate_overdue",
     "get_task",
@@ -146,6 +147,16 @@ _SELECT = (
 )
 
 
+# Each status filter of the lists (``$now``: the time asked), one definition for every count.
+STATUS_SQL: dict[str, str] = {
+    "open": "t.status = 'open' AND (t.snoozed_until IS NULL OR t.snoozed_until <= $now)",
+    "snoozed": "t.status = 'open' AND t.snoozed_until > $now",
+    "overdue": "t.status = 'open' AND t.due_at < $now",
+    "done": "t.status = 'done'",
+    "all": "TRUE",
+}
+
+
 def _task(row: dict[str, Any], now: datetime) -> Task:
     steps = json.loads(row.pop("steps") or "[]")
     context = json.loads(row.pop("context") or "{}")
@@ -182,14 +193,7 @@ def list_tasks(
     now = now or now_utc()
     scope, named = _scope(csm)
     where = [scope]
-    status_sql = {
-        "open": "t.status = 'open' AND (t.snoozed_until IS NULL OR t.snoozed_until <= $now)",
-        "snoozed": "t.status = 'open' AND t.snoozed_until > $now",
-        "overdue": "t.status = 'open' AND t.due_at < $now",
-        "done": "t.status = 'done'",
-        "all": "TRUE",
-    }[status]
-    where.append(status_sql)
+    where.append(STATUS_SQL[status])
     named["now"] = now
     for column, value in (("t.assignee", assignee), ("t.account_id", account_id),
                           ("t.playbook", playbook), ("t.type", type), ("t.priority", priority),
@@ -215,6 +219,26 @@ def list_tasks(
         .to_pylist()
     )
     return TaskPage(int(total), int(overdue), page, page_size, [_task(r, now) for r in rows])
+
+
+def counts_by_csm(
+    con: duckdb.DuckDBPyConnection, csms: Sequence[str], *, now: datetime | None = None
+) -> dict[str, tuple[int, int]]:
+    """Each CSM's ``(open, overdue)`` task counts in one query: the totals
+    :func:`list_tasks` gives with ``status="open"`` and ``"overdue"`` in that CSM's scope."""
+    if not csms:
+        return {}
+    rows = con.execute(
+        f"""SELECT c.csm, count(*) FILTER (WHERE {STATUS_SQL["open"]}),
+                   count(*) FILTER (WHERE {STATUS_SQL["overdue"]})
+            FROM (SELECT unnest($csms) AS csm) c
+            JOIN (tasks t LEFT JOIN accounts a USING (account_id))
+              ON lower(a.csm_id) = lower(c.csm) OR lower(t.assignee) = lower(c.csm)
+            GROUP BY c.csm""",
+        {"csms": list(csms), "now": now or now_utc()},
+    ).fetchall()
+    found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    return {c: found.get(c, (0, 0)) for c in csms}
 
 
 def overdue_tasks(

@@ -49,6 +49,8 @@ from outsidein.web.routes import (
     survey_responses,
     tasks,
     tasks_pages,
+    team,
+    team_pages,
     tiers,
     tiers_pages,
     timeline,
@@ -150,12 +152,25 @@ SECTIONS: tuple[Section, ...] = (
             "Outbox", "/outbox", reads=("outbox_messages", "outbox_deliveries"), group="Action"
         ),
     ),
+    Section(
+        "team",
+        api=team.router,
+        pages=team_pages.router,
+        nav=NavItem(
+            "Team", "/team", reads=("csms", "accounts", "tasks", "health_scores"), group="Action"
+        ),
+    ),
     Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
     Section(
         "impact",
         api=impact.router,
         pages=impact_pages.router,
-        nav=NavItem("Impact", "/impact", reads=("playbook_firings", "account_daily_metrics")),
+        nav=NavItem(
+            "Impact",
+            "/impact",
+            reads=("playbook_firings", "account_daily_metrics"),
+            group="Insights",
+        ),
     ),
     Section("teams", api=tasks.teams_router),
     # One timeline per account (on the account page) and the answers surveys send.

@@ -25,7 +25,7 @@ from outsidein.analytics.lifecycle import account_status
 from outsidein.analytics.today import report_dates
 from outsidein.health.explain import Explanation, Move, explain, number, what_moved
 from outsidein.health.history import HealthScore, TrendPoint, score_at, scores_at, trend
-from outsidein.health.read import stored_scores_of
+from outsidein.health.read import band_order, stored_scores_of
 from outsidein.settings.health import HealthConfig
 from outsidein.store.freshness import data_last_day
 from outsidein.tiers.history import tiers_in_force
@@ -59,12 +59,6 @@ _SORTS: dict[AtRiskSort, str] = {
     "name": "lower(a.name)",
 }
 _SCORES, _NOW = "health_now", "health_figures"
-
-
-def band_order(health: HealthConfig) -> list[str]:
-    """Every band label of the scorecards, worst first (the default card's order leads)."""
-    cards = [health.scorecards[health.default_scorecard], *health.scorecards.values()]
-    return list(dict.fromkeys(b.label for card in cards for b in card.bands))
 
 
 def risk_bands(health: HealthConfig) -> list[str]:
