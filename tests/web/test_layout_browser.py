@@ -171,6 +171,8 @@ CHARTS = {
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
 }
+
+
 def nav_links(path: str) -> list[tuple[str, str]]:
     """The header's links on a page: its groups, the current group's pages, the API link."""
     rows = grouped([s.nav for s in SECTIONS if s.nav is not None], path.split("?")[0])
