@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     field_validator,
     model_validator,
 )
@@ -248,7 +249,7 @@ class Playbook(_Model):
         pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$", description="Lower-case letters, digits, - and _"
     )
     description: str = Field("", max_length=500)
-    enabled: bool = True
+    enabled: StrictBool = True  # 0/1 or "yes" is not a switch: say true or false
     trigger: Trigger
     where: str | None = Field(None, max_length=2000)
     actions: list[Action] = Field(min_length=1, max_length=10)
