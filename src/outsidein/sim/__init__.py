@@ -41,6 +41,7 @@ NUMBERED = {
     "invoices": ("INV-", 9, "issued_at"),
     "touchpoints": ("TP-", 9, "at"),
     "cases": ("CASE-", 8, "opened_at"),
+    "case_assignments": ("ASG-", 9, "assigned_at"),
     "survey_responses": ("RSP-", 9, "answered_at"),
 }
 
@@ -135,7 +136,13 @@ def simulate(
     lifecycle.routine(seed, world, touches, lambda d: report("touchpoints", d, months))
     survey_sink = sinks["survey_responses"]
     service.cases(
-        seed, world, sinks["cases"], touches, survey_sink, lambda d: report("cases", d, months)
+        seed,
+        world,
+        sinks["cases"],
+        touches,
+        survey_sink,
+        lambda d: report("cases", d, months),
+        assignments=sinks["case_assignments"],
     )
     report("surveys", 0, 1)
     surveys.nps(seed, world, people, survey_sink)

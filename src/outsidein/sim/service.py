@@ -18,6 +18,7 @@ from outsidein.sim.journey import (
     BILLING,
     CH,
     FAILED,
+    INBOUND,
     NEUTRAL,
     OK,
     PRODUCT,
@@ -30,6 +31,7 @@ from outsidein.sim.names import REGION_UTC_SHIFT_HOURS
 from outsidein.sim.streams import stream
 from outsidein.sim.world import World
 from outsidein.sim.writer import TableSink
+from outsidein.store.tables import FUNCTIONS
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 SLA_HOURS = (72.0, 24.0, 8.0, 4.0)
@@ -57,6 +59,49 @@ def _subjects() -> tuple[list[str], list[int], list[int]]:
     return flat, offsets, sizes
 
 
+def _assign(
+    rng: np.random.Generator,
+    sink: TableSink,
+    account_ids: pa.Array,
+    acc: np.ndarray,
+    case_id: pa.Array,
+    opened: np.ndarray,
+    handed: np.ndarray,
+) -> None:
+    """Owners of each case: a support agent at opening, then the function handed to."""
+    functions = pa.array(FUNCTIONS)
+    n = len(acc)
+    agent = rng.integers(1, 41, n)
+    owners = pa.array([f"support-{a:02d}" for a in agent.tolist()], pa.string())
+    sink.write(
+        {
+            "case_id": case_id,
+            "account_id": account_ids.take(pa.array(acc)),
+            "function": pa.repeat(pa.scalar("support"), n),
+            "owner": owners,
+            "assigned_at": opened,
+        }
+    )
+    sel = np.flatnonzero(handed >= 0)
+    taken = rng.random(len(sel)) >= 0.2
+    later = opened[sel] + rng.uniform(1, 48, len(sel)).astype(np.int64) * US_PER_HOUR
+    names = [
+        f"{FUNCTIONS[f]}-{k:02d}" if t else None
+        for f, k, t in zip(
+            handed[sel].tolist(), rng.integers(1, 21, len(sel)).tolist(), taken, strict=True
+        )
+    ]
+    sink.write(
+        {
+            "case_id": case_id.take(pa.array(sel)),
+            "account_id": account_ids.take(pa.array(acc[sel])),
+            "function": functions.take(pa.array(handed[sel])),
+            "owner": pa.array(names, pa.string()),
+            "assigned_at": later,
+        }
+    )
+
+
 def cases(
     seed: int,
     world: World,
@@ -64,8 +109,14 @@ def cases(
     touches: Touches,
     surveys: TableSink,
     progress: Callable[[int], None] | None = None,
+    assignments: TableSink | None = None,
 ) -> None:
-    """Generate each month's cases with their touchpoints and CSAT responses."""
+    """Generate each month's cases with their touchpoints, owners and CSAT responses.
+
+    The customer opens each case (an inbound support touchpoint carrying the case id);
+    ``assignments`` records the case's owners: a support agent first, then the function it
+    was handed to (nobody yet, for one hand-off in five).
+    """
     co = world.company
     window = world.window
     end_us = window.end_us
@@ -114,8 +165,16 @@ def cases(
             np.array(subject_off)[fset] + rng.integers(0, 1 << 20, n) % np.array(subject_n)[fset]
         )
 
+        kept = int((opened < end_us).sum())
+        case_id = pa.array(np.full(n, "", dtype=object))
+        if kept:
+            ids = sink.next_ids(kept).to_numpy(zero_copy_only=False)
+            full = np.full(n, "", dtype=object)
+            full[opened < end_us] = ids
+            case_id = pa.array(full, pa.string())
         sink.write(
             {
+                "case_id": case_id,
                 "account_id": co.account_ids.take(pa.array(acc)),
                 "contact_id": people.contact_ids.take(pa.array(contact)),
                 "opened_at": opened,
@@ -134,8 +193,19 @@ def cases(
         handed = np.where(product, PRODUCT, np.where(fset == 2, BILLING, -1))
         handed = np.where(fset == 3, SUCCESS, handed)
         touches.add(
-            acc, opened, SUPPORT, channel, SERVICE, outcome, handed_to=handed, contact=contact
+            acc,
+            opened,
+            SUPPORT,
+            channel,
+            SERVICE,
+            outcome,
+            handed_to=handed,
+            contact=contact,
+            case_id=case_id,
+            direction=INBOUND,
         )
+        if assignments is not None:
+            _assign(rng, assignments, co.account_ids, acc, case_id, opened, handed)
         touches.hand_off(rng, acc[product], opened[product], PRODUCT, SERVICE, hand_back=SUPPORT)
         for to in (BILLING, SUCCESS):
             sel = handed == to
