@@ -62,5 +62,5 @@ def test_case_assignments_history(store: duckdb.DuckDBPyConnection, tmp_path: Pa
         'SELECT "function", owner FROM case_assignments ORDER BY assigned_at'
     ).fetchall()
     assert got == [("support", "ann"), ("billing", None)]
-    ids = store.execute("SELECT count(DISTINCT assignment_id) FROM case_assignments").fetchone()
-    assert ids == (2,)
+    ids = store.execute("SELECT count(DISTINCT assignment_id) FROM case_assignments").fetchall()
+    assert ids == [(2,)]
