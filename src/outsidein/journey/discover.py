@@ -21,7 +21,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -253,7 +253,9 @@ def variants(log: EventLog) -> list[Variant]:
     bounds = offsets.tolist()
     with _collector_paused():
         seqs = [tuple(names[a:b]) for a, b in pairwise(bounds)]
-        return list(map(Variant._make, zip(seqs, counts.tolist(), strict=True)))
+        # tuple.__new__(Variant, (steps, cases)) is what Variant(...) does, minus a Python frame
+        pairs = zip(seqs, counts.tolist(), strict=True)
+        return list(map(tuple.__new__, repeat(Variant), pairs))
 
 
 @contextmanager

@@ -1,0 +1,194 @@
+"""``outsidein journey discover|funnel|handovers``: the journey as the data shows it.
+
+``discover`` reads an XES file in memory (``--xes``) or the store's touchpoints, and prints
+the directly-follows graph (counts and times between steps) and the most frequent variants;
+``funnel`` the stage funnel over the journey map; ``handovers`` the handover-of-work network
+between functions. The numbers are :mod:`outsidein.journey`'s, the one definition.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table as RichTable
+
+from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
+from outsidein.config import load_config
+from outsidein.errors import ConfigError
+from outsidein.journey import EventLog, from_frame, performance_dfg, read_xes, variants
+from outsidein.journey.store_log import handovers, stage_funnel, touchpoint_log
+from outsidein.store import connect
+
+journey_app = typer.Typer(
+    name="journey",
+    help="The customer journey from the data: paths, times, funnel, handovers.",
+    no_args_is_help=True,
+)
+app.add_typer(journey_app)
+
+
+class CaseBy(StrEnum):
+    account = "account"
+    case = "case"
+
+
+class ActivityBy(StrEnum):
+    function_channel = "function_channel"
+    channel = "channel"
+    function = "function"
+    stage = "stage"
+
+
+Since = Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD)")]
+Until = Annotated[str | None, typer.Option("--until", help="Before this day (YYYY-MM-DD)")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")]
+
+
+def _day(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise ConfigError(f"{option} {value!r}: a day as YYYY-MM-DD, e.g. 2026-01-31") from None
+
+
+def _hours(seconds: float) -> float | None:
+    return None if math.isnan(seconds) else round(seconds / 3600, 2)
+
+
+def _discovery(log: EventLog, top: int) -> dict[str, Any]:
+    perf = performance_dfg(log).edges()
+    edges = sorted(perf.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
+    found = variants(log)
+    return {
+        "events": log.n_events,
+        "cases": log.n_cases,
+        "activities": len(log.activities),
+        "edges": [
+            {
+                "from": a,
+                "to": b,
+                "count": int(s["count"]),
+                "mean_hours": _hours(s["mean"]),
+                "median_hours": _hours(s["median"]),
+                "p90_hours": _hours(s["p90"]),
+            }
+            for (a, b), s in edges[:top]
+        ],
+        "edges_total": len(edges),
+        "variants": [{"steps": list(v.activities), "cases": v.cases} for v in found[:top]],
+        "variants_total": len(found),
+    }
+
+
+@journey_app.command("discover")
+def discover_command(
+    xes: Annotated[
+        Path | None, typer.Option("--xes", help="Analyse this XES file (.xes or .xes.gz) instead")
+    ] = None,
+    case: Annotated[CaseBy, typer.Option("--case", help="A case is an account or a case")] = (
+        CaseBy.account
+    ),
+    activity: Annotated[
+        ActivityBy, typer.Option("--activity", help="What a step is, for touchpoints")
+    ] = ActivityBy.function_channel,
+    since: Since = None,
+    until: Until = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows shown")] = 15,
+    as_json: Json = False,
+    db: DbOption = None,
+) -> None:
+    """Directly-follows graph (counts, median and p90 hours between steps) and variants."""
+    start, end = _day(since, "--since"), _day(until, "--until")
+    if xes is not None:
+        log = from_frame(read_xes(xes))
+    else:
+        con = connect(settings(db).db, read_only=True)
+        try:
+            log = touchpoint_log(
+                con, case=case.value, activity=activity.value, since=start, until=end
+            )
+        finally:
+            con.close()
+    out = _discovery(log, top)
+    if as_json:
+        console.print_json(json.dumps(out))
+        return
+    console.print(
+        f"{out['events']:,} events, {out['cases']:,} cases, {out['activities']} activities; "
+        f"{out['edges_total']:,} directly-follows edges, {out['variants_total']:,} variants"
+    )
+    table = RichTable("from", "to", "count", "median h", "p90 h", title="Directly follows")
+    for e in out["edges"]:
+        table.add_row(
+            escape(e["from"]),
+            escape(e["to"]),
+            f"{e['count']:,}",
+            f"{e['median_hours']}",
+            f"{e['p90_hours']}",
+        )
+    console.print(table)
+    vt = RichTable("cases", "steps", title="Variants")
+    for v in out["variants"]:
+        vt.add_row(f"{v['cases']:,}", escape(" → ".join(v["steps"])))
+    console.print(vt)
+
+
+@journey_app.command("funnel")
+def funnel_command(
+    since: Since = None,
+    until: Until = None,
+    as_json: Json = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Accounts that reached each stage of the journey map, conversion and drop-off."""
+    s = settings(db, config)
+    stages = load_config(s.config).journey.map()
+    con = connect(s.db, read_only=True)
+    try:
+        steps = stage_funnel(
+            con, stages, since=_day(since, "--since"), until=_day(until, "--until")
+        )
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(json.dumps([step.__dict__ for step in steps]))
+        return
+    table = RichTable("stage", "phase", "reached", "went on", "conversion", "drop-off")
+    for st in steps:
+        conv = "—" if st.conversion is None else f"{st.conversion:.0%}"
+        table.add_row(
+            st.stage, st.phase, f"{st.reached:,}", f"{st.went_on:,}", conv, f"{st.drop_off:,}"
+        )
+    console.print(table)
+
+
+@journey_app.command("handovers")
+def handovers_command(
+    since: Since = None,
+    until: Until = None,
+    as_json: Json = False,
+    db: DbOption = None,
+) -> None:
+    """Work passed between functions: successive owners of each case."""
+    con = connect(settings(db).db, read_only=True)
+    try:
+        found = handovers(con, since=_day(since, "--since"), until=_day(until, "--until"))
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(json.dumps([h.__dict__ for h in found]))
+        return
+    table = RichTable("from", "to", "handovers", title="Handover of work")
+    for h in found:
+        table.add_row(h.from_function, h.to_function, f"{h.count:,}")
+    console.print(table)
