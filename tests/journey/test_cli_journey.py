@@ -52,6 +52,11 @@ def test_discover_funnel_and_handovers_from_the_store(
     assert [s["reached"] for s in json.loads(funnel.output)] == [3, 2, 1, 1, 0]
     hand = run("journey", "handovers", "--db", str(db_path))
     assert hand.exit_code == 0 and "support" in hand.output and "billing" in hand.output
+    churn = run("journey", "churn-paths", "--db", str(db_path), "--as-of", "2026-02-01", "--json")
+    assert churn.exit_code == 0, churn.output
+    paths = json.loads(churn.output)  # nobody churned: each account's last steps, retained
+    assert [(p["churned"], p["retained"]) for p in paths] == [(0, 1)] * 3
+    assert ["sales: demo", "sales: contract", "support: ticket"] in [p["steps"] for p in paths]
 
 
 @pytest.mark.parametrize(

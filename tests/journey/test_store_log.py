@@ -11,6 +11,7 @@ import pytest
 
 from outsidein.ingest.directory import load_directory
 from outsidein.journey import dfg, variants
+from outsidein.journey.churn_paths import churn_paths
 from outsidein.journey.store_log import Handover, handovers, stage_funnel, touchpoint_log
 from outsidein.settings.journey import EIGHT_STEPS, FIVE_STAGES, JourneyConfig
 from outsidein.sim import simulate
@@ -142,3 +143,21 @@ def test_a_loaded_simulated_company(tmp_path: Path) -> None:
         assert steps[0].reached >= steps[2].reached > 0
     finally:
         con.close()
+
+
+def test_paths_before_churn(small: duckdb.DuckDBPyConnection) -> None:
+    small.execute(
+        "INSERT INTO churn_records (churn_id, account_id, churned_at, source, loaded_at) "
+        "VALUES ('c1', 'a1', '2026-01-20', 'test', now()::TIMESTAMP)"
+    )
+    # a2 also takes marketing -> sales, but in a window that ends before its last steps
+    paths = churn_paths(small, date(2026, 2, 1), steps=2, activity="function")
+    got = [(p.steps, p.churned, p.retained, p.lift) for p in paths]
+    assert got == [
+        (("sales", "support"), 1, 0, None),  # a1's last two steps before it churned
+        (("marketing",), 0, 1, 0.0),
+        (("marketing", "sales"), 0, 1, 0.0),
+    ]
+    assert paths[0].churned_share == 1.0 and paths[1].retained_share == 0.5
+    short = churn_paths(small, date(2026, 2, 1), steps=3, days=12, activity="function")
+    assert short[0].steps == ("support",)  # 12 days before Jan 20: only a1's ticket of Jan 9

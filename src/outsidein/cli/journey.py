@@ -1,9 +1,10 @@
-"""``outsidein journey discover|funnel|handovers``: the journey as the data shows it.
+"""``outsidein journey discover|funnel|handovers|churn-paths``: the journey from the data.
 
 ``discover`` reads an XES file in memory (``--xes``) or the store's touchpoints, and prints
 the directly-follows graph (counts and times between steps) and the most frequent variants;
 ``funnel`` the stage funnel over the journey map; ``handovers`` the handover-of-work network
-between functions. The numbers are :mod:`outsidein.journey`'s, the one definition.
+between functions; ``churn-paths`` the last steps before churn. The numbers are
+:mod:`outsidein.journey`'s, the one definition.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from outsidein.analytics.today import utc_today
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.config import load_config
 from outsidein.errors import ConfigError
 from outsidein.journey import EventLog, from_frame, performance_dfg, read_xes, variants
+from outsidein.journey.churn_paths import churn_paths
 from outsidein.journey.store_log import handovers, stage_funnel, touchpoint_log
 from outsidein.store import connect
 
@@ -191,4 +194,41 @@ def handovers_command(
     table = RichTable("from", "to", "handovers", title="Handover of work")
     for h in found:
         table.add_row(h.from_function, h.to_function, f"{h.count:,}")
+    console.print(table)
+
+
+@journey_app.command("churn-paths")
+def churn_paths_command(
+    steps: Annotated[int, typer.Option("--steps", min=1, max=20, help="Last steps read")] = 3,
+    days: Annotated[int, typer.Option("--days", min=1, max=3660, help="Days before churn")] = 90,
+    activity: Annotated[
+        ActivityBy, typer.Option("--activity", help="What a step is")
+    ] = ActivityBy.function_channel,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Retained accounts are read before this day")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=10_000, help="Rows shown")] = 15,
+    as_json: Json = False,
+    db: DbOption = None,
+) -> None:
+    """The last steps before churn, against the same steps of the accounts that stayed."""
+    day = _day(as_of, "--as-of")
+    con = connect(settings(db).db, read_only=True)
+    try:
+        found = churn_paths(
+            con,
+            day.date() if day else utc_today(),
+            steps=steps,
+            days=days,
+            activity=activity.value,
+        )[:top]
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(json.dumps([{**p.__dict__, "steps": list(p.steps)} for p in found]))
+        return
+    table = RichTable("churned", "retained", "lift", "path", title="Paths before churn")
+    for p in found:
+        lift = "—" if p.lift is None else f"{p.lift:.1f}"
+        table.add_row(f"{p.churned:,}", f"{p.retained:,}", lift, escape(" → ".join(p.steps)))
     console.print(table)
