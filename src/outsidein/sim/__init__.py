@@ -135,6 +135,7 @@ def simulate(
     lifecycle.milestones(seed, world, touches)
     lifecycle.routine(seed, world, touches, lambda d: report("touchpoints", d, months))
     survey_sink = sinks["survey_responses"]
+    handoff_truth: list[pa.Table] = []
     service.cases(
         seed,
         world,
@@ -143,6 +144,7 @@ def simulate(
         survey_sink,
         lambda d: report("cases", d, months),
         assignments=sinks["case_assignments"],
+        handoff_truth=handoff_truth,
     )
     report("surveys", 0, 1)
     surveys.nps(seed, world, people, survey_sink)
@@ -183,6 +185,7 @@ def simulate(
         "advocates": gt / "advocates.parquet",
         "manifest": gt / "manifest.json",
         "crm": gt / "crm.json",
+        "handoffs": gt / "handoffs.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
@@ -190,6 +193,7 @@ def simulate(
     truth.write_needs(truths["needs_segments"], world)
     truth.write_advocates(truths["advocates"], seed, world, people)
     crm.write_truth(truths["crm"], churn_truth, usage_truth)
+    truth.write_handoffs(truths["handoffs"], handoff_truth)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,

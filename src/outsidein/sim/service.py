@@ -59,6 +59,12 @@ def _subjects() -> tuple[list[str], list[int], list[int]]:
     return flat, offsets, sizes
 
 
+# Hours the receiving function has to take a case up (the journey map's default hand-offs)
+TAKE_UP_HOURS = {PRODUCT: 72.0, BILLING: 48.0, SUCCESS: 48.0}
+# A hand-off is taken up in time, late, or never
+TAKE_UP_SHARES = (0.75, 0.10, 0.15)
+
+
 def _assign(
     rng: np.random.Generator,
     sink: TableSink,
@@ -67,9 +73,13 @@ def _assign(
     case_id: pa.Array,
     opened: np.ndarray,
     handed: np.ndarray,
+    truth: list[pa.Table],
 ) -> None:
-    """Owners of each case: a support agent at opening, then the function handed to."""
+    """Owners of each case: a support agent at opening; a hand-off puts the case in the
+    receiving function's queue (no owner), where someone takes it up in time, late or never.
+    Each hand-off's truth (its id: the queue row's assignment id) goes to ``truth``."""
     functions = pa.array(FUNCTIONS)
+    end_us = sink.end_us if sink.end_us is not None else np.iinfo(np.int64).max
     n = len(acc)
     agent = rng.integers(1, 41, n)
     owners = pa.array([f"support-{a:02d}" for a in agent.tolist()], pa.string())
@@ -83,22 +93,63 @@ def _assign(
         }
     )
     sel = np.flatnonzero(handed >= 0)
-    taken = rng.random(len(sel)) >= 0.2
-    later = opened[sel] + rng.uniform(1, 48, len(sel)).astype(np.int64) * US_PER_HOUR
+    if len(sel) == 0:
+        return
+    to = handed[sel]
+    handed_at = opened[sel] + rng.uniform(1, 48, len(sel)).astype(np.int64) * US_PER_HOUR
+    limit = np.array([TAKE_UP_HOURS[int(f)] for f in to.tolist()])
+    fate = np.minimum((rng.random(len(sel))[:, None] > np.cumsum(TAKE_UP_SHARES)).sum(1), 2)
+    hours = np.where(
+        fate == 0, rng.uniform(0.5, 0.9, len(sel)) * limit, rng.uniform(1.1, 4, len(sel)) * limit
+    )
+    taken_at = handed_at + (hours * US_PER_HOUR).astype(np.int64)
+    kept = handed_at < end_us
+    ids = sink.next_ids(int(kept.sum())) if kept.any() else pa.array([], pa.string())
+    queue_cases = case_id.take(pa.array(sel))
+    sink.write(
+        {
+            "case_id": queue_cases,
+            "account_id": account_ids.take(pa.array(acc[sel])),
+            "function": functions.take(pa.array(to)),
+            "owner": pa.nulls(len(sel), pa.string()),
+            "assigned_at": handed_at,
+        }
+    )
+    taken = fate < 2
     names = [
-        f"{FUNCTIONS[f]}-{k:02d}" if t else None
-        for f, k, t in zip(
-            handed[sel].tolist(), rng.integers(1, 21, len(sel)).tolist(), taken, strict=True
-        )
+        f"{FUNCTIONS[f]}-{k:02d}"
+        for f, k in zip(to.tolist(), rng.integers(1, 21, len(sel)).tolist(), strict=True)
     ]
     sink.write(
         {
-            "case_id": case_id.take(pa.array(sel)),
-            "account_id": account_ids.take(pa.array(acc[sel])),
-            "function": functions.take(pa.array(handed[sel])),
-            "owner": pa.array(names, pa.string()),
-            "assigned_at": later,
+            "case_id": queue_cases.filter(pa.array(taken)),
+            "account_id": account_ids.take(pa.array(acc[sel][taken])),
+            "function": functions.take(pa.array(to[taken])),
+            "owner": pa.array(names, pa.string()).filter(pa.array(taken)),
+            "assigned_at": taken_at[taken],
         }
+    )
+    seen = taken & (taken_at < end_us)
+    in_time = seen & (fate == 0)
+    truth.append(
+        pa.table(
+            {
+                "handoff_id": ids,
+                "case_id": queue_cases.filter(pa.array(kept)),
+                "from_function": pa.repeat(pa.scalar("support"), int(kept.sum())),
+                "to_function": functions.take(pa.array(to[kept])),
+                "handed_at": pa.array(handed_at[kept], pa.timestamp("us")),
+                "limit_hours": limit[kept],
+                "taken_up": pa.array(seen[kept]),
+                "taken_at": pa.array(
+                    np.where(seen, taken_at, 0)[kept], pa.timestamp("us"), mask=~seen[kept]
+                ),
+                # broken: not taken up within the limit, once the limit has passed
+                "broken": pa.array(
+                    (~in_time & (handed_at + (limit * US_PER_HOUR).astype(np.int64) < end_us))[kept]
+                ),
+            }
+        )
     )
 
 
@@ -110,12 +161,13 @@ def cases(
     surveys: TableSink,
     progress: Callable[[int], None] | None = None,
     assignments: TableSink | None = None,
+    handoff_truth: list[pa.Table] | None = None,
 ) -> None:
     """Generate each month's cases with their touchpoints, owners and CSAT responses.
 
     The customer opens each case (an inbound support touchpoint carrying the case id);
-    ``assignments`` records the case's owners: a support agent first, then the function it
-    was handed to (nobody yet, for one hand-off in five).
+    ``assignments`` records the case's owners: a support agent first, then the queue of the
+    function it was handed to and whoever takes it up (``handoff_truth``: each hand-off).
     """
     co = world.company
     window = world.window
@@ -205,7 +257,8 @@ def cases(
             direction=INBOUND,
         )
         if assignments is not None:
-            _assign(rng, assignments, co.account_ids, acc, case_id, opened, handed)
+            truth = handoff_truth if handoff_truth is not None else []
+            _assign(rng, assignments, co.account_ids, acc, case_id, opened, handed, truth)
         touches.hand_off(rng, acc[product], opened[product], PRODUCT, SERVICE, hand_back=SUPPORT)
         for to in (BILLING, SUCCESS):
             sel = handed == to
