@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from outsidein.cli import app
 from outsidein.ingest.directory import load_directory
 from outsidein.journey.interruptions import broken_handoffs
 from outsidein.settings.journey import JourneyConfig
@@ -69,3 +72,13 @@ def test_a_tighter_limit_finds_more(con: duckdb.DuckDBPyConnection) -> None:
                       for t in ("product", "billing", "success")]}
     )  # fmt: skip
     assert len(broken_handoffs(con, tight.handoffs, as_of)) > len(default)
+
+
+def test_the_cli_lists_them(company: tuple[SimulationSummary, Path]) -> None:
+    args = ["journey", "broken-handoffs", "--db", str(company[1]), "--as-of", "2025-07-01"]
+    result = CliRunner().invoke(app, [*args, "--json", "--top", "1000"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    truth = pq.read_table(company[0].ground_truth["handoffs"]).to_pylist()
+    assert {r["handoff_id"] for r in rows} == {t["handoff_id"] for t in truth if t["broken"]}
+    assert all(r["evidence"].startswith(f"case {r['case_id']} handed from") for r in rows)

@@ -1,9 +1,10 @@
-"""``outsidein journey discover|funnel|handovers|churn-paths``: the journey from the data.
+"""``outsidein journey discover|funnel|handovers|churn-paths|broken-handoffs``: the journey.
 
 ``discover`` reads an XES file in memory (``--xes``) or the store's touchpoints, and prints
 the directly-follows graph (counts and times between steps) and the most frequent variants;
 ``funnel`` the stage funnel over the journey map; ``handovers`` the handover-of-work network
-between functions; ``churn-paths`` the last steps before churn. The numbers are
+between functions; ``churn-paths`` the last steps before churn; ``broken-handoffs`` the
+hand-offs nobody took up in time, with evidence. The numbers are
 :mod:`outsidein.journey`'s, the one definition.
 """
 
@@ -26,6 +27,7 @@ from outsidein.config import load_config
 from outsidein.errors import ConfigError
 from outsidein.journey import EventLog, from_frame, performance_dfg, read_xes, variants
 from outsidein.journey.churn_paths import churn_paths
+from outsidein.journey.interruptions import broken_handoffs
 from outsidein.journey.store_log import handovers, stage_funnel, touchpoint_log
 from outsidein.store import connect
 
@@ -231,4 +233,51 @@ def churn_paths_command(
     for p in found:
         lift = "—" if p.lift is None else f"{p.lift:.1f}"
         table.add_row(f"{p.churned:,}", f"{p.retained:,}", lift, escape(" → ".join(p.steps)))
+    console.print(table)
+
+
+@journey_app.command("broken-handoffs")
+def broken_handoffs_command(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Limits must have passed before this day")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=100_000, help="Rows shown")] = 50,
+    as_json: Json = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Hand-offs nobody took up within the journey map's limit, with their evidence."""
+    day = _day(as_of, "--as-of")
+    s = settings(db, config)
+    limits = load_config(s.config).journey.handoffs
+    when = day or datetime.combine(utc_today(), datetime.min.time())
+    con = connect(s.db, read_only=True)
+    try:
+        found = broken_handoffs(con, limits, when)
+    finally:
+        con.close()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "handoff_id": b.handoff_id,
+                        "case_id": b.case_id,
+                        "account_id": b.account_id,
+                        "from": b.from_function,
+                        "to": b.to_function,
+                        "handed_at": b.handed_at.isoformat(),
+                        "limit_hours": b.limit_hours,
+                        "taken_at": b.taken_at.isoformat() if b.taken_at else None,
+                        "evidence": b.evidence,
+                    }
+                    for b in found[:top]
+                ]
+            )
+        )
+        return
+    console.print(f"{len(found):,} hand-offs not taken up within their limit")
+    table = RichTable("hand-off", "account", "evidence")
+    for b in found[:top]:
+        table.add_row(b.handoff_id, b.account_id, escape(b.evidence))
     console.print(table)
