@@ -11,11 +11,10 @@ hand-offs nobody took up in time, with evidence. The numbers are
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -25,10 +24,11 @@ from outsidein.analytics.today import utc_today
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.config import load_config
 from outsidein.errors import ConfigError
-from outsidein.journey import EventLog, from_frame, performance_dfg, read_xes, variants
+from outsidein.journey import from_frame, read_xes
 from outsidein.journey.churn_paths import churn_paths
 from outsidein.journey.interruptions import broken_handoffs
 from outsidein.journey.store_log import handovers, stage_funnel, touchpoint_log
+from outsidein.journey.summary import discovery_summary
 from outsidein.store import connect
 
 journey_app = typer.Typer(
@@ -65,35 +65,6 @@ def _day(value: str | None, option: str) -> datetime | None:
         raise ConfigError(f"{option} {value!r}: a day as YYYY-MM-DD, e.g. 2026-01-31") from None
 
 
-def _hours(seconds: float) -> float | None:
-    return None if math.isnan(seconds) else round(seconds / 3600, 2)
-
-
-def _discovery(log: EventLog, top: int) -> dict[str, Any]:
-    perf = performance_dfg(log).edges()
-    edges = sorted(perf.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
-    found = variants(log)
-    return {
-        "events": log.n_events,
-        "cases": log.n_cases,
-        "activities": len(log.activities),
-        "edges": [
-            {
-                "from": a,
-                "to": b,
-                "count": int(s["count"]),
-                "mean_hours": _hours(s["mean"]),
-                "median_hours": _hours(s["median"]),
-                "p90_hours": _hours(s["p90"]),
-            }
-            for (a, b), s in edges[:top]
-        ],
-        "edges_total": len(edges),
-        "variants": [{"steps": list(v.activities), "cases": v.cases} for v in found[:top]],
-        "variants_total": len(found),
-    }
-
-
 @journey_app.command("discover")
 def discover_command(
     xes: Annotated[
@@ -123,7 +94,7 @@ def discover_command(
             )
         finally:
             con.close()
-    out = _discovery(log, top)
+    out = discovery_summary(log, top)
     if as_json:
         console.print_json(json.dumps(out))
         return

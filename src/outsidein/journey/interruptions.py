@@ -54,9 +54,13 @@ class BrokenHandoff:
 
 
 def broken_handoffs(
-    con: duckdb.DuckDBPyConnection, handoffs: list[HandOff], as_of: datetime
+    con: duckdb.DuckDBPyConnection,
+    handoffs: list[HandOff],
+    as_of: datetime,
+    csm: str | None = None,
 ) -> list[BrokenHandoff]:
-    """Hand-offs not taken up within their limit (see the module doc), oldest first."""
+    """Hand-offs not taken up within their limit (see the module doc), oldest first;
+    ``csm`` keeps that CSM's book."""
     pairs = [(h.from_function, h.to_function, h.within_hours) for h in handoffs] or [
         ("", "", DEFAULT_LIMIT_HOURS)
     ]
@@ -86,10 +90,12 @@ def broken_handoffs(
                q.assigned_at, q.limit_hours, t.taken_at, t.owner
         FROM queue q LEFT JOIN taken t USING (assignment_id)
         WHERE q.assigned_at + to_microseconds((q.limit_hours * 3600e6)::BIGINT) < ?
+          AND (?::VARCHAR IS NULL
+               OR q.account_id IN (SELECT account_id FROM accounts WHERE csm_id = ?))
           AND (t.taken_at IS NULL
                OR t.taken_at > q.assigned_at + to_microseconds((q.limit_hours * 3600e6)::BIGINT))
         ORDER BY q.assigned_at, q.assignment_id
         """,
-        [x for p in pairs for x in p] + [DEFAULT_LIMIT_HOURS, as_of],
+        [x for p in pairs for x in p] + [DEFAULT_LIMIT_HOURS, as_of, csm, csm],
     ).fetchall()
     return [BrokenHandoff(*r) for r in rows]

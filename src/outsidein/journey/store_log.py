@@ -59,15 +59,19 @@ def touchpoint_log(
     activity: Activity = "function_channel",
     since: datetime | None = None,
     until: datetime | None = None,
+    csm: str | None = None,
 ) -> EventLog:
     """The touchpoints as an event log (see the module doc); ``case = "case"`` keeps only
-    touchpoints that name their support case."""
+    touchpoints that name their support case; ``csm`` keeps that CSM's book."""
     if activity not in ACTIVITIES:
         raise EventLogError(f"activity {activity!r}: one of {', '.join(ACTIVITIES)}")
     if case not in CASES:
         raise EventLogError(f"case {case!r}: one of {', '.join(CASES)}")
     key = CASES[case]
     where, params = _window(since, until, '"at"')
+    if csm is not None:
+        where += " AND account_id IN (SELECT account_id FROM accounts WHERE csm_id = ?)"
+        params.append(csm)
     table = con.sql(
         f'SELECT {key} AS c, {ACTIVITIES[activity]} AS a, "at" AS t FROM touchpoints '
         f"WHERE {key} IS NOT NULL AND {where} ORDER BY c, t, touchpoint_id",

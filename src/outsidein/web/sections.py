@@ -28,6 +28,7 @@ from outsidein.web.routes import (
     identity_pages,
     ingestion_pages,
     jobs,
+    journey,
     loads,
     metrics,
     metrics_pages,
@@ -113,6 +114,7 @@ SECTIONS: tuple[Section, ...] = (
         pages=segments_pages.router,
         nav=NavItem("Segments", "/segments", reads=("segment_membership", "segment_versions")),
     ),
+    Section("journey", api=journey.router),
     Section(
         "tiers",
         api=tiers.router,
