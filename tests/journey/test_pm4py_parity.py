@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pm4py  # a dev dependency (make install): these tests must run, never skip
 import pyarrow as pa
 import pytest
 
 from outsidein.journey import dfg, from_frame, performance_dfg, variants
 
-pytestmark = pytest.mark.pm4py
-pm4py = pytest.importorskip("pm4py", reason="PM4Py is a dev dependency: make install")
+pytestmark = [pytest.mark.pm4py, pytest.mark.slow]
 
 LOGS = ("helpdesk", "bpic2012")
 STATS = ("mean", "median", "min", "max", "sum", "stdev")

@@ -89,6 +89,7 @@ def test_bad_files_are_named(tmp_path: Path) -> None:
         read_xes(truncated)
 
 
+@pytest.mark.slow  # reads both reference logs (~10 s on a quiet machine)
 def test_reference_logs_have_their_published_sizes(helpdesk: pa.Table, bpic2012: pa.Table) -> None:
     """Sizes from the data sets' README (4TU.ResearchData)."""
     for table, events, cases, activities, n_variants in (
