@@ -19,6 +19,7 @@ from outsidein.precedence import IngestConfig
 from outsidein.settings.advocates import AdvocatesConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.journey import JourneyConfig
 from outsidein.settings.load import LoadSpec
 from outsidein.settings.outbox import OutboxConfig
 from outsidein.settings.playbooks import PlaybooksConfig
@@ -89,6 +90,7 @@ class OutsideInConfig(BaseModel):
     advocates: AdvocatesConfig = Field(default_factory=AdvocatesConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     playbooks: PlaybooksConfig = Field(default_factory=PlaybooksConfig)
+    journey: JourneyConfig = Field(default_factory=JourneyConfig)
 
 
 def load_config(path: Path | None) -> OutsideInConfig:

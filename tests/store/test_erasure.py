@@ -51,9 +51,9 @@ def test_erase_a_contact_through_the_server_then_again_directly(tmp_path: Path) 
          ["u2", "a1", "Bob Stays", "bob@acme.test", "CFO", "user"]]))  # fmt: skip
     con.execute(
         "INSERT INTO touchpoints VALUES ('t1', 'a1', 'u1', TIMESTAMP '2024-03-01', 'call', "
-        "'success', NULL, 'success', NULL, 'Ada said her mobile is 555-0100', 'f', now()), "
-        "('t2', 'a1', 'u2', TIMESTAMP '2024-03-01', 'call', 'success', NULL, 'success', NULL, "
-        "'Bob note', 'f', now())"
+        "'success', NULL, 'success', NULL, 'Ada said her mobile is 555-0100', 'f', now(), "
+        "NULL, NULL), ('t2', 'a1', 'u2', TIMESTAMP '2024-03-01', 'call', 'success', NULL, "
+        "'success', NULL, 'Bob note', 'f', now(), NULL, NULL)"
     )
     con.execute(
         "INSERT INTO cases VALUES ('k1', 'a1', 'u1', TIMESTAMP '2024-03-02', NULL, 'high', 8, "

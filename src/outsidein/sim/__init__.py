@@ -42,6 +42,7 @@ NUMBERED = {
     "invoices": ("INV-", 9, "issued_at"),
     "touchpoints": ("TP-", 9, "at"),
     "cases": ("CASE-", 8, "opened_at"),
+    "case_assignments": ("ASG-", 9, "assigned_at"),
     "survey_responses": ("RSP-", 9, "answered_at"),
 }
 
@@ -136,8 +137,16 @@ def simulate(
     lifecycle.milestones(seed, world, touches)
     lifecycle.routine(seed, world, touches, lambda d: report("touchpoints", d, months))
     survey_sink = sinks["survey_responses"]
+    handoff_truth: list[pa.Table] = []
     service.cases(
-        seed, world, sinks["cases"], touches, survey_sink, lambda d: report("cases", d, months)
+        seed,
+        world,
+        sinks["cases"],
+        touches,
+        survey_sink,
+        lambda d: report("cases", d, months),
+        assignments=sinks["case_assignments"],
+        handoff_truth=handoff_truth,
     )
     report("surveys", 0, 1)
     surveys.nps(seed, world, people, survey_sink)
@@ -183,6 +192,7 @@ def simulate(
         "crm": gt / "crm.json",
         "plays": gt / "plays.json",
         "team": gt / "team.parquet",
+        "handoffs": gt / "handoffs.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
@@ -192,6 +202,7 @@ def simulate(
     crm.write_truth(truths["crm"], churn_truth, usage_truth)
     firings = plan.write(out, truths["plays"])
     staffing.write_truth(truths["team"], company)
+    truth.write_handoffs(truths["handoffs"], handoff_truth)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,

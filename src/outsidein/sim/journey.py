@@ -18,7 +18,7 @@ from outsidein.sim.names import REGION_UTC_SHIFT_HOURS
 from outsidein.sim.people import Directory
 from outsidein.sim.world import World
 from outsidein.sim.writer import TableSink
-from outsidein.store.tables import FUNCTIONS
+from outsidein.store.tables import DIRECTIONS, FUNCTIONS
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -27,6 +27,7 @@ SALES, MARKETING, ONBOARDING, SUPPORT, SUCCESS, BILLING, PRODUCT = range(7)
 STAGES = ("awareness", "consideration", "acquisition", "service", "loyalty")
 AWARENESS, CONSIDERATION, ACQUISITION, SERVICE, LOYALTY = range(5)
 OUTCOMES = ("success", "failed", "neutral")
+INBOUND, OUTBOUND = range(2)
 OK, FAILED, NEUTRAL = range(3)
 CHANNELS = (
     "webinar", "content_download", "paid_search", "event", "email_campaign",  # 0-4
@@ -88,6 +89,7 @@ class Touches:
         self._stages = pa.array(STAGES)
         self._outcomes = pa.array(OUTCOMES)
         self._channels = pa.array(CHANNELS)
+        self._directions = pa.array(DIRECTIONS)
 
     def add(
         self,
@@ -101,6 +103,8 @@ class Touches:
         handed_to: I64 | int = -1,
         contact: I64 | None = None,
         note: str | None = None,
+        case_id: pa.Array | None = None,
+        direction: I64 | int = -1,
     ) -> None:
         n = len(account)
         if n == 0:
@@ -123,6 +127,9 @@ class Touches:
             cols["contact_id"] = self.people.contact_ids.take(codes(contact))
         if note is not None:
             cols["note"] = pa.repeat(pa.scalar(note, pa.string()), n)
+        if case_id is not None:
+            cols["case_id"] = case_id
+        cols["direction"] = self._directions.take(codes(direction))
         self.sink.write(cols)
 
     def follow_ups(

@@ -18,6 +18,7 @@ from outsidein.sim.journey import (
     BILLING,
     CH,
     FAILED,
+    INBOUND,
     NEUTRAL,
     OK,
     PRODUCT,
@@ -30,6 +31,7 @@ from outsidein.sim.names import REGION_UTC_SHIFT_HOURS
 from outsidein.sim.streams import stream
 from outsidein.sim.world import World
 from outsidein.sim.writer import TableSink
+from outsidein.store.tables import FUNCTIONS
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 SLA_HOURS = (72.0, 24.0, 8.0, 4.0)
@@ -57,6 +59,100 @@ def _subjects() -> tuple[list[str], list[int], list[int]]:
     return flat, offsets, sizes
 
 
+# Hours the receiving function has to take a case up (the journey map's default hand-offs)
+TAKE_UP_HOURS = {PRODUCT: 72.0, BILLING: 48.0, SUCCESS: 48.0}
+# A hand-off is taken up in time, late, or never
+TAKE_UP_SHARES = (0.75, 0.10, 0.15)
+
+
+def _assign(
+    rng: np.random.Generator,
+    sink: TableSink,
+    account_ids: pa.Array,
+    acc: np.ndarray,
+    case_id: pa.Array,
+    opened: np.ndarray,
+    handed: np.ndarray,
+    truth: list[pa.Table],
+) -> None:
+    """Owners of each case: a support agent at opening; a hand-off puts the case in the
+    receiving function's queue (no owner), where someone takes it up in time, late or never.
+    Each hand-off's truth (its id: the queue row's assignment id) goes to ``truth``."""
+    functions = pa.array(FUNCTIONS)
+    end_us = sink.end_us if sink.end_us is not None else np.iinfo(np.int64).max
+    n = len(acc)
+    agent = rng.integers(1, 41, n)
+    owners = pa.array([f"support-{a:02d}" for a in agent.tolist()], pa.string())
+    sink.write(
+        {
+            "case_id": case_id,
+            "account_id": account_ids.take(pa.array(acc)),
+            "function": pa.repeat(pa.scalar("support"), n),
+            "owner": owners,
+            "assigned_at": opened,
+        }
+    )
+    sel = np.flatnonzero(handed >= 0)
+    if len(sel) == 0:
+        return
+    to = handed[sel]
+    handed_at = opened[sel] + rng.uniform(1, 48, len(sel)).astype(np.int64) * US_PER_HOUR
+    limit = np.array([TAKE_UP_HOURS[int(f)] for f in to.tolist()])
+    fate = np.minimum((rng.random(len(sel))[:, None] > np.cumsum(TAKE_UP_SHARES)).sum(1), 2)
+    hours = np.where(
+        fate == 0, rng.uniform(0.5, 0.9, len(sel)) * limit, rng.uniform(1.1, 4, len(sel)) * limit
+    )
+    taken_at = handed_at + (hours * US_PER_HOUR).astype(np.int64)
+    kept = handed_at < end_us
+    ids = sink.next_ids(int(kept.sum())) if kept.any() else pa.array([], pa.string())
+    queue_cases = case_id.take(pa.array(sel))
+    sink.write(
+        {
+            "case_id": queue_cases,
+            "account_id": account_ids.take(pa.array(acc[sel])),
+            "function": functions.take(pa.array(to)),
+            "owner": pa.nulls(len(sel), pa.string()),
+            "assigned_at": handed_at,
+        }
+    )
+    taken = fate < 2
+    names = [
+        f"{FUNCTIONS[f]}-{k:02d}"
+        for f, k in zip(to.tolist(), rng.integers(1, 21, len(sel)).tolist(), strict=True)
+    ]
+    sink.write(
+        {
+            "case_id": queue_cases.filter(pa.array(taken)),
+            "account_id": account_ids.take(pa.array(acc[sel][taken])),
+            "function": functions.take(pa.array(to[taken])),
+            "owner": pa.array(names, pa.string()).filter(pa.array(taken)),
+            "assigned_at": taken_at[taken],
+        }
+    )
+    seen = taken & (taken_at < end_us)
+    in_time = seen & (fate == 0)
+    truth.append(
+        pa.table(
+            {
+                "handoff_id": ids,
+                "case_id": queue_cases.filter(pa.array(kept)),
+                "from_function": pa.repeat(pa.scalar("support"), int(kept.sum())),
+                "to_function": functions.take(pa.array(to[kept])),
+                "handed_at": pa.array(handed_at[kept], pa.timestamp("us")),
+                "limit_hours": limit[kept],
+                "taken_up": pa.array(seen[kept]),
+                "taken_at": pa.array(
+                    np.where(seen, taken_at, 0)[kept], pa.timestamp("us"), mask=~seen[kept]
+                ),
+                # broken: not taken up within the limit, once the limit has passed
+                "broken": pa.array(
+                    (~in_time & (handed_at + (limit * US_PER_HOUR).astype(np.int64) < end_us))[kept]
+                ),
+            }
+        )
+    )
+
+
 def cases(
     seed: int,
     world: World,
@@ -64,8 +160,15 @@ def cases(
     touches: Touches,
     surveys: TableSink,
     progress: Callable[[int], None] | None = None,
+    assignments: TableSink | None = None,
+    handoff_truth: list[pa.Table] | None = None,
 ) -> None:
-    """Generate each month's cases with their touchpoints and CSAT responses."""
+    """Generate each month's cases with their touchpoints, owners and CSAT responses.
+
+    The customer opens each case (an inbound support touchpoint carrying the case id);
+    ``assignments`` records the case's owners: a support agent first, then the queue of the
+    function it was handed to and whoever takes it up (``handoff_truth``: each hand-off).
+    """
     co = world.company
     window = world.window
     end_us = window.end_us
@@ -114,8 +217,16 @@ def cases(
             np.array(subject_off)[fset] + rng.integers(0, 1 << 20, n) % np.array(subject_n)[fset]
         )
 
+        kept = int((opened < end_us).sum())
+        case_id = pa.array(np.full(n, "", dtype=object))
+        if kept:
+            ids = sink.next_ids(kept).to_numpy(zero_copy_only=False)
+            full = np.full(n, "", dtype=object)
+            full[opened < end_us] = ids
+            case_id = pa.array(full, pa.string())
         sink.write(
             {
+                "case_id": case_id,
                 "account_id": co.account_ids.take(pa.array(acc)),
                 "contact_id": people.contact_ids.take(pa.array(contact)),
                 "opened_at": opened,
@@ -134,8 +245,20 @@ def cases(
         handed = np.where(product, PRODUCT, np.where(fset == 2, BILLING, -1))
         handed = np.where(fset == 3, SUCCESS, handed)
         touches.add(
-            acc, opened, SUPPORT, channel, SERVICE, outcome, handed_to=handed, contact=contact
+            acc,
+            opened,
+            SUPPORT,
+            channel,
+            SERVICE,
+            outcome,
+            handed_to=handed,
+            contact=contact,
+            case_id=case_id,
+            direction=INBOUND,
         )
+        if assignments is not None:
+            truth = handoff_truth if handoff_truth is not None else []
+            _assign(rng, assignments, co.account_ids, acc, case_id, opened, handed, truth)
         touches.hand_off(rng, acc[product], opened[product], PRODUCT, SERVICE, hand_back=SUPPORT)
         for to in (BILLING, SUCCESS):
             sel = handed == to

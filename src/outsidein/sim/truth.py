@@ -235,3 +235,28 @@ def write_manifest(
             "counts": counts,
         },
     )
+
+
+HANDOFF_SCHEMA = pa.schema(
+    [
+        ("handoff_id", pa.string()),
+        ("case_id", pa.string()),
+        ("from_function", pa.string()),
+        ("to_function", pa.string()),
+        ("handed_at", pa.timestamp("us")),
+        ("limit_hours", pa.float64()),
+        ("taken_up", pa.bool_()),
+        ("taken_at", pa.timestamp("us")),
+        ("broken", pa.bool_()),
+    ]
+)
+
+
+def write_handoffs(path: Path, parts: list[pa.Table]) -> None:
+    """One row per hand-off of a case to another function: its id (the assignment id of the
+    receiving function's queue row in ``case_assignments``), whether and when someone took
+    it up, and ``broken``: not taken up within ``limit_hours``, once that time has passed
+    before ``as_of``."""
+    table = pa.concat_tables([p.cast(HANDOFF_SCHEMA) for p in parts]) if parts else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table if table is not None else HANDOFF_SCHEMA.empty_table(), path)

@@ -124,6 +124,11 @@ class TableSink:
         self._pool = ThreadPoolExecutor(max_workers=1) if background else None
         self._pending: Future[None] | None = None
 
+    def next_ids(self, count: int) -> pa.Array:
+        """The keys the next ``count`` rows written will get (to refer to them elsewhere)."""
+        assert self.id_prefix is not None, f"{self.kind}: no id_prefix"
+        return make_ids(self.id_prefix, self.rows + self._buffered + 1, count, self.id_width)
+
     def write(self, columns: Columns) -> None:
         """Add a batch; columns not given are null (the key is numbered when ``id_prefix``)."""
         cols = dict(columns)

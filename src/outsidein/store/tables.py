@@ -12,6 +12,8 @@ from typing import Literal
 ColumnType = Literal["text", "int", "decimal", "double", "date", "timestamp", "json", "bool"]
 
 FUNCTIONS = ("sales", "marketing", "onboarding", "support", "success", "billing", "product")
+# Who started a touchpoint: the customer (inbound) or the vendor (outbound).
+DIRECTIONS = ("inbound", "outbound")
 CONTACT_ROLES = ("champion", "executive_sponsor", "admin", "user")
 # How often a contract is invoiced; its term (term_months) is how long it runs before renewal.
 BILLING_PERIODS = ("monthly", "quarterly", "annual", "multi_year")
@@ -262,6 +264,8 @@ TABLES: dict[str, Table] = {
                 Column("outcome", required=True, allowed=("success", "failed", "neutral")),
                 Column("handed_to", allowed=FUNCTIONS),
                 Column("note"),
+                Column("case_id", references="cases.case_id"),
+                Column("direction", allowed=DIRECTIONS),
             ),
         ),
         Table(
@@ -286,6 +290,19 @@ TABLES: dict[str, Table] = {
                     "closed_at is before opened_at",
                 ),
             ),
+        ),
+        Table(
+            "case_assignments",
+            "assignment_id",
+            (
+                Column("assignment_id"),
+                Column("case_id", required=True, references="cases.case_id"),
+                _account_ref(),
+                Column("function", required=True, allowed=FUNCTIONS),
+                Column("owner"),
+                Column("assigned_at", "timestamp", required=True, no_future=True),
+            ),
+            derived_key=("case_id", "assigned_at"),
         ),
         Table(
             "survey_responses",
@@ -368,8 +385,9 @@ LOAD_ORDER: tuple[str, ...] = (
     "outcomes",
     "events",
     "usage_daily",
-    "touchpoints",
     "cases",
+    "case_assignments",
+    "touchpoints",
     "survey_responses",
     "churn_records",
 )

@@ -30,6 +30,7 @@ from outsidein.web.routes import (
     impact_pages,
     ingestion_pages,
     jobs,
+    journey,
     loads,
     metrics,
     metrics_pages,
@@ -125,6 +126,7 @@ SECTIONS: tuple[Section, ...] = (
             group="Customers",
         ),
     ),
+    Section("journey", api=journey.router),
     Section(
         "tiers",
         api=tiers.router,
