@@ -31,6 +31,7 @@ LEFT JOIN latest_tier t USING (account_id)
 WHERE r.kind = 'outcome' AND r.importance IS NOT NULL AND r.satisfaction IS NOT NULL
   AND ($survey IS NULL OR r.survey = $survey)
   AND ($account IS NULL OR r.account_id = $account)
+  AND ($csm IS NULL OR a.csm_id = $csm)
 QUALIFY row_number() OVER (
     PARTITION BY r.survey, coalesce(r.contact_id, 'account:' || r.account_id), r.outcome_id
     ORDER BY r.answered_at DESC, r.response_id DESC) = 1
@@ -58,8 +59,13 @@ def waves(cur: duckdb.DuckDBPyConnection) -> list[Wave]:
 
 
 def answers(
-    cur: duckdb.DuckDBPyConnection, *, survey: str | None = None, account: str | None = None
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    survey: str | None = None,
+    account: str | None = None,
+    csm: str | None = None,
 ) -> pd.DataFrame:
     """One row per respondent, wave and outcome: ``survey, respondent, account_id,
-    outcome_id, importance, satisfaction, answered_at, segment, tier, account``."""
-    return cur.execute(_ANSWERS, {"survey": survey, "account": account}).df()
+    outcome_id, importance, satisfaction, answered_at, segment, tier, account``; ``csm``:
+    only the answers of that CSM's accounts."""
+    return cur.execute(_ANSWERS, {"survey": survey, "account": account, "csm": csm}).df()

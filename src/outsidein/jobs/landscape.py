@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from outsidein.errors import OutsideInError
+from outsidein.errors import InvalidRequestError
 from outsidein.jobs.answers import GROUPS, answers, waves
 from outsidein.jobs.scoring import MIN_RESPONDENTS, Cells, Change, Score, change, score
 
@@ -20,11 +20,10 @@ __all__ = ["JobsQueryError", "OutcomeScore", "OutcomeTrend", "cells_by", "scores
 ALL = "all"  # the group of every respondent
 
 
-class JobsQueryError(OutsideInError):
+class JobsQueryError(InvalidRequestError):
     """A score asked for by something that does not exist (a grouping, a survey)."""
 
     code = "jobs_query"
-    http_status = 400
     exit_code = 2
 
 
@@ -85,12 +84,13 @@ def scores(
     by: str | None = None,
     survey: str | None = None,
     account: str | None = None,
+    csm: str | None = None,
     labels: pd.Series | None = None,
     min_respondents: int = MIN_RESPONDENTS,
 ) -> list[OutcomeScore]:
     """Scores per outcome (and per group of ``by``: segment, tier, account, or ``needs`` with
     ``labels``: respondent -> needs segment) in ``survey`` [the latest wave], highest
-    opportunity first, unscored groups last."""
+    opportunity first, unscored groups last. ``account``/``csm`` narrow the respondents."""
     if by is not None and by not in (*GROUPS, "needs"):
         raise JobsQueryError(f"cannot split scores by {by!r}: use one of {', '.join(GROUPS)}")
     survey = survey or latest_survey(cur)
@@ -98,7 +98,7 @@ def scores(
         return []
     if survey not in {w.survey for w in waves(cur)}:
         raise JobsQueryError(f"no outcome survey is called {survey!r}")
-    frame = answers(cur, survey=survey, account=account)
+    frame = answers(cur, survey=survey, account=account, csm=csm)
     if by == "needs":
         if labels is None:
             raise JobsQueryError("scores by needs segment need the segments (jobs segments)")
@@ -111,8 +111,11 @@ def scores(
     out = []
     for (g, outcome), cells in cells_by(frame, [group, "outcome_id"]).items():
         statement, job, step = catalog.get(outcome, (outcome, "", None))
-        out.append(OutcomeScore(outcome, statement, job, step, g,
-                                score(cells, min_respondents=min_respondents)))  # fmt: skip
+        out.append(
+            OutcomeScore(
+                outcome, statement, job, step, g, score(cells, min_respondents=min_respondents)
+            )
+        )
     out.sort(key=lambda s: (s.group, s.score.opportunity is None, -(s.score.opportunity or 0)))
     return out
 

@@ -31,6 +31,8 @@ from outsidein.web.routes import (
     loads,
     metrics,
     metrics_pages,
+    outcomes,
+    outcomes_pages,
     myday,
     myday_pages,
     outbox,
@@ -145,6 +147,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("timeline", api=timeline.router, pages=timeline_pages.router),
     Section("survey_responses", api=survey_responses.router),
     Section("config", api=config.router),
+    # before "jobs": /api/v1/jobs/opportunities is not the long-work job of that (hex) id
+    Section(
+        "outcomes",
+        api=outcomes.router,
+        pages=outcomes_pages.router,
+        nav=NavItem("Outcomes", "/outcomes", reads=("survey_responses",)),
+    ),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("assistant", pages=assistant_pages.router),  # linked from Ingestion
