@@ -3,6 +3,8 @@ checked by simulation (docs/jobs.md#scores)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,15 @@ def test_bootstrap_coverage_at_the_kink_is_documented() -> None:
     cov = _coverage((0.35, 0.15, 0.15, 0.35), 270, reps=600, seed=13)
     assert cov["imp"] >= 0.93 and cov["sat"] >= 0.93, cov
     assert 0.85 <= cov["opp"] <= 0.95, cov  # measured: 92.5 % (95.3 % away from it)
+
+
+@pytest.mark.parametrize("level", [5.0, 10.0, 12.0, 15.0, 19.0])
+def test_iso_opportunity_lines_hold_their_level(level: float) -> None:
+    from outsidein.web.outcome_charts import iso_line
+
+    corners = iso_line(level)
+    assert all(0 <= x <= 10 and 0 <= y <= 10 for x, y in corners)
+    for (x0, y0), (x1, y1) in itertools.pairwise(corners):
+        for t in (0.0, 0.5, 1.0):  # every point of each segment scores ``level``
+            x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            assert opportunity(y, x) == pytest.approx(level)

@@ -163,6 +163,10 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("playbooks", "/playbooks", [("heading", "Playbooks"), ("link", "Tasks →")]),
     ("playbook", "/playbooks/quarterly-review", [("heading", "quarterly-review"),
                                                  ("link", "← Playbooks")]),
+    ("outcomes", "/outcomes", [("heading", "Outcomes"), ("combobox", "Split by"),
+                               ("combobox", "Survey"), ("button", "Show")]),
+    ("outcome-segments", "/outcomes/segments", [("heading", "Needs segments"),
+                                                ("link", "← Opportunity landscape")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
@@ -171,7 +175,8 @@ CHARTS = {
 }
 NAV = [("link", "My day"), ("link", "Accounts"), ("link", "Metrics"), ("link", "Health"),
        ("link", "Segments"), ("link", "Tiers"), ("link", "Advocates"), ("link", "Identity"),
-       ("link", "Outbox"), ("link", "Tasks"), ("link", "Playbooks"), ("link", "Ingestion"),
+       ("link", "Outbox"), ("link", "Tasks"), ("link", "Playbooks"), ("link", "Outcomes"),
+       ("link", "Ingestion"),
        ("link", "Quality"), ("link", "Status"), ("link", "API")]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from outsidein.cli import config as _config  # noqa: F401
 from outsidein.cli import contacts as _contacts  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import health as _health  # noqa: F401
+from outsidein.cli import jobs as _jobs  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401

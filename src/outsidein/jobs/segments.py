@@ -62,6 +62,7 @@ class Segmentation:
     silhouettes: dict[int, float]
     labels: pd.Series  # respondent -> segment
     segments: list[NeedsSegment]
+    note: str | None = None  # why ARR, health or churn are missing
 
 
 def _matrix(frame: pd.DataFrame) -> tuple[pd.Index, NDArray[np.float64]]:

@@ -4,12 +4,13 @@ needs segments, with segmentation cached until the answers change (it refits k-m
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
 
 from outsidein.config import OutsideInConfig
+from outsidein.errors import OutsideInError
 from outsidein.jobs.business import account_facts
 from outsidein.jobs.landscape import OutcomeScore, latest_survey, scores
 from outsidein.jobs.segments import Segmentation, profile
@@ -35,7 +36,7 @@ def needs_segments(
     db: object = None,
 ) -> Segmentation:
     """The needs segments of ``survey`` [the latest wave] with their profiles (ARR, health
-    and churn on the day of the wave's last answer... or today, whichever is earlier)."""
+    and churn on the day of the last answer, or today if earlier)."""
     survey = survey or latest_survey(cur)
     key = (db, survey, *_stamp(cur))
     with _LOCK:
@@ -43,7 +44,11 @@ def needs_segments(
     if found is None:
         row = cur.execute("SELECT max(answered_at)::DATE FROM survey_responses").fetchone()
         as_of = min(row[0], date.today()) if row and row[0] else date.today()
-        found = profile(cur, survey=survey, accounts=account_facts(cur, config, as_of))
+        try:
+            facts, note = account_facts(cur, config, as_of), None
+        except OutsideInError as exc:  # e.g. a currency without a rate: segments still stand
+            facts, note = None, f"ARR, health and churn are not shown: {exc}"
+        found = replace(profile(cur, survey=survey, accounts=facts), note=note)
         with _LOCK:
             _CACHE.clear()
             _CACHE[key] = found

@@ -23,16 +23,12 @@ Spec = dict[str, Any]
 
 
 def iso_line(level: float) -> list[tuple[float, float]]:
-    """(satisfaction, importance) corners of opportunity == ``level`` inside 0..10: where
-    satisfaction <= importance, importance = (level + satisfaction) / 2; beyond, it is
-    ``level`` (the max(., 0) kink lies on the diagonal)."""
-    if level >= 20:
-        return [(10.0, 10.0)]
-    kink = min(level, 10.0)
-    points = [(0.0, level / 2), (kink, (level + kink) / 2)]
+    """(satisfaction, importance) corners of opportunity == ``level`` inside 0..10. Where
+    satisfaction <= importance, importance = (level + satisfaction) / 2; past the diagonal
+    (the max(., 0) kink) it is ``level``, flat."""
     if level <= 10:
-        points.append((10.0, level))
-    return points
+        return [(0.0, level / 2), (level, level), (10.0, level)]
+    return [(0.0, level / 2), (20.0 - level, 10.0)]
 
 
 def landscape_chart(scores: list[OutcomeScore], description: str) -> Spec:
@@ -51,7 +47,7 @@ def landscape_chart(scores: list[OutcomeScore], description: str) -> Spec:
             "n": s.score.respondents,
             "opp_label": (
                 f"{s.score.opportunity:.1f} ({s.score.opportunity_ci.low:.1f}"
-                f"–{s.score.opportunity_ci.high:.1f})"
+                f" to {s.score.opportunity_ci.high:.1f})"
                 if s.score.opportunity is not None and s.score.opportunity_ci is not None
                 else ""
             ),
@@ -65,7 +61,9 @@ def landscape_chart(scores: list[OutcomeScore], description: str) -> Spec:
         if low > 0
         for i, (x, y) in enumerate(iso_line(low))
     ] + [{"level": "over-served below", "sat": v, "imp": v, "order": v} for v in (0.0, 10.0)]
-    labels = [{"text": f"{low:g}", "sat": 0.25, "imp": low / 2 + 0.35} for low, _ in BANDS if low > 0]
+    labels = [
+        {"text": f"{low:g}", "sat": 0.25, "imp": low / 2 + 0.35} for low, _ in BANDS if low > 0
+    ]
     labels.append({"text": "over-served", "sat": 8.6, "imp": 7.9})
     axis = {"scale": {"domain": [0, 10], "nice": False}}
     bands = [b for _, b in BANDS]
@@ -79,16 +77,30 @@ def landscape_chart(scores: list[OutcomeScore], description: str) -> Spec:
         "layer": [
             {
                 "data": {"values": lines},
-                "mark": {"type": "line", "strokeDash": [4, 4], "color": MUTED, "strokeWidth": 1},
+                "mark": {
+                    "type": "line",
+                    "strokeDash": [4, 4],
+                    "color": MUTED,
+                    "strokeWidth": 1,
+                    "clip": True,
+                },
                 "encoding": {
-                    "x": {"field": "sat", "type": "quantitative", **axis,
-                          "title": "Satisfaction (top-two-box × 10)"},
-                    "y": {"field": "imp", "type": "quantitative", **axis,
-                          "title": "Importance (top-two-box × 10)"},
+                    "x": {
+                        "field": "sat",
+                        "type": "quantitative",
+                        **axis,
+                        "title": "Satisfaction (top-two-box share x 10)",
+                    },
+                    "y": {
+                        "field": "imp",
+                        "type": "quantitative",
+                        **axis,
+                        "title": "Importance (top-two-box share x 10)",
+                    },
                     "detail": {"field": "level"},
                     "order": {"field": "order"},
                 },
-            },  # fmt: skip
+            },
             {
                 "data": {"values": labels},
                 "mark": {"type": "text", "align": "left", "fontSize": 11, "color": MUTED},

@@ -55,7 +55,7 @@ def outcomes_page(
         "outcomes.html",
         {
             "found": found,
-            "chart": landscape_chart(found.scores, "Importance against satisfaction"),
+            "landscape_spec": landscape_chart(found.scores, "Importance against satisfaction"),
             "waves": [w.survey for w in waves(cur)],
             "by_names": BY_NAMES,
             "trends": moved,

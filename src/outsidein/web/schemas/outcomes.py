@@ -147,6 +147,7 @@ class SegmentationOut(BaseModel):
     criterion: str = Field(description="How k was chosen (mean silhouette, k = 2..8)")
     silhouettes: dict[str, float]
     segments: list[NeedsSegmentOut]
+    note: str | None = Field(description="Why ARR, health or churn are missing, if they are")
 
     @classmethod
     def of(cls, s: Segmentation) -> SegmentationOut:
@@ -156,6 +157,7 @@ class SegmentationOut(BaseModel):
             criterion=s.criterion,
             silhouettes={str(k): v for k, v in s.silhouettes.items()},
             segments=[NeedsSegmentOut.of(x) for x in s.segments],
+            note=s.note,
         )
 
 
