@@ -96,8 +96,17 @@ def test_cli_api_and_python_agree(
     assert len(catalog) == 3 and catalog[0]["steps"][0]["outcomes"][0]["parts"]["direction"]
     bad = server.http.get(server.url + "/api/v1/jobs/opportunities", params={"survey": "nope"})
     assert bad.status_code == 422 and "no outcome survey is called 'nope'" in bad.text
+    # which unmet outcomes cost revenue (checked against the truth in test_churn_link.py)
+    link = server.http.get(server.url + "/api/v1/jobs/churn-link").json()
+    assert len(link) == len(catalog_outcomes(server))
+    assert any(x["churn_difference"] is not None for x in link)
     # the long-work jobs under /api/v1/jobs still answer
     assert server.http.get(server.url + "/api/v1/jobs").status_code == 200
+
+
+def catalog_outcomes(server: LiveServer) -> list[str]:
+    jobs = server.http.get(server.url + "/api/v1/jobs/catalog").json()["jobs"]
+    return [o["id"] for j in jobs for s in j["steps"] for o in s["outcomes"]]
 
 
 def test_csm_sees_their_book_and_no_segments(server: LiveServer) -> None:

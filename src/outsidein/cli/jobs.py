@@ -18,12 +18,18 @@ from outsidein.cli.health import _config
 from outsidein.cli.metrics import Out, _show
 from outsidein.cli.server_client import Server, store_or_server
 from outsidein.errors import LoadError
+from outsidein.jobs.business import churn_link
 from outsidein.jobs.catalog import export_yaml, import_yaml
 from outsidein.jobs.landscape import trends
 from outsidein.jobs.service import landscape, needs_segments
 from outsidein.jobs.statements import lint
 from outsidein.store import connect
-from outsidein.web.schemas.outcomes import LandscapeOut, SegmentationOut, TrendOut
+from outsidein.web.schemas.outcomes import (
+    LandscapeOut,
+    OutcomeLinkOut,
+    SegmentationOut,
+    TrendOut,
+)
 
 jobs_app = typer.Typer(
     name="jobs",
@@ -163,6 +169,32 @@ def segments_command(
         console.print(f"{found.survey}: k = {found.k} by the highest mean silhouette "
                       f"({found.silhouettes[str(found.k)]:.2f})", highlight=False)  # fmt: skip
     _show(pa.Table.from_pylist(rows), "needs segments", out)
+
+
+@jobs_app.command("churn-link")
+def churn_link_command(
+    survey: Survey = None, out: Out = None, db: DbOption = None, config: ConfigOption = None
+) -> None:
+    """Which unmet outcomes cost revenue: churn of unsatisfied minus satisfied accounts."""
+    chosen = settings(db, config)
+    with store_or_server(chosen.db, read_only=True) as store:
+        if isinstance(store, Server):
+            raw = store.get("/api/v1/jobs/churn-link", {"survey": survey})
+            found = [OutcomeLinkOut.model_validate(x) for x in raw]
+        else:
+            current = _config(store, chosen.config, write=False)
+            found = [OutcomeLinkOut.of(x) for x in churn_link(store, current, survey=survey)]
+    rows = []
+    for x in found:
+        row = x.model_dump(exclude={"churn_difference_ci"})
+        ci = x.churn_difference_ci
+        row["churn_difference_low"] = None if ci is None else round(ci.low, 3)
+        row["churn_difference_high"] = None if ci is None else round(ci.high, 3)
+        rows.append(row)
+    columns = ["outcome_id", "satisfied", "unsatisfied", "churn_difference",
+               "churn_difference_low", "churn_difference_high", "statement"]  # fmt: skip
+    table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
+    _show(table, "churn, unsatisfied minus satisfied accounts", out, columns)
 
 
 @catalog_app.command("export")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 
 from outsidein.auth.roles import Role
 from outsidein.jobs.answers import waves
+from outsidein.jobs.business import churn_link
 from outsidein.jobs.catalog import read_catalog
 from outsidein.jobs.landscape import trends
 from outsidein.jobs.service import landscape, needs_segments
@@ -23,6 +24,7 @@ from outsidein.web.schemas.errors import refused
 from outsidein.web.schemas.outcomes import (
     CatalogOut,
     LandscapeOut,
+    OutcomeLinkOut,
     SegmentationOut,
     TrendOut,
     WaveOut,
@@ -111,3 +113,18 @@ def surveys(cur: CursorDep) -> list[WaveOut]:
 )
 def catalog(cur: CursorDep) -> CatalogOut:
     return CatalogOut(jobs=read_catalog(cur))
+
+
+@router.get(
+    "/churn-link",
+    response_model=list[OutcomeLinkOut],
+    dependencies=[requires(Role.MANAGER)],
+    responses=refused("an unknown survey"),
+    summary="Which unmet outcomes cost revenue: churn of unsatisfied against satisfied accounts",
+)
+def outcome_churn_link(
+    cur: CursorDep, config: ConfigDep, survey: SurveyParam = None
+) -> list[OutcomeLinkOut]:
+    """Per outcome of ``survey`` [the earliest wave], the churn rate today of accounts not
+    satisfied with it minus that of satisfied ones, with a 95 % interval; largest first."""
+    return [OutcomeLinkOut.of(x) for x in churn_link(cur, config, survey=survey)]

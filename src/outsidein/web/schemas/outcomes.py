@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from outsidein.jobs.answers import Wave
+from outsidein.jobs.business import MIN_ACCOUNTS, OutcomeLink
 from outsidein.jobs.landscape import OutcomeScore, OutcomeTrend
 from outsidein.jobs.scoring import MIN_RESPONDENTS, Interval
 from outsidein.jobs.segments import NeedsSegment, Segmentation
@@ -181,3 +182,33 @@ class CatalogOut(BaseModel):
     jobs: list[dict[str, Any]] = Field(
         description="Jobs with parent, steps and outcomes (parts and lint warnings)"
     )
+
+
+class OutcomeLinkOut(BaseModel):
+    outcome_id: str
+    statement: str
+    satisfied: int = Field(description="Accounts whose respondents' mean satisfaction is 4+")
+    unsatisfied: int
+    churn_satisfied: float | None
+    churn_unsatisfied: float | None
+    churn_difference: float | None = Field(
+        description=f"Unsatisfied minus satisfied churn rate; None below {MIN_ACCOUNTS} a side"
+    )
+    churn_difference_ci: IntervalOut | None = Field(description="95 % bootstrap interval")
+    health_difference: float | None = Field(description="Mean health, unsatisfied - satisfied")
+    arr_unsatisfied: float | None = Field(description="ARR of unsatisfied accounts still paying")
+
+    @classmethod
+    def of(cls, x: OutcomeLink) -> OutcomeLinkOut:
+        return cls(
+            outcome_id=x.outcome_id,
+            statement=x.statement,
+            satisfied=x.satisfied,
+            unsatisfied=x.unsatisfied,
+            churn_satisfied=x.churn_satisfied,
+            churn_unsatisfied=x.churn_unsatisfied,
+            churn_difference=x.churn_difference,
+            churn_difference_ci=IntervalOut.of(x.churn_difference_ci),
+            health_difference=x.health_difference,
+            arr_unsatisfied=x.arr_unsatisfied,
+        )
