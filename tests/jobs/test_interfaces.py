@@ -100,7 +100,8 @@ def test_cli_api_and_python_agree(
     link = server.http.get(server.url + "/api/v1/jobs/churn-link").json()
     assert len(link) == len(catalog_outcomes(server))
     assert any(x["churn_difference"] is not None for x in link)
-    # the long-work jobs under /api/v1/jobs still answer
+    # the long-work jobs under /api/v1/jobs still answer, and theirs is not our DELETE
+    assert server.http.delete(server.url + "/api/v1/jobs/catalog").status_code == 405
     assert server.http.get(server.url + "/api/v1/jobs").status_code == 200
 
 

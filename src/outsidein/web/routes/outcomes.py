@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
+from starlette.exceptions import HTTPException
 
 from outsidein.auth.roles import Role
 from outsidein.jobs.answers import waves
@@ -128,3 +129,13 @@ def outcome_churn_link(
     """Per outcome of ``survey`` [the earliest wave], the churn rate today of accounts not
     satisfied with it minus that of satisfied ones, with a 95 % interval; largest first."""
     return [OutcomeLinkOut.of(x) for x in churn_link(cur, config, survey=survey)]
+
+
+def _get_only() -> None:
+    """405: these paths answer GET only. Without it, ``DELETE /api/v1/jobs/catalog`` would
+    reach ``DELETE /api/v1/jobs/{job_id}`` (long work) and fail there as a bad job id."""
+    raise HTTPException(status_code=405, headers={"Allow": "GET"})
+
+
+for _path in ("/opportunities", "/trends", "/segments", "/surveys", "/catalog", "/churn-link"):
+    router.add_api_route(_path, _get_only, methods=["DELETE"], include_in_schema=False)
