@@ -92,6 +92,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Tasks and firings from a playbook run (one task overdue: highlighted on the cockpit).
     run_playbooks(con, parse_config({"playbooks": {"playbooks": [PLAYBOOK]}}, "test"))
     LOADS["task"] = con.execute("SELECT min(task_id) FROM tasks").fetchall()[0][0]
+    # Past firings with months of usage around them: the Impact page and its event study.
+    fired = (TODAY.replace(day=1) - timedelta(days=40)).replace(day=1)
+    con.execute(
+        "INSERT INTO playbook_firings SELECT 'IMP-' || account_id, account_id, 'win-back-call', "
+        "1, 'default', 'test', NULL, false, 1, ? FROM accounts WHERE account_id <= 'A-0050'",
+        [fired],
+    )
     con.execute("UPDATE tasks SET due_at = now()::TIMESTAMP - INTERVAL 2 DAY WHERE task_id = ?",
                 [LOADS["task"]])  # fmt: skip
     con.close()
@@ -167,11 +174,19 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("playbooks", "/playbooks", [("heading", "Playbooks"), ("link", "Tasks →")]),
     ("playbook", "/playbooks/quarterly-review", [("heading", "quarterly-review"),
                                                  ("link", "← Playbooks")]),
+    ("impact", "/impact", [("heading", "Impact"), ("link", "win-back-call")]),
+    ("impact-play", "/impact/win-back-call", [("heading", "win-back-call"),
+                                               ("link", "← Impact"), ("link", "A-0001")]),
+    ("outcomes", "/outcomes", [("heading", "Outcomes"), ("combobox", "Split by"),
+                               ("combobox", "Survey"), ("button", "Show")]),
+    ("outcome-segments", "/outcomes/segments", [("heading", "Needs segments"),
+                                                ("link", "← Opportunity landscape")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
     "metrics": ("bridge", "retention", "usage"),
     "health": ("health-segments", "health-arr"),
+    "impact-play": ("event-study",),
 }
 
 

@@ -29,6 +29,7 @@ from outsidein.expr import Type
 from outsidein.health import inputs as health_inputs
 from outsidein.health.engine import measure_infos
 from outsidein.health.history import scores_at
+from outsidein.jobs import fields as outcome_fields
 from outsidein.segments.fields import Context, FieldDef, register_source
 from outsidein.store import custom_fields
 from outsidein.tiers.fields import segment_fields
@@ -236,6 +237,22 @@ class AdvocateSource:
         return segment_fields(con, as_of, context.advocates).select(["account_id", *names])
 
 
+class OutcomeSource:
+    """The account's outcome satisfaction in its latest outcome survey by the day:
+    :func:`outsidein.jobs.fields.segment_fields`, the jobs package's one definition."""
+
+    name = "outcomes"
+
+    def fields(self, con: duckdb.DuckDBPyConnection, context: Context) -> list[FieldDef]:
+        words = "top-two-box satisfaction x 10 over its latest outcome survey (docs/jobs.md)"
+        return [FieldDef(outcome_fields.FIELD, Type.NUMBER, words, self.name)]
+
+    def load(
+        self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
+    ) -> pa.Table:
+        return outcome_fields.segment_fields(con, as_of).select(["account_id", *names])
+
+
 for _source in (
     AccountSource(),
     InputsSource(),
@@ -243,5 +260,6 @@ for _source in (
     HealthSource(),
     CustomSource(),
     AdvocateSource(),
+    OutcomeSource(),
 ):
     register_source(_source, replace=True)

@@ -197,7 +197,7 @@ def simulate(
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
     truth.write_interventions(truths["interventions"], world)
-    truth.write_needs(truths["needs_segments"], world)
+    truth.write_needs(truths["needs_segments"], seed, world)
     truth.write_advocates(truths["advocates"], seed, world, people)
     crm.write_truth(truths["crm"], churn_truth, usage_truth)
     firings = plan.write(out, truths["plays"])

@@ -72,3 +72,37 @@ def make_needs(seed: int) -> Needs:
         underserved=underserved,
         health_offset=offsets,
     )
+
+
+OUTCOME_WAVES = 3  # outcome survey waves, the last near the end of the window
+WAVE_EVERY = 4  # months between waves
+RELEASE_LIFT = 1.2  # satisfaction points a planted release adds to the outcomes it serves
+
+
+@dataclass(frozen=True)
+class Release:
+    """A product release that serves some outcomes better from ``month`` on (ground truth
+    for the trends: their satisfaction rises in the waves after it)."""
+
+    month: int  # the window month it lands in; -1: no release (a window too short for two waves)
+    outcomes: tuple[int, ...]
+    lift: float
+
+
+def survey_waves(months: int) -> list[int]:
+    """Month indexes of the outcome survey waves, oldest first."""
+    last = max(0, months - 3)
+    return sorted({last - WAVE_EVERY * i for i in range(OUTCOME_WAVES)} - set(range(-99, 0)))
+
+
+def planted_release(seed: int, needs: Needs, months: int) -> Release:
+    """A release between the last two waves that serves the key outcomes of one segment
+    that is not the underserved one (so the planted underserved outcomes stay underserved)."""
+    waves = survey_waves(months)
+    if len(waves) < 2:
+        return Release(-1, (), RELEASE_LIFT)
+    rng = stream(seed, "release")
+    others = [k for k in range(needs.count) if k != needs.underserved]
+    k = int(rng.choice(others))
+    month = int(rng.integers(waves[-2] + 1, waves[-1]))
+    return Release(month, needs.key_outcomes[k], RELEASE_LIFT)

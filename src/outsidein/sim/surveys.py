@@ -3,9 +3,9 @@ weeks and the outcome survey.
 
 NPS follows health (the pulse too: its detractors are the low-health accounts of the last
 month in the ground truth, which My day's "new detractors" lists). The outcome survey asks
-contacts to rate every desired outcome for importance and satisfaction; answers come from the
-account's latent needs segment, so the segments can be recovered from the data, and
-satisfaction also rises with health.
+contacts to rate every desired outcome for importance and satisfaction, in a few waves;
+answers come from the account's latent needs segment, so the segments can be recovered from
+the data; satisfaction also rises with health, and after a planted release (ground truth).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pyarrow as pa
 from outsidein.sim.calendar import US_PER_HOUR, to_date
 from outsidein.sim.catalog import JOBS, NPS_COMMENTS, flat_outcomes
 from outsidein.sim.journey import work_time
+from outsidein.sim.needs import planted_release, survey_waves
 from outsidein.sim.people import ADMIN, CHAMPION, SPONSOR, Directory
 from outsidein.sim.streams import stream
 from outsidein.sim.world import World
@@ -136,13 +137,28 @@ def pulse_nps(seed: int, world: World, people: Directory, sink: TableSink) -> No
     )
 
 
-def outcome_survey(seed: int, world: World, people: Directory, sink: TableSink) -> int:
-    """One outcome survey wave near the end of the window; returns its month index."""
-    rng = stream(seed, "outcome-survey")
+def outcome_survey(seed: int, world: World, people: Directory, sink: TableSink) -> list[int]:
+    """The outcome survey waves (:func:`~outsidein.sim.needs.survey_waves`); returns their
+    month indexes. Satisfaction with the outcomes a planted release serves rises in the
+    waves after it."""
+    release = planted_release(seed, world.needs, world.window.months)
+    waves = survey_waves(world.window.months)
+    for m in waves:
+        lift = np.zeros(len(flat_outcomes()))
+        if 0 <= release.month < m:
+            lift[list(release.outcomes)] = release.lift
+        _outcome_wave(seed, world, people, sink, m, lift)
+    return waves
+
+
+def _outcome_wave(
+    seed: int, world: World, people: Directory, sink: TableSink, m: int, lift: np.ndarray
+) -> None:
+    """One wave in month ``m``: half the customers' champions answer, some admins too."""
+    rng = stream(seed, "outcome-survey", m)
     co = world.company
     window = world.window
     needs = world.needs
-    m = max(0, window.months - 3)
     ms, me = int(window.bounds[m]), int(window.bounds[m + 1])
     customers = np.flatnonzero((world.seats[:, m] > 0) & (rng.random(co.n) < OUTCOME_RESPONSE))
     at = work_time(rng, world, customers, rng.integers(ms, me, len(customers)))
@@ -167,7 +183,7 @@ def outcome_survey(seed: int, world: World, people: Directory, sink: TableSink) 
         seg = co.needs_segment[a][rows]
         noise = rng.normal(0, 0.6, (2, len(rows)))
         importance = np.clip(np.round(needs.importance[seg, out] + noise[0]), 1, 5)
-        satisfaction = needs.satisfaction[seg, out] + 1.2 * (h[rows] - 0.6) + noise[1]
+        satisfaction = needs.satisfaction[seg, out] + lift[out] + 1.2 * (h[rows] - 0.6) + noise[1]
         satisfaction = np.clip(np.round(satisfaction), 1, 5)
         sink.write(
             {
@@ -181,4 +197,3 @@ def outcome_survey(seed: int, world: World, people: Directory, sink: TableSink) 
                 "satisfaction": satisfaction.astype(np.int64),
             }
         )
-    return m

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from outsidein.sim.calendar import months_between, to_date
 from outsidein.sim.catalog import FEATURES
+from outsidein.sim.needs import planted_release, survey_waves
 from outsidein.sim.people import Directory
 from outsidein.sim.surveys import NPS_BASE, NPS_SLOPE, outcome_id
 from outsidein.sim.usage import adoption_months
@@ -200,7 +201,11 @@ def write_interventions(path: Path, world: World) -> None:
     _json(path, {"interventions": [plan]})
 
 
-def write_needs(path: Path, world: World) -> None:
+def _month(world: World, m: int) -> str:
+    return to_date(int(world.window.bounds[m])).isoformat()
+
+
+def write_needs(path: Path, seed: int, world: World) -> None:
     needs = world.needs
     counts = np.bincount(world.company.needs_segment, minlength=needs.count)
     segments = []
@@ -220,7 +225,21 @@ def write_needs(path: Path, world: World) -> None:
                 },
             }
         )
-    _json(path, {"segments": segments})
+    release = planted_release(seed, needs, world.window.months)
+    waves = survey_waves(world.window.months)
+    planted = {
+        "month": None if release.month < 0 else _month(world, release.month),
+        "outcomes": [outcome_id(o) for o in release.outcomes],
+        "satisfaction_lift": release.lift,
+    }
+    _json(
+        path,
+        {
+            "segments": segments,
+            "survey_waves": [_month(world, m) for m in waves],
+            "release": planted,
+        },
+    )
 
 
 def write_manifest(

@@ -38,6 +38,8 @@ from outsidein.web.routes import (
     myday_pages,
     outbox,
     outbox_pages,
+    outcomes,
+    outcomes_pages,
     playbooks,
     quality,
     rejects,
@@ -179,6 +181,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("timeline", api=timeline.router, pages=timeline_pages.router),
     Section("survey_responses", api=survey_responses.router),
     Section("config", api=config.router),
+    # before "jobs": /api/v1/jobs/opportunities is not the long-work job of that (hex) id
+    Section(
+        "outcomes",
+        api=outcomes.router,
+        pages=outcomes_pages.router,
+        nav=NavItem("Outcomes", "/outcomes", reads=("survey_responses",), group="Insights"),
+    ),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("assistant", pages=assistant_pages.router),  # linked from Ingestion
