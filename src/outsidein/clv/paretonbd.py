@@ -39,10 +39,8 @@ class _Pairs:
         self.T, self.at_T_value = np.unique(d.T, return_inverse=True)
 
 
-def _log_tail(
-    params: Floats, x: Floats, t: Floats
-) -> tuple[Floats, Floats, Floats, Floats, Floats]:
-    """log F(t) and its derivatives in (r, alpha, s, beta) at distinct (x, t)."""
+def _log_tail(params: Floats, x: Floats, t: Floats) -> Floats:
+    """log F(t) and its derivatives in (r, alpha, s, beta) at distinct (x, t): 5 rows."""
     r, alpha, s, beta = params
     a = r + s + x
     if alpha >= beta:
@@ -54,58 +52,57 @@ def _log_tail(
     zc = (min(alpha, beta) + t) / mt
     lg, ga, gc, gz = log_g(a, c * np.ones_like(a), z, zc)
     log_mt = np.log(mt)
-    val = -a * log_mt + lg - np.log(a)
+    out = np.empty((5, len(x)))
+    out[0] = -a * log_mt + lg - np.log(a)
     common = -log_mt + ga - 1.0 / a  # d/da, shared by r and s
-    dz_dm = (min(alpha, beta) + t) / mt**2  # d z / d max
+    dz_dm = zc / mt  # d z / d max
     dz_dn = -1.0 / mt  # d z / d min
     if alpha >= beta:
-        d_r, d_s = common, common + gc
-        d_alpha = -a / mt + gz * dz_dm
-        d_beta = gz * dz_dn
+        out[1], out[3] = common, common + gc
+        out[2] = -a / mt + gz * dz_dm
+        out[4] = gz * dz_dn
     else:
-        d_r, d_s = common + gc, common
-        d_beta = -a / mt + gz * dz_dm
-        d_alpha = gz * dz_dn
-    return val, d_r, d_alpha, d_s, d_beta
+        out[1], out[3] = common + gc, common
+        out[4] = -a / mt + gz * dz_dm
+        out[2] = gz * dz_dn
+    return out
 
 
 def _terms(params: Floats, d: RFM, pairs: _Pairs) -> tuple[Floats, Floats, Floats]:
-    """log L per row, its gradient (rows x 4) and the alive share A1 / bracket."""
+    """log L per row, d log L / d params (4 x rows) and the alive share A1 / bracket."""
     r, alpha, s, beta = params
     x = d.x
     tail = _log_tail(params, pairs.x, pairs.t)
-    f_tx = [v[pairs.at_tx] for v in tail]
-    f_T = [v[pairs.at_T] for v in tail]
+    f_tx = tail[:, pairs.at_tx]
+    f_T = tail[:, pairs.at_T]
     k, j = d.x_index, pairs.at_T_value
     log_aT, log_bT = np.log(alpha + pairs.T)[j], np.log(beta + pairs.T)[j]
-    log_a1 = -(r + x) * log_aT - s * log_bT
-    d_a1 = [-log_aT, -(r + x) / (alpha + d.T), -log_bT, -s / (beta + d.T)]
+    rx = r + x
+    log_a1 = -rx * log_aT - s * log_bT
+    d_a1 = np.stack([-log_aT, -rx / (alpha + pairs.T)[j], -log_bT, -s / (beta + pairs.T)[j]])
     top = np.maximum(log_a1, np.log(s) + f_tx[0])
     e1 = np.exp(log_a1 - top)
     e2 = np.exp(f_tx[0] - top)
     e3 = np.exp(f_T[0] - top)
     diff = np.maximum(e2 - e3, 0.0)
     bracket = e1 + s * diff
-    grad = np.empty((len(x), 4))
-    for col in range(4):
-        db = e1 * d_a1[col] + s * (e2 * f_tx[col + 1] - e3 * f_T[col + 1])
-        if col == 2:
-            db = db + diff
-        grad[:, col] = db / bracket
+    grad = e1 * d_a1 + s * (e2 * f_tx[1:] - e3 * f_T[1:])
+    grad[2] += diff
+    grad /= bracket
     xv = d.x_values
     head = (gammaln(r + xv) - gammaln(r))[k] + r * np.log(alpha) + s * np.log(beta)
     ll = head + top + np.log(bracket)
-    grad[:, 0] += (digamma(r + xv) - digamma(r))[k] + np.log(alpha)
-    grad[:, 1] += r / alpha
-    grad[:, 2] += np.log(beta)
-    grad[:, 3] += s / beta
+    grad[0] += (digamma(r + xv) - digamma(r))[k] + np.log(alpha)
+    grad[1] += r / alpha
+    grad[2] += np.log(beta)
+    grad[3] += s / beta
     return ll, grad, e1 / bracket
 
 
 def negll(params: Floats, d: RFM, pairs: _Pairs | None = None) -> tuple[float, Floats]:
     """Weighted negative log-likelihood of the distinct rows and its gradient."""
     ll, grad, _ = _terms(params, d, pairs or _Pairs(d))
-    return -float(d.weight @ ll), -(d.weight @ grad)
+    return -float(d.weight @ ll), -(grad @ d.weight)
 
 
 def fit(d: RFM, starts: Sequence[Sequence[float]] | None = None, **kw: bool) -> Fit:

@@ -61,6 +61,27 @@ def fit(alive: ArrayLike, starts: Sequence[Sequence[float]] | None = None) -> Fi
     return maximise("sbg", NAMES, lambda p: negll(p, s), starts, int(s[0]))
 
 
+def fit_cohorts(cohorts: Sequence[ArrayLike]) -> Fit:
+    """One (alpha, beta) for several cohorts, each observed for its own number of periods.
+
+    A cohort seen for a single period (no renewal due yet) carries no information and is
+    skipped; the likelihood is the sum over the cohorts.
+    """
+    usable = [_counts(c) for c in cohorts if len(np.asarray(c).reshape(-1)) >= 2]
+    if not usable:
+        raise ClvError("sBG needs a cohort observed for at least two billing periods")
+
+    def total(p: Floats) -> tuple[float, Floats]:
+        value, grad = 0.0, np.zeros(2)
+        for alive in usable:
+            v, g = negll(p, alive)
+            value, grad = value + v, grad + g
+        return value, grad
+
+    starts = [(1.0, 1.0), (0.5, 3.0)]
+    return maximise("sbg", NAMES, total, starts, int(sum(c[0] for c in usable)))
+
+
 def survival(params: Floats, periods: int) -> Floats:
     """S(t) for t = 0..periods: the share of a cohort still active at the start of t."""
     a, b = params
