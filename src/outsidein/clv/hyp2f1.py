@@ -25,8 +25,8 @@ _TOL = 1e-16
 def log_g(a: Floats, b: Floats, z: Floats, zc: Floats) -> tuple[Floats, Floats, Floats, Floats]:
     """log 2F1(a, b; a+1; z) and its partial derivatives in a, b and z (vectors)."""
     out = [np.empty_like(a) for _ in range(4)]
-    # Series when about 300 terms reach double precision: the ratio of terms tends to z,
-    # after a rise while (b + n) z > n + 1.
+    # Series where it settles within SERIES_TERMS terms: the ratio of terms tends to z,
+    # after a rise while (b + n) z > n + 1 (to about n = b z / (1 - z)).
     use_series = (z <= 0.85) & (b * z / np.maximum(zc, 1e-300) < 60.0)
     for mask, method in ((use_series, _series), (~use_series, _quadrature)):
         if mask.any():
@@ -37,6 +37,9 @@ def log_g(a: Floats, b: Floats, z: Floats, zc: Floats) -> tuple[Floats, Floats, 
 
 
 def _series(a: Floats, b: Floats, z: Floats, zc: Floats) -> tuple[Floats, Floats, Floats, Floats]:
+    """Term-by-term sums; rows leave the loop as soon as their terms are negligible."""
+    out = np.empty((4, len(a)))
+    idx = np.arange(len(a))
     g = np.ones_like(a)
     ga = np.zeros_like(a)
     gb = np.zeros_like(a)
@@ -48,20 +51,35 @@ def _series(a: Floats, b: Floats, z: Floats, zc: Floats) -> tuple[Floats, Floats
         bn = b + (n - 1)
         qz = q * bn if n == 1 else qz * bn * z / (n - 1)
         q = q * bn * z / n
-        sb = sb + 1.0 / bn
+        sb += 1.0 / bn
         c = a / (a + n)
         term = c * q
         g += term
         ga += q * n / (a + n) ** 2
         gb += term * sb
         gz += c * qz
-        if (
-            n % 8 == 0
-            and np.all(np.abs(term) * np.maximum(sb, 1.0) <= _TOL * g)
-            and np.all(c * qz <= _TOL * np.maximum(gz, 1e-300))
-        ):
-            break
-    return np.log(g), ga / g, gb / g, gz / g
+        if n % 8 == 0 or n == SERIES_TERMS:
+            done = (term * np.maximum(sb, 1.0) <= _TOL * g) & (
+                c * qz <= _TOL * np.maximum(gz, 1e-300)
+            )
+            if done.any():
+                out[:, idx[done]] = (
+                    np.log(g[done]),
+                    ga[done] / g[done],
+                    gb[done] / g[done],
+                    (gz[done] / g[done]),
+                )
+                keep = ~done
+                if not keep.any():
+                    break
+                idx, a, b, z = idx[keep], a[keep], b[keep], z[keep]
+                g, ga, gb, gz = g[keep], ga[keep], gb[keep], gz[keep]
+                q, qz, sb = q[keep], qz[keep], sb[keep]
+    else:  # rows the series did not settle in SERIES_TERMS terms: quadrature
+        rest = _quadrature(a, b, z, 1.0 - z)
+        for k in range(4):
+            out[k, idx] = rest[k]
+    return out[0], out[1], out[2], out[3]
 
 
 # tanh-sinh nodes on [0, 1]: w = 1 / (1 + exp(-pi sinh t)), t in [-4.5, 4.5], step 1/24.
