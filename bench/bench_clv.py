@@ -125,7 +125,7 @@ def main() -> None:
             f"median of {args.repeat} (standard errors {se_time * 1e3:.1f} ms more), "
             f"{fit.iterations} iterations, converged {fit.converged}; lifetimes "
             f"{peer[f'{key}_seconds']:.2f} s (its fit call once); {ratio:.0f}x faster; "
-            f"log-likelihood ours {fit.loglik:.4f}, lifetimes' estimates {peer_ll:.4f}"
+            f"log-likelihood ours {fit.loglik:.6f}, lifetimes' estimates {peer_ll:.6f}"
         )
         print(
             f"   ours {np.round(fit.params, 4).tolist()}  lifetimes "
