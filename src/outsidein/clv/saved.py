@@ -48,13 +48,24 @@ def save(con: duckdb.DuckDBPyConnection, result: Portfolio) -> int:
     return len(frame)
 
 
-def latest(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The scores of the last scoring day (on or before ``as_of``), highest CLV first."""
+def latest(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date | None = None,
+    *,
+    csm: str | None = None,
+    account_id: str | None = None,
+) -> pd.DataFrame:
+    """The scores of the last scoring day (on or before ``as_of``), highest CLV first;
+    ``csm`` keeps one CSM's book, ``account_id`` one account."""
     return con.execute(
-        """SELECT * EXCLUDE (recorded_at) FROM clv_scores
-           WHERE as_of = (SELECT max(as_of) FROM clv_scores WHERE as_of <= coalesce(?, as_of))
-           ORDER BY clv DESC, account_id""",
-        [as_of],
+        """SELECT s.* EXCLUDE (recorded_at) FROM clv_scores s
+           LEFT JOIN accounts a USING (account_id)
+           WHERE s.as_of = (SELECT max(as_of) FROM clv_scores
+                            WHERE as_of <= coalesce(?::DATE, as_of))
+             AND (?::VARCHAR IS NULL OR lower(a.csm_id) = lower(?))
+             AND (?::VARCHAR IS NULL OR s.account_id = ?)
+           ORDER BY s.clv DESC, s.account_id""",
+        [as_of, csm, csm, account_id, account_id],
     ).df()
 
 

@@ -1,0 +1,53 @@
+"""``/api/v1/clv``: scored accounts over HTTP, a CSM's book only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from outsidein.clv.portfolio import score
+from outsidein.clv.saved import save
+from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.store import connect
+from outsidein.web import create_app
+from tests.clv import company
+from tests.web.conftest import LiveServer
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    db = tmp_path_factory.mktemp("clv") / "s.duckdb"
+    con = connect(db)
+    company.build(con)
+    con.execute("UPDATE accounts SET csm_id = 'csm1' WHERE account_id IN ('T0001', 'S0001')")
+    save(con, score(con, AnalyticsConfig(), company.AS_OF))
+    con.close()
+    live = LiveServer(create_app(db))
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_list_and_one_account(server: LiveServer) -> None:
+    body = server.http.get(f"{server.url}/api/v1/clv/accounts", params={"page_size": 5}).json()
+    assert body["as_of"] == company.AS_OF.isoformat()
+    assert body["total"] > 400 and len(body["accounts"]) == 5
+    values = [a["clv"] for a in body["accounts"]]
+    assert values == sorted(values, reverse=True)
+    one = server.http.get(f"{server.url}/api/v1/clv/accounts/T0001").json()
+    assert one["family"] == "transactional: BG/NBD + Gamma-Gamma"
+    assert 0 <= one["p_alive"] <= 1 and one["p_renew"] is None and one["rfm_segment"]
+    missing = server.http.get(f"{server.url}/api/v1/clv/accounts/NOPE")
+    assert missing.status_code == 404
+
+
+def test_a_csm_sees_their_book(server: LiveServer, tmp_path: Path) -> None:
+    _, _, token = server.add_user("dana", "csm", "csm1")
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as c:
+        mine = c.get("/api/v1/clv/accounts").json()
+        assert {a["account_id"] for a in mine["accounts"]} <= {"T0001", "S0001"}
+        assert "T0001" in {a["account_id"] for a in mine["accounts"]}
+        assert c.get("/api/v1/clv/accounts/T0002").status_code == 404
