@@ -42,6 +42,15 @@ def test_list_and_one_account(server: LiveServer) -> None:
     assert 0 <= one["p_alive"] <= 1 and one["p_renew"] is None and one["rfm_segment"]
     missing = server.http.get(f"{server.url}/api/v1/clv/accounts/NOPE")
     assert missing.status_code == 404
+    listed: set[str] = set()
+    for page in range(1, 6):
+        got = server.http.get(
+            f"{server.url}/api/v1/clv/accounts", params={"page": page, "page_size": 200}
+        )
+        listed |= {a["account_id"] for a in got.json()["accounts"]}
+    left = next(f"S{i:04d}" for i in range(600) if f"S{i:04d}" not in listed)  # churned
+    unscored = server.http.get(f"{server.url}/api/v1/clv/accounts/{left}").json()
+    assert unscored == {**unscored, "scored": False, "clv": None, "family": None}
 
 
 def test_a_csm_sees_their_book(server: LiveServer, tmp_path: Path) -> None:

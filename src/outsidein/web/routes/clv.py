@@ -18,7 +18,7 @@ from outsidein.web.schemas.errors import ErrorResponse, refused
 
 router = APIRouter(tags=["clv"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "No such account, or no CLV for it"}
+    404: {"model": ErrorResponse, "description": "No such account"}
 }
 
 
@@ -48,10 +48,12 @@ def clv_accounts(
     summary="One account's lifetime value",
 )
 def clv_account(cur: CursorDep, account_id: str) -> ClvScoreOut:
+    """Its value and family; ``scored`` false when it has none (a subscriber who left, a
+    prospect, or no scoring run yet: ``outsidein clv score``)."""
+    known = cur.execute("SELECT 1 FROM accounts WHERE account_id = ?", [account_id]).fetchone()
+    if known is None:
+        raise NotFoundError(f"no account with account_id {account_id!r}", account_id=account_id)
     found = saved.latest(cur, account_id=account_id)
     if found.empty:
-        raise NotFoundError(
-            f"no CLV for account {account_id!r}: not scored (run `outsidein clv score`)",
-            account_id=account_id,
-        )
+        return ClvScoreOut(account_id=account_id, scored=False)
     return ClvScoreOut.of(found.to_dict("records")[0])

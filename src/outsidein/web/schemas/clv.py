@@ -18,8 +18,9 @@ class ClvScoreOut(BaseModel):
     """One account's CLV as of the scoring day (docs/clv.md)."""
 
     account_id: str
-    family: str = Field(description="The model family chosen for the account, stated")
-    clv: float = Field(description="Discounted value, reporting currency")
+    scored: bool = Field(True, description="False: the account has no CLV (not scored yet)")
+    family: str | None = Field(None, description="The model family chosen for the account")
+    clv: float | None = Field(None, description="Discounted value, reporting currency")
     p_alive: float | None = Field(None, description="Transactional: P(still a customer)")
     p_renew: float | None = Field(None, description="Contractual: P(renews at next billing)")
     expected_transactions: float | None = Field(None, description="Next 52 weeks")
