@@ -60,3 +60,14 @@ def test_a_csm_sees_their_book(server: LiveServer, tmp_path: Path) -> None:
         assert {a["account_id"] for a in mine["accounts"]} <= {"T0001", "S0001"}
         assert "T0001" in {a["account_id"] for a in mine["accounts"]}
         assert c.get("/api/v1/clv/accounts/T0002").status_code == 404
+
+
+def test_the_account_page_shows_the_value_and_its_family(server: LiveServer) -> None:
+    one = server.http.get(f"{server.url}/api/v1/clv/accounts/T0001").json()
+    page = server.http.get(f"{server.url}/accounts/T0001", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert 'data-testid="clv"' in page.text
+    assert "transactional: BG/NBD + Gamma-Gamma; P(alive)" in page.text
+    assert f"{round(one['clv']):,}" in page.text
+    left = server.http.get(f"{server.url}/accounts/T0002", headers={"accept": "text/html"})
+    assert left.status_code == 200

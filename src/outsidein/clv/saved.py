@@ -75,3 +75,12 @@ def fits(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[dict[str, objec
         "SELECT params FROM clv_fits WHERE as_of = ? ORDER BY model", [as_of]
     ).fetchall()
     return [json.loads(r[0]) for r in rows]
+
+
+def for_account(con: duckdb.DuckDBPyConnection, account_id: str) -> dict[str, object] | None:
+    """One account's last CLV row (the account page's tile), or None when never scored."""
+    found = latest(con, account_id=account_id)
+    if found.empty:
+        return None
+    row: dict[str, object] = found.to_dict("records")[0]
+    return row
