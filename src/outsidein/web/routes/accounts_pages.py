@@ -13,8 +13,8 @@ from outsidein import labels
 from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.auth.roles import Role
-from outsidein.health.explain import number as explain_number
 from outsidein.clv.saved import for_account as account_clv
+from outsidein.health.explain import number as explain_number
 from outsidein.tiers.read import account_tier
 from outsidein.timeline import NOTE_KINDS, account_timeline
 from outsidein.timeline import kinds as timeline_kinds
