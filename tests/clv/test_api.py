@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,3 +72,20 @@ def test_the_account_page_shows_the_value_and_its_family(server: LiveServer) -> 
     assert f"{round(one['clv']):,}" in page.text
     left = server.http.get(f"{server.url}/accounts/T0002", headers={"accept": "text/html"})
     assert left.status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1440])
+def test_the_tile_fits_a_phone_and_a_desktop(
+    server: LiveServer, page: Any, width: int, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    server.login(page)
+    page.goto(f"{server.url}/accounts/T0001")
+    tile = page.get_by_test_id("clv")
+    assert tile.is_visible()
+    box = tile.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow
+    page.screenshot(path=str(tmp_path / f"account-{width}.png"))
