@@ -10,6 +10,7 @@ from outsidein.cli import accounts_identity as _accounts_identity  # noqa: F401
 from outsidein.cli import advocates as _advocates  # noqa: F401
 from outsidein.cli import audit as _audit  # noqa: F401
 from outsidein.cli import backup as _backup  # noqa: F401
+from outsidein.cli import clv as _clv  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
 from outsidein.cli import contacts as _contacts  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401

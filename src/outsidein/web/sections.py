@@ -20,6 +20,7 @@ from outsidein.web.routes import (
     assistant_pages,
     audit,
     auth_pages,
+    clv,
     config,
     custom_fields,
     health,
@@ -135,6 +136,7 @@ SECTIONS: tuple[Section, ...] = (
         pages=tiers_pages.router,
         nav=NavItem("Tiers", "/tiers", reads=("account_tiers",), group="Customers"),
     ),
+    Section("clv", api=clv.router),
     Section(
         "advocates",
         nav=NavItem("Advocates", "/advocates", reads=("health_scores",), group="Customers"),

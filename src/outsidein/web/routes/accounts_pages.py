@@ -13,6 +13,7 @@ from outsidein import labels
 from outsidein.analytics import SnapshotMissingError
 from outsidein.analytics.lifecycle import STATUSES
 from outsidein.auth.roles import Role
+from outsidein.clv.saved import for_account as account_clv
 from outsidein.health.explain import number as explain_number
 from outsidein.tiers.read import account_tier
 from outsidein.timeline import NOTE_KINDS, account_timeline
@@ -196,6 +197,7 @@ def account_page(
             "health_chart": health_view.trend_chart(card) if card else None,
             "band_kinds": health_view.band_kinds(full.health),
             "explain_number": explain_number,
+            "clv": account_clv(cur, account_id),
             "tier": tier,
             "tier_label": tier_labels.get(tier.tier or "", tier.tier),
             "tl": timeline,
