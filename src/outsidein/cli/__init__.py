@@ -16,8 +16,8 @@ from outsidein.cli import contacts as _contacts  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import impact as _impact  # noqa: F401
-from outsidein.cli import journey as _journey  # noqa: F401
 from outsidein.cli import jobs as _jobs  # noqa: F401
+from outsidein.cli import journey as _journey  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401
