@@ -176,9 +176,11 @@ def simulate(
         "advocates": gt / "advocates.parquet",
         "manifest": gt / "manifest.json",
         "crm": gt / "crm.json",
+        "churn_risk": gt / "churn_risk.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
+    truth.write_churn_risk(truths["churn_risk"], world)
     truth.write_interventions(truths["interventions"], world)
     truth.write_needs(truths["needs_segments"], world)
     truth.write_advocates(truths["advocates"], seed, world, people)
