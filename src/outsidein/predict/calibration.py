@@ -111,11 +111,13 @@ def reliability(p: F64, y: NDArray[np.int_], bins: int = BINS) -> list[Reliabili
 
 
 def expected_calibration_error(p: F64, y: NDArray[np.int_], bins: int = BINS) -> float:
-    """Σ (bin share × |mean prediction − observed frequency|) over equal-width bins."""
+    """sum of (bin share x |mean prediction - observed frequency|) over equal-width bins."""
     total = len(p)
     if not total:
         return float("nan")
-    return float(sum(b.count / total * abs(b.predicted - b.observed) for b in reliability(p, y, bins)))
+    return float(
+        sum(b.count / total * abs(b.predicted - b.observed) for b in reliability(p, y, bins))
+    )
 
 
 def brier(p: F64, y: NDArray[np.int_]) -> float:

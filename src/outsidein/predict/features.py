@@ -45,6 +45,8 @@ DERIVED = (
     Derived("cases_opened_90", "support", "cases opened in the last 90 days"),
     Derived("severe_cases_180", "support", "high or urgent cases opened in the last 180 days"),
     Derived("champion_changed_days", "champion", "days since a new champion was added"),
+    Derived("contract_term_months", "renewal", "term of the latest contract signed (1: monthly)"),
+    Derived("contract_age_days", "renewal", "days since the latest contract's term started"),
 )
 
 # Each feature's family: reasons are told per family ("usage fell", "cases piled up").
@@ -68,7 +70,9 @@ def family_of(name: str) -> str:
     return "usage"
 
 
-def static_allowed(con: duckdb.DuckDBPyConnection, today: date, config: AnalyticsConfig) -> list[str]:
+def static_allowed(
+    con: duckdb.DuckDBPyConnection, today: date, config: AnalyticsConfig
+) -> list[str]:
     """Fields without history a user may mark static (today's segment, custom fields)."""
     names = inputs_at(con, today, accounts=[], config=config).column_names
     return [n for n in names if n in NO_HISTORY or n.startswith(CUSTOM_PREFIX)]
@@ -77,10 +81,10 @@ def static_allowed(con: duckdb.DuckDBPyConnection, today: date, config: Analytic
 def _snapshot_back(con: duckdb.DuckDBPyConnection, day: date, back: int) -> pa.Table:
     cur = con.cursor()
     try:
-        return cur.execute(
+        return cur.sql(
             "SELECT account_id, mrr::DOUBLE AS mrr, active_users_28::DOUBLE AS users "
-            "FROM account_daily_metrics WHERE date = ?",
-            [day - timedelta(days=back)],
+            "FROM account_daily_metrics WHERE date = $day",
+            params={"day": day - timedelta(days=back)},
         ).to_arrow_table()
     finally:
         cur.close()
@@ -100,6 +104,12 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                 FROM cases WHERE opened_at < $end AND opened_at >= $end - INTERVAL 180 DAY
                 GROUP BY account_id
             ),
+            ctr AS (
+                SELECT account_id, arg_max(term_months, term_start) AS term,
+                       max(term_start) AS start
+                FROM contracts WHERE term_start < $end
+                GROUP BY account_id
+            ),
             champ AS (
                 SELECT account_id, count(*) AS n, max(created_at) AS latest
                 FROM contacts WHERE role = 'champion' AND created_at < $end
@@ -110,10 +120,13 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                    coalesce(cs.opened, 0)::DOUBLE AS cases_opened_90,
                    coalesce(cs.severe, 0)::DOUBLE AS severe_cases_180,
                    CASE WHEN champ.n > 1 THEN date_diff('day', champ.latest, $end)::DOUBLE
-                   END AS champion_changed_days
+                   END AS champion_changed_days,
+                   ctr.term::DOUBLE AS contract_term_months,
+                   date_diff('day', ctr.start, $end)::DOUBLE AS contract_age_days
             FROM accounts a
             LEFT JOIN cs USING (account_id)
             LEFT JOIN champ USING (account_id)
+            LEFT JOIN ctr USING (account_id)
             WHERE a.created_at < $end
             """,
             params={"end": end},
@@ -158,15 +171,11 @@ def features_at(
     mrr_90 = pc.take(b90["mrr"], i90)
     table = table.append_column("mrr_change_90", _ratio(table["mrr"], mrr_90))
     users = table["active_users_28"]
-    table = table.append_column(
-        "active_users_change_28", _ratio(users, pc.take(b28["users"], i28))
-    )
-    table = table.append_column(
-        "active_users_change_90", _ratio(users, pc.take(b90["users"], i90))
-    )
+    table = table.append_column("active_users_change_28", _ratio(users, pc.take(b28["users"], i28)))
+    table = table.append_column("active_users_change_90", _ratio(users, pc.take(b90["users"], i90)))
     extra = _extra(con, day)
     at = pc.index_in(table["account_id"], extra["account_id"])
-    for name in ("account_age_days", "cases_opened_90", "severe_cases_180", "champion_changed_days"):
+    for name in extra.column_names[1:]:
         table = table.append_column(name, pc.take(extra[name], at))
     days = pa.array([day] * table.num_rows, pa.date32())
     return table.add_column(1, "day", days)

@@ -11,6 +11,7 @@ weighted LightGBM ``pred_contrib`` plus the weighted linear term.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -21,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import SplineTransformer
+from threadpoolctl import threadpool_limits
 
 from outsidein.predict.calibration import Calibrator
 
@@ -156,10 +158,8 @@ class Design:
                 if name in logged:
                     filled = np.log1p(np.maximum(filled, 0.0))
                 basis = SplineTransformer(n_knots=SPLINE_KNOTS, degree=3, knots="quantile")
-                try:
+                with contextlib.suppress(ValueError):  # too few distinct quantiles
                     splines[name] = basis.fit(filled)
-                except ValueError:  # too few distinct quantiles for the knots
-                    pass
         design = cls(schema, medians, tuple(logged), tuple(flagged), splines)
         raw = design._raw(frame, expanded=True)
         design.means = raw.mean(axis=0)
@@ -207,7 +207,8 @@ def fit_logistic(
     """The regularised logistic regression (``plain``: the textbook one, C = 1, no splines)."""
     design = Design.learn(frame, schema, plain=plain)
     x = design.matrix(frame)
-    model = LogisticRegression(C=1.0 if plain else LR_C, max_iter=3000).fit(x, y)
+    with threadpool_limits(1):  # BLAS threads on a busy machine cost 5x: one is faster
+        model = LogisticRegression(C=1.0 if plain else LR_C, max_iter=3000).fit(x, y)
     return design, model
 
 
@@ -232,7 +233,7 @@ class Fitted:
         lr = self.logistic.decision_function(self.design.matrix(frame))
         if self.booster is None or self.weight == 0:
             return np.asarray(lr, dtype=np.float64)
-        gb = self.booster.predict(_lgb_frame(frame, self.schema), raw_score=True)
+        gb = np.asarray(self.booster.predict(_lgb_frame(frame, self.schema), raw_score=True))
         return np.asarray(self.weight * gb + (1 - self.weight) * lr, dtype=np.float64)
 
     def raw(self, frame: pd.DataFrame) -> F64:
@@ -251,7 +252,9 @@ class Fitted:
         for j, owner in enumerate(self.design.owners):
             out[owner.split("/")[0]] += (1 - self.weight) * coef[j] * x[:, j]
         if self.booster is not None and self.weight > 0:
-            contrib = self.booster.predict(_lgb_frame(frame, self.schema), pred_contrib=True)
+            contrib = np.asarray(
+                self.booster.predict(_lgb_frame(frame, self.schema), pred_contrib=True)
+            )
             for j, name in enumerate(self.schema.columns):
                 owner = name.split("/")[0] if name not in out.columns else name
                 out[owner] += self.weight * contrib[:, j]

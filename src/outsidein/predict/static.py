@@ -94,7 +94,8 @@ class CrossValidation:
 
     @property
     def gains(self) -> NDArray[np.float64]:
-        return np.asarray(self.model_auc) - np.asarray(self.logistic_auc)
+        diff = np.asarray(self.model_auc, dtype=np.float64) - np.asarray(self.logistic_auc)
+        return np.asarray(diff, dtype=np.float64)
 
     @property
     def wins(self) -> int:
