@@ -78,10 +78,11 @@ def _split(days: pd.Series, cutoff: date, horizon: int) -> tuple[np.ndarray, np.
 
 
 def _fit_calibrated(
-    x: pd.DataFrame, y: np.ndarray, days: pd.Series, fit_rows: np.ndarray,
+    x: pd.DataFrame, y: np.ndarray, ids: pd.Series, fit_rows: np.ndarray,
     calib_rows: np.ndarray, schema: Schema,
 ) -> Fitted:  # fmt: skip
-    groups = days[fit_rows].map(date.toordinal).to_numpy()
+    # inner folds by account: an account's rows a month apart are nearly the same row
+    groups = ids[fit_rows].to_numpy()
     model = fit(x[fit_rows], y[fit_rows], schema, groups=groups)
     if calib_rows.any():
         model.calibrator = fit_calibrator(model.raw(x[calib_rows]), y[calib_rows])
@@ -107,22 +108,25 @@ def backtest(dataset: Dataset, target: Target, *, folds: int = 4) -> BacktestRes
         test = (days == day).to_numpy()
         if fit_rows.sum() < 50 or len(np.unique(y[fit_rows])) < 2:
             continue
-        model = _fit_calibrated(x, y, days, fit_rows, calib_rows, schema)
-        p = model.predict(x[test])
+        model = _fit_calibrated(x, y, ids, fit_rows, calib_rows, schema)
+        raw = model.raw(x[test])  # the ranking: AUCs (a calibration map may tie scores)
+        p = model.calibrator(raw)  # the probabilities: Brier, ECE, reliability
         design, lr = fit_logistic(x[fit_rows], y[fit_rows], schema)
         p_lr = lr.decision_function(design.matrix(x[test]))
         yt = y[test]
         result.folds.append(
             FoldResult(
-                day, int(test.sum()), int(yt.sum()), _auc(yt, p),
-                float(average_precision_score(yt, p)) if yt.any() else None,
+                day, int(test.sum()), int(yt.sum()), _auc(yt, raw),
+                float(average_precision_score(yt, raw)) if yt.any() else None,
                 _auc(yt, p_lr), model.weight,
             )
         )  # fmt: skip
         result.models[day] = model
         rows = np.flatnonzero(test)
         pieces.append(
-            pd.DataFrame({"account_id": ids[test], "day": day, "y": yt, "p": p, "row": rows})
+            pd.DataFrame(
+                {"account_id": ids[test], "day": day, "y": yt, "p": p, "raw": raw, "row": rows}
+            )
         )
     if not pieces:
         raise InvalidRequestError(
@@ -131,6 +135,8 @@ def backtest(dataset: Dataset, target: Target, *, folds: int = 4) -> BacktestRes
     pred = pd.concat(pieces, ignore_index=True)
     result.predictions = pred
     yy, pp = pred["y"].to_numpy(), pred["p"].to_numpy()
+    # pooled over folds the raw scores of different models are not comparable: rank by the
+    # calibrated probability, which is (each fold's map is monotone within its fold)
     result.auc = _auc(yy, pp)
     result.pr_auc = float(average_precision_score(yy, pp)) if yy.any() else None
     aucs = [f.logistic_auc for f in result.folds if f.logistic_auc is not None]
@@ -150,6 +156,7 @@ def train(dataset: Dataset, target: Target, *, as_of: date | None = None) -> Fit
     x = dataset.features[labelled].reset_index(drop=True)
     y = dataset.labels[target][labelled].to_numpy().astype(int)
     days = dataset.frame["day"][labelled].reset_index(drop=True)
+    ids = dataset.frame["account_id"][labelled].reset_index(drop=True)
     cutoff = as_of or max(days) + timedelta(days=dataset.horizon_days)
     fit_rows, calib_rows = _split(days, cutoff, dataset.horizon_days)
-    return _fit_calibrated(x, y, days, fit_rows, calib_rows, infer_schema(x))
+    return _fit_calibrated(x, y, ids, fit_rows, calib_rows, infer_schema(x))

@@ -45,6 +45,8 @@ DERIVED = (
     Derived("cases_opened_90", "support", "cases opened in the last 90 days"),
     Derived("severe_cases_180", "support", "high or urgent cases opened in the last 180 days"),
     Derived("champion_changed_days", "champion", "days since a new champion was added"),
+    Derived("touchpoints_90", "journey", "touchpoints in the last 90 days"),
+    Derived("failed_touchpoint_share_90", "journey", "share of them that failed"),
     Derived("contract_term_months", "renewal", "term of the latest contract signed (1: monthly)"),
     Derived("contract_age_days", "renewal", "days since the latest contract's term started"),
 )
@@ -104,6 +106,12 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                 FROM cases WHERE opened_at < $end AND opened_at >= $end - INTERVAL 180 DAY
                 GROUP BY account_id
             ),
+            tp AS (
+                SELECT account_id, count(*) AS n,
+                       avg((outcome = 'failed')::DOUBLE) AS failed
+                FROM touchpoints WHERE "at" < $end AND "at" >= $end - INTERVAL 90 DAY
+                GROUP BY account_id
+            ),
             ctr AS (
                 SELECT account_id, arg_max(term_months, term_start) AS term,
                        max(term_start) AS start
@@ -121,12 +129,15 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                    coalesce(cs.severe, 0)::DOUBLE AS severe_cases_180,
                    CASE WHEN champ.n > 1 THEN date_diff('day', champ.latest, $end)::DOUBLE
                    END AS champion_changed_days,
+                   coalesce(tp.n, 0)::DOUBLE AS touchpoints_90,
+                   tp.failed::DOUBLE AS failed_touchpoint_share_90,
                    ctr.term::DOUBLE AS contract_term_months,
                    date_diff('day', ctr.start, $end)::DOUBLE AS contract_age_days
             FROM accounts a
             LEFT JOIN cs USING (account_id)
             LEFT JOIN champ USING (account_id)
             LEFT JOIN ctr USING (account_id)
+            LEFT JOIN tp USING (account_id)
             WHERE a.created_at < $end
             """,
             params={"end": end},

@@ -3,10 +3,10 @@
 Both models see the same feature table (numbers and text categories). The logistic regression
 gets a design matrix of its own: numbers median-imputed, with a missing flag, a log transform
 for skewed non-negative ones, standardised; categories one-hot. The blend weight is chosen by
-cross-validation *inside* the training rows only (``groups`` keep rows of one observation day
-together), so nothing is tuned on the rows a model is judged on. Because the blend is a
-weighted sum of two margins, each feature's contribution to an account's logit is exact: the
-weighted LightGBM ``pred_contrib`` plus the weighted linear term.
+cross-validation *inside* the training rows only (``groups`` keep related rows together: for
+panel data, an account's rows), so nothing is tuned on the rows a model is judged on. Because
+the blend is a weighted sum of two margins, each feature's contribution to an account's logit
+is exact: the weighted LightGBM ``pred_contrib`` plus the weighted linear term.
 """
 
 from __future__ import annotations
