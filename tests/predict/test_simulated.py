@@ -27,7 +27,7 @@ from sklearn.metrics import roc_auc_score
 from outsidein.analytics import build_snapshot
 from outsidein.config import OutsideInConfig
 from outsidein.ingest import load_directory
-from outsidein.predict.backtest import BacktestResult, backtest
+from outsidein.predict.backtest import BacktestResult, backtest, train
 from outsidein.predict.dataset import (
     Dataset,
     NotEnoughExamplesError,
@@ -135,3 +135,16 @@ def test_too_few_examples_offers_the_health_score(world: World) -> None:
     few = Dataset(world.dataset.frame.head(150), world.dataset.labels.head(150), 90)
     with pytest.raises(NotEnoughExamplesError, match="Rank accounts by the health score"):
         backtest(few, "churn")
+
+
+@pytest.mark.slow
+def test_the_published_model_scores_accounts_it_has_not_seen(world: World) -> None:
+    last = max(world.dataset.frame["day"])
+    model = train(world.dataset, "churn", as_of=last)  # only outcomes known on the last day
+    assert model.calibrator.method in ("platt", "isotonic")
+    rows = (world.dataset.frame["day"] == last).to_numpy()
+    p = model.predict(world.dataset.features[rows])
+    y = world.dataset.labels["churn"][rows].to_numpy()
+    assert ((p >= 0) & (p <= 1)).all()
+    assert abs(float(p.mean()) - float(y.mean())) < 0.02  # calibrated near the base rate
+    assert roc_auc_score(y, p) > 0.8
