@@ -193,9 +193,11 @@ def simulate(
         "plays": gt / "plays.json",
         "team": gt / "team.parquet",
         "handoffs": gt / "handoffs.parquet",
+        "churn_risk": gt / "churn_risk.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
+    truth.write_churn_risk(truths["churn_risk"], world)
     truth.write_interventions(truths["interventions"], world)
     truth.write_needs(truths["needs_segments"], seed, world)
     truth.write_advocates(truths["advocates"], seed, world, people)

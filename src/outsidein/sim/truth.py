@@ -114,6 +114,27 @@ def write_health(path: Path, world: World) -> int:
     return int(table.num_rows)
 
 
+def write_churn_risk(path: Path, world: World) -> int:
+    """One row per renewal date of a paying customer: its true churn probability there.
+
+    Churn happens only on renewal dates, so the true probability that an account churns
+    between two days is one minus the product of ``1 - churn_probability`` over its renewal
+    dates between them: the oracle a churn model's backtest is compared with. The latent
+    health that sets it is the realised one, so the oracle also knows the shocks still to
+    come after an observation day. Returns the row count.
+    """
+    risk = world.churn_risk
+    table = pa.table(
+        {
+            "account_id": world.company.account_ids.take(pa.array(risk["account"])),
+            "renewal_date": _dates(risk["day"].astype(np.int64)),
+            "churn_probability": np.round(risk["p"].astype(np.float64), 6),
+        }
+    )
+    _write(path, table)
+    return int(table.num_rows)
+
+
 PROMOTER_SCORE = 9  # an NPS answer of 9 or 10
 BROAD_ADOPTION = 0.7  # share of the key features adopted
 

@@ -113,6 +113,10 @@ class World:
     treatment_day: I64  # -1 when untreated
     treatment_month: int
     effect: dict[str, float | int]  # the true effect of the success plan (see truth.py)
+    # account, day, p: every renewal date of a paying customer and its true churn probability
+    # there (the oracle the churn models are judged against; the budget cut, a random draw,
+    # enters as its expectation)
+    churn_risk: dict[str, NDArray[np.generic]] = field(default_factory=dict)
 
 
 def simulate_world(seed: int, company: Company, needs: Needs, window: Window) -> World:
@@ -156,7 +160,7 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
     p_first_cf = np.full(n, np.nan)
     churn_first = np.zeros(n, dtype=np.bool_)
     churn_first_cf = np.zeros(n, dtype=np.bool_)
-    subs, renewals, changes = Rows(), Rows(), Rows()
+    subs, renewals, changes, risk = Rows(), Rows(), Rows(), Rows()
 
     def close(mask: B, end: I64, code: int) -> None:
         idx = np.flatnonzero(mask)
@@ -230,6 +234,10 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         logit = logit + driver.astype(np.float64) @ np.array(DRIVER_WEIGHTS)
         u = rng.random(n)
         churn = renew & (u < sigmoid(logit))
+        b_p = np.where(monthly, BUDGET_CUT_P / 12, BUDGET_CUT_P)
+        no_cut = logit - DRIVER_WEIGHTS[3] * budget
+        p_true = (1 - b_p) * sigmoid(no_cut) + b_p * sigmoid(no_cut + DRIVER_WEIGHTS[3])
+        risk.add(account=np.flatnonzero(renew), day=r[renew], p=p_true[renew])
         first = renew & treated & (m > t_month) & np.isnan(p_first)
         p_first[first] = sigmoid(logit)[first]
         p_first_cf[first] = sigmoid(logit + CHURN_HEALTH * boost)[first]
@@ -362,6 +370,7 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         treatment_day=treat_day,
         treatment_month=t_month,
         effect=effect,
+        churn_risk={k: risk.get(k) for k in ("account", "day", "p")},
     )
 
 

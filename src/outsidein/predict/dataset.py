@@ -1,0 +1,161 @@
+"""Observation days x accounts: feature rows from before each day, labels from after it.
+
+Labels come from the daily snapshot's MRR (the one per-account definition), comparing the
+end of the observation day with ``horizon_days`` later, for accounts paying on the day:
+
+* ``churn`` — logo churn: MRR 0 at the horizon;
+* ``revenue_churn`` — gross revenue churn: MRR down by ``down`` (default 20 %) or more;
+* ``expansion`` — MRR up by ``up`` (default 10 %) or more.
+
+A row whose horizon lies beyond the snapshot's last day has no label yet (it is scored, not
+trained on). Below :data:`MIN_EXAMPLES` labelled rows or :data:`MIN_POSITIVES` positives the
+training path refuses and says to rank by the health score instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from outsidein.errors import InvalidRequestError
+from outsidein.predict.features import features_at
+from outsidein.settings.analytics import AnalyticsConfig
+
+__all__ = [
+    "MIN_EXAMPLES",
+    "MIN_POSITIVES",
+    "TARGETS",
+    "Dataset",
+    "NotEnoughExamplesError",
+    "build_dataset",
+    "labels_for",
+    "observation_days",
+]
+
+Target = Literal["churn", "revenue_churn", "expansion"]
+TARGETS: tuple[Target, ...] = ("churn", "revenue_churn", "expansion")
+MIN_EXAMPLES = 200
+MIN_POSITIVES = 20
+MAX_OBSERVATIONS = 60
+
+
+class NotEnoughExamplesError(InvalidRequestError):
+    """Too few labelled examples to train on: the health score ranks accounts instead."""
+
+
+@dataclass
+class Dataset:
+    """Feature rows (``account_id``, ``day`` first) and their labels (NaN: not known yet)."""
+
+    frame: pd.DataFrame
+    labels: pd.DataFrame  # churn, revenue_churn, expansion as 1.0 / 0.0 / NaN
+    horizon_days: int
+    static: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> pd.DataFrame:
+        return self.frame.drop(columns=["account_id", "day"])
+
+    def labelled(self, target: Target) -> NDArray[np.bool_]:
+        return np.asarray(self.labels[target].notna().to_numpy(), dtype=np.bool_)
+
+
+def observation_days(last: date, count: int, *, step_months: int = 1) -> list[date]:
+    """``count`` days ``step_months`` apart, ending on ``last`` (oldest first)."""
+    if not 1 <= count <= MAX_OBSERVATIONS:
+        raise InvalidRequestError(f"observations must be 1 to {MAX_OBSERVATIONS}, not {count}")
+    days = []
+    for k in reversed(range(count)):
+        index = last.year * 12 + last.month - 1 - k * step_months
+        year, month = divmod(index, 12)
+        days.append(date(year, month + 1, min(last.day, 28)))
+    return days
+
+
+def labels_for(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[date],
+    horizon_days: int,
+    *,
+    down: float = 0.2,
+    up: float = 0.1,
+) -> pa.Table:
+    """``account_id, day, churn, revenue_churn, expansion`` for accounts paying on each day
+    whose MRR ``horizon_days`` later the snapshot knows."""
+    if not 0 < down < 1 or up <= 0:
+        raise InvalidRequestError(f"down must be in (0, 1) and up above 0, not {down} and {up}")
+    points = pa.table(
+        {
+            "day": pa.array(list(days), pa.date32()),
+            "later": pa.array([d + timedelta(days=horizon_days) for d in days], pa.date32()),
+        }
+    )
+    cur = con.cursor()
+    try:
+        cur.register("_oi_points", points)
+        return cur.sql(
+            """
+            SELECT b.account_id, p.day,
+                   (e.mrr = 0)::DOUBLE AS churn,
+                   (e.mrr <= b.mrr * (1 - $down))::DOUBLE AS revenue_churn,
+                   (e.mrr >= b.mrr * (1 + $up))::DOUBLE AS expansion
+            FROM _oi_points p
+            JOIN account_daily_metrics b ON b.date = p.day AND b.mrr > 0
+            JOIN account_daily_metrics e ON e.date = p.later AND e.account_id = b.account_id
+            """,
+            params={"down": down, "up": up},
+        ).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def build_dataset(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[date],
+    *,
+    horizon_days: int = 90,
+    down: float = 0.2,
+    up: float = 0.1,
+    static: Sequence[str] = (),
+    config: AnalyticsConfig | None = None,
+    check: Callable[[], None] = lambda: None,
+) -> Dataset:
+    """Feature rows at each day (paying accounts) joined to their labels."""
+    if not 7 <= horizon_days <= 366:
+        raise InvalidRequestError(f"horizon_days must be 7 to 366, not {horizon_days}")
+    tables = []
+    for day in days:
+        check()
+        tables.append(features_at(con, day, config=config, static=static))
+    frame = pa.concat_tables(tables, promote_options="default").to_pandas()
+    labels = labels_for(con, days, horizon_days, down=down, up=up).to_pandas()
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    labels["day"] = pd.to_datetime(labels["day"]).dt.date
+    joined = frame[["account_id", "day"]].merge(labels, on=["account_id", "day"], how="left")
+    return Dataset(
+        frame.reset_index(drop=True),
+        joined[list(TARGETS)].reset_index(drop=True),
+        horizon_days,
+        tuple(static),
+    )
+
+
+def check_enough(dataset: Dataset, target: Target) -> None:
+    """Refuse to train below the minimum, offering the health score's ranking instead."""
+    known = dataset.labels[target].dropna()
+    positives = int(known.sum())
+    if len(known) < MIN_EXAMPLES or positives < MIN_POSITIVES:
+        raise NotEnoughExamplesError(
+            f"only {len(known)} labelled examples with {positives} {target} among them; "
+            f"a model needs at least {MIN_EXAMPLES} examples and {MIN_POSITIVES} of each "
+            "outcome. Rank accounts by the health score instead (outsidein health scores, "
+            "lowest first), or widen the window (more observation days)."
+        )
