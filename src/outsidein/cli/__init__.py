@@ -12,6 +12,7 @@ from outsidein.cli import audit as _audit  # noqa: F401
 from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
 from outsidein.cli import contacts as _contacts  # noqa: F401
+from outsidein.cli import contacts_identity as _contacts_identity  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401

@@ -25,6 +25,7 @@ from outsidein.web.routes import (
     health,
     health_pages,
     identity,
+    identity_contacts,
     identity_pages,
     ingestion_pages,
     jobs,
@@ -124,8 +125,9 @@ SECTIONS: tuple[Section, ...] = (
         "identity",
         api=identity.router,
         pages=identity_pages.router,
-        nav=NavItem("Identity", "/identity", reads=("accounts", "external_ids")),
+        nav=NavItem("Identity", "/identity", reads=("accounts", "external_ids", "contacts")),
     ),
+    Section("identity_contacts", api=identity_contacts.router),  # /identity/contacts
     Section(
         "outbox",
         api=outbox.router,
