@@ -263,3 +263,49 @@ def test_two_rows_of_one_person_reject_the_second(
         "SELECT system, external_id, contact_id FROM contact_external_ids"
     ).fetchall()
     assert ids == [("support", "x1", "c1")]
+
+
+def test_the_demo_support_users_link_by_key_or_are_suggested_exactly(tmp_path: Path) -> None:
+    """The simulator's Zendesk users (ground truth: which user is which contact, and how):
+    those with the CRM's address land on their contact at load, the others are suggested
+    (and only they, among the support tool's users), and confirming them leaves one contact
+    each."""
+    from datetime import date
+
+    import pyarrow.parquet as pq
+
+    from outsidein.cli.demo import load_support_users
+    from outsidein.ingest import load_directory
+    from outsidein.sim import simulate
+    from outsidein.sim.support_export import FILE, TRUTH
+    from outsidein.store import connect
+
+    simulate(tmp_path / "c", accounts=150, months=3, seed=11, as_of=date(2026, 11, 30))
+    con = connect(tmp_path / "s.duckdb")
+    try:
+        load_directory(con, tmp_path / "c")
+        (before,) = con.execute("SELECT count(*) FROM contacts").fetchall()[0]
+        result = load_support_users(con, tmp_path / "c" / FILE)
+        assert result.rows_rejected == 0
+        truth = pq.read_table(tmp_path / "c" / TRUTH).to_pylist()
+        by_key = {(t["contact_id"], t["user_id"]) for t in truth if t["linked_by"] == "email"}
+        suggested = {(t["contact_id"], t["user_id"]) for t in truth if t["linked_by"] != "email"}
+        assert len(by_key) >= 3 and len(suggested) >= 3
+        assert result.rows_updated + result.rows_unchanged == len(by_key)
+        assert result.rows_inserted == len(suggested)
+        linked = con.execute(
+            "SELECT contact_id, external_id FROM contact_external_ids WHERE system = 'zendesk' "
+            "AND contact_id <> external_id"
+        ).fetchall()
+        assert set(linked) == by_key
+        found = {
+            (s.contact_id, s.other_id)
+            for s in contact_suggestions(con, 10_000)
+            if s.other_id.startswith("zd_")
+        }
+        assert found == suggested
+        for contact_id, user_id in sorted(suggested):
+            link_contacts(con, contact_id, user_id, "tester")
+        assert con.execute("SELECT count(*) FROM contacts").fetchall() == [(before,)]
+    finally:
+        con.close()
