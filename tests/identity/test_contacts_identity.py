@@ -11,12 +11,16 @@ touchpoints on it, and the HubSpot title kept.
 
 from __future__ import annotations
 
+import csv
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from outsidein.analytics import AnalyticsConfig, account_mrr, store_sources
 from outsidein.cli import app
 from outsidein.errors import ConfigError, NotFoundError
 from outsidein.identity import (
@@ -31,6 +35,9 @@ from outsidein.ingest import load_file
 from outsidein.settings.load import LoadSpec
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures" / "profiles"
+AS_OF = date(2024, 6, 30)
+EUR = Decimal("1.10")
+ANALYTICS = AnalyticsConfig(currency_rates={"USD": Decimal(1), "EUR": EUR})
 TOML = '[load.contacts]\nlink_key = "email"\n'
 
 
@@ -38,6 +45,11 @@ def _cli(db: Path, *args: str) -> str:
     result = CliRunner().invoke(app, [*args, "--db", str(db)])
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.output
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _write(path: Path, text: str) -> Path:
@@ -71,10 +83,14 @@ def test_one_person_in_three_systems(tmp_path: Path) -> None:
     stripe = _write(
         tmp_path / "customers.csv",
         "id,created,email,name,metadata.hubspot_company_id\n"
-        'cus_NffrFeUfNV2Hib,1680893993,billing@acme.example,"ACME, Inc.",5001\n',
+        'cus_NffrFeUfNV2Hib,1680893993,billing@acme.example,"ACME, Inc.",5001\n'
+        "cus_Ngl0Globex01x,1681000000,ap@globex.example,Globex GmbH,5002\n"
+        "cus_Nin1Initech02,1682000000,finance@initech.example,Initech Ltd,5003\n",
     )
     load("accounts", str(stripe), "--profile", "stripe-customers", "--link-key",
          "hubspot=metadata.hubspot_company_id")  # fmt: skip
+    load("subscriptions", str(FIXTURES / "stripe-subscriptions.csv"), "--profile",
+         "stripe-subscriptions")  # fmt: skip
     organizations = _write(  # https://developer.zendesk.com/api-reference/ticketing/organizations/organizations/
         tmp_path / "organizations.csv",
         "id,url,external_id,name,created_at,domain_names\n"
@@ -164,8 +180,19 @@ def test_one_person_in_three_systems(tmp_path: Path) -> None:
             "(SELECT count(*) FROM touchpoints WHERE contact_id = '901')"
         ).fetchall()
         assert of_jo == [(2, 1)]
+        mrr = account_mrr(store_sources(con), ANALYTICS, AS_OF).to_pyarrow().to_pylist()
     finally:
         con.close()
+    # MRR counted once per customer, as the Stripe file says (cents; a yearly plan / 12)
+    crm_of = {r["id"]: r["metadata.hubspot_company_id"] for r in _rows(stripe)}
+    expected = {
+        crm_of[r["customer"]]: Decimal(r["plan.amount"]) / 100
+        / (12 if r["plan.interval"] == "year" else 1)
+        * (EUR if r["currency"] == "eur" else 1)
+        for r in _rows(FIXTURES / "stripe-subscriptions.csv")
+        if r["status"] == "active"
+    }  # fmt: skip
+    assert {r["account_id"]: r["mrr"] for r in mrr if r["mrr"]} == expected
     _cli(db, "contacts", "unlink", "usr_7")
     con = duckdb.connect(str(db), read_only=True)
     try:
