@@ -61,6 +61,10 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         # The company's 2,000 accounts and, until someone reviews them on /identity, the
         # billing system's 20 customers under their own ids (sim/billing_export.py).
         assert page.status_code == 200 and "2,020 accounts" in page.text
+        # The support tool's users: some landed on their contacts by email, the others are
+        # suggested matches on /identity (sim/support_export.py).
+        people = browser.get("/api/v1/identity/contacts/duplicates").json()["items"]
+        assert any(p["other_id"].startswith("zd_") for p in people), people[:3]
         # The demo's contracts were loaded: term contracts renew in the next 90 days.
         due = browser.get("/api/v1/metrics/renewals")
         # The demo scored health with the shipped scorecard: the pages have scores at once.

@@ -13,6 +13,7 @@ from outsidein.cli import backup as _backup  # noqa: F401
 from outsidein.cli import clv as _clv  # noqa: F401
 from outsidein.cli import config as _config  # noqa: F401
 from outsidein.cli import contacts as _contacts  # noqa: F401
+from outsidein.cli import contacts_identity as _contacts_identity  # noqa: F401
 from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import impact as _impact  # noqa: F401

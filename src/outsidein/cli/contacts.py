@@ -15,7 +15,11 @@ from outsidein.cli.app import DbOption, app, console, settings
 from outsidein.cli.server_client import Server, store_or_server
 from outsidein.store.erasure import erase_contact
 
-contacts_app = typer.Typer(help="Contacts: erase one's personal data.", no_args_is_help=True)
+contacts_app = typer.Typer(
+    help="Contacts: one person across systems (duplicates, link, unlink); erase one's "
+    "personal data.",
+    no_args_is_help=True,
+)
 app.add_typer(contacts_app, name="contacts")
 
 

@@ -26,16 +26,18 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
 from outsidein.health.service import score_now
 from outsidein.impact import import_firings
-from outsidein.ingest import load_directory
+from outsidein.ingest import LoadResult, load_directory, load_file
 from outsidein.ingest.profiles import load_export
 from outsidein.outbox.demo import seed_demo_outbox
 from outsidein.playbooks import run_playbooks
 from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
+from outsidein.settings.load import LoadSpec
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.plays import FIRINGS_FILE as PLAYS_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
+from outsidein.sim.support_export import FILE as SUPPORT_FILE
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
 from outsidein.team.summary import summary as team_summary
@@ -145,6 +147,8 @@ def demo(
             results = load_directory(con, data, on_file=on_file)
             if (data / BILLING_FILE).is_file():  # the billing system's view: /identity
                 results.append(load_export(con, "stripe-customers", data / BILLING_FILE))
+            if (data / SUPPORT_FILE).is_file():  # the support tool's people: /identity
+                results.append(load_support_users(con, data / SUPPORT_FILE))
             bar.update(task, description="loaded", completed=len(results))
         loaded = sum(r.rows_loaded for r in results)
         rejected = sum(r.rows_rejected for r in results if not r.already_loaded)
@@ -245,3 +249,15 @@ def demo(
             on_open=announce,
             config_path=config_path,
         )
+
+
+def load_support_users(con: duckdb.DuckDBPyConnection, path: Path) -> LoadResult:
+    """The simulated Zendesk users export, as a user loads it: Zendesk's ids, the declared
+    key ``email`` (docs/identity.md, "Contacts")."""
+    return load_file(
+        con, "contacts", path, id_system="zendesk",
+        mapping={"id": "contact_id", "organization_id": "account_id",
+                 "iana_time_zone": "timezone"},
+        transforms=LoadSpec(link_key="email", values={"role": {"end-user": "user"}},
+                            keep_extra=False),
+    )  # fmt: skip

@@ -131,7 +131,9 @@ def load(
         str | None,
         typer.Option(
             "--link-key",
-            help="SYSTEM=COLUMN: COLUMN holds SYSTEM's id of each row's account (docs/identity.md)",
+            help="SYSTEM=COLUMN: COLUMN holds SYSTEM's id of each row's account; on contacts, "
+            "email: rows land on the stored contact with their email ([load.KIND] link_key; "
+            "docs/identity.md)",
         ),
     ] = None,
     profile: Annotated[
@@ -195,8 +197,10 @@ def load(
             find_profile(profile, kind), cli, named_formats, id_system
         )
         format_ = [f"{column}={pattern}" for column, pattern in named_formats.items()]
-    if link_key is not None:
+    if link_key is not None and inspect and "=" in link_key:  # the assistant shows the result
         cli, id_system = declare_key(cli, kind, id_system, link_key)
+    elif link_key is not None:  # the loader applies it, as [load.KIND] link_key
+        cli = cli.model_copy(update={"link_key": link_key})
     if save and not inspect:
         raise ConfigError("--save goes with --inspect: outsidein load KIND FILE --inspect --save")
     if encoding is not None:

@@ -35,6 +35,7 @@ from outsidein.ingest.formats import (
     file_tables,
     source_relations,
 )
+from outsidein.ingest.link_keys import apply_link_key
 from outsidein.ingest.reconcile import Reconcile
 from outsidein.ingest.resolve import file_columns, map_columns
 from outsidein.ingest.result import LoadResult, RejectRow
@@ -105,8 +106,8 @@ def load_file(
     check_readable(path)
     fmt = detect_format(path)
     options = options or ReadOptions()
-    mapping = dict(mapping or {})
     spec = transforms or LoadSpec()
+    mapping, spec, id_system, match_key = apply_link_key(kind, mapping or {}, spec, id_system)
     if not spec.is_empty():  # how the file is read is part of its fingerprint
         mapping["~transforms"] = spec.model_dump_json(exclude_defaults=True)
     reconcile = reconcile or Reconcile()
@@ -118,7 +119,7 @@ def load_file(
         digest = hashing.submit(file_fingerprint, path, kind, mapping, id_system, options)
         load = _Load(
             con, table, path, fmt, mapping, id_system, strict, config, progress, digest,
-            precedence or PrecedenceConfig(), spec, options, reconcile,
+            precedence or PrecedenceConfig(), spec, options, reconcile, match_key,
         )  # fmt: skip
         try:
             try:
@@ -158,6 +159,7 @@ class _Load:
     spec: LoadSpec
     options: ReadOptions
     reconcile: Reconcile
+    match_key: str | None = None  # a column rows are matched on (link_key = "email")
     looked_up: bool = False
 
     def check_earlier(self, wait: bool) -> None:
@@ -290,6 +292,10 @@ class _Load:
                 self.progress(result.rows_read)
             stage.add_unreadable(unreadable)
             stage.check_duplicates()
+            if isinstance(stage, StagedLoad):
+                stage.match_key = self.match_key
+                if "~link_key" in self.mapping:  # a second system's rows: silence is no blank
+                    stage.absent = tuple(c for c in table.column_names if c not in columns.sources)
             stage.resolve_accounts(self.id_system)
             stage.check_references()
 

@@ -14,7 +14,7 @@ here into SQL conditions over the stored row.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from outsidein.ingest.validate import ident, literal
@@ -106,20 +106,32 @@ def _scope_guard(alias: str, field: str, source: str, master_data: Sequence[str]
     return f"({' OR '.join(allowed)})"
 
 
-def file_write_sql(table: Table, precedence: PrecedenceConfig, ready: str, into: str) -> str:
+def file_write_sql(
+    table: Table,
+    precedence: PrecedenceConfig,
+    ready: str,
+    into: str,
+    absent: Collection[str] = (),
+) -> str:
     """CREATE ``into``: the rows of ``ready`` that change the store, with ``field_sources``.
 
     A file replaces a stored value unless another kind that outranks files for the field set
     it, and a blank in the file never erases a value that another kind set (a CRM export
     without an ``employees`` column keeps the employees the product reported). The fields
-    the file sets take the row's source; new rows need no entries.
+    the file sets take the row's source; new rows need no entries. The fields in
+    ``absent`` (columns a file linked to stored rows by a declared key does not have) keep
+    any stored value: another system's file says nothing about them.
     """
     name, key = ident(table.name), ident(table.key)
     fields = _fields(table)
     effective, olds, changes, entries = [], [], [], {}
     for field in fields:
         col, old = ident(field), ident("_old." + field)
-        keep = f"(r.{col} IS NULL AND {_stored_kind('t', field)} <> 'file')"
+        keep = (
+            f"r.{col} IS NULL"
+            if field in absent
+            else f"(r.{col} IS NULL AND {_stored_kind('t', field)} <> 'file')"
+        )
         guard = _guard("file", precedence, table.name, field, "t")
         if guard is not None:
             keep = f"({keep} OR NOT {guard})"

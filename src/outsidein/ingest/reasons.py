@@ -169,6 +169,14 @@ def row_rule(text: str) -> str:
     return reason(text, None, "correct the row in the source")
 
 
+def same_person(key: str, first_line: int | str) -> str:
+    return reason(
+        f"the same person as line {first_line}: its {key} matches the same stored contact",
+        "one row per person in a file matched on a declared key (the first line is loaded)",
+        "remove the repeat, or fix the address if they are two people",
+    )
+
+
 def duplicate_key(key: str, first_line: int | str) -> str:
     return reason(
         f"duplicate key: the same {key} is on line {first_line}",

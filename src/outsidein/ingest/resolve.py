@@ -2,7 +2,8 @@
 
 Names match exactly, or after lower-casing and turning spaces and dashes into underscores
 ("Account ID" -> account_id). A mapping target ``ext:SYSTEM`` marks a column as another
-system's id for the account (CRM, billing, product analytics).
+system's id for the account (CRM, billing, product analytics), or in a contacts file for
+the contact (``contact_external_ids``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from outsidein.ingest import reasons
 from outsidein.ingest.formats import ReadOptions, names_listed, parquet_file, read_columns
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.store.tables import Table
+
+# The kinds whose rows keep other systems' ids (ext:SYSTEM), and where.
+EXTERNAL_ID_TABLES = {"accounts": "external_ids", "contacts": "contact_external_ids"}
 
 
 @dataclass
@@ -70,8 +74,10 @@ def map_columns(
     for name in names:
         target = mapping.get(name) or normalize_name(name)
         if target.startswith(EXTERNAL_ID_PREFIX):
-            if table.name != "accounts":
-                raise LoadError(f"{path}: {name}={target}: external ids are declared on accounts")
+            if table.name not in EXTERNAL_ID_TABLES:
+                raise LoadError(
+                    f"{path}: {name}={target}: external ids are declared on accounts and contacts"
+                )
             result.external[target] = name
         elif target in canonical and target not in result.sources:
             result.sources[target] = name
@@ -94,6 +100,6 @@ def map_columns(
             f"{names_listed(names)}. Fix: {reasons.missing_column_fix(table, missing)}",
             missing=missing,
         )
-    if table.name == "accounts" and id_system:
-        result.external[EXTERNAL_ID_PREFIX + id_system] = result.sources["account_id"]
+    if table.name in EXTERNAL_ID_TABLES and id_system:
+        result.external[EXTERNAL_ID_PREFIX + id_system] = result.sources[table.key]
     return result

@@ -23,6 +23,7 @@ from outsidein.ingest import custom_fields, reasons
 from outsidein.ingest.formats import UnreadableRow
 from outsidein.ingest.mapping import EXTERNAL_ID_PREFIX
 from outsidein.ingest.provenance import file_write_sql
+from outsidein.ingest.resolve import EXTERNAL_ID_TABLES
 from outsidein.ingest.result import LoadResult, RejectRow
 from outsidein.ingest.validate import ident, literal
 from outsidein.precedence import TRACKED_TABLES, PrecedenceConfig
@@ -67,6 +68,19 @@ def account_id_map(id_system: str | None) -> tuple[str, list[object]]:
     return (
         "SELECT x.external_id, any_value(x.account_id) AS account_id FROM external_ids x "
         f"WHERE {where} GROUP BY x.external_id HAVING count(DISTINCT x.account_id) = 1",
+        params,
+    )
+
+
+def contact_id_map(id_system: str | None) -> tuple[str, list[object]]:
+    """SQL (and parameters) of ``external_id -> contact_id``, as :func:`account_id_map`."""
+    params: list[object] = [id_system] if id_system else []
+    where = (
+        "x.system = ?" if id_system else "x.external_id NOT IN (SELECT contact_id FROM contacts)"
+    )
+    return (
+        "SELECT x.external_id, any_value(x.contact_id) AS contact_id FROM contact_external_ids x "
+        f"WHERE {where} GROUP BY x.external_id HAVING count(DISTINCT x.contact_id) = 1",
         params,
     )
 
@@ -119,6 +133,9 @@ class StagedLoad:
         self.bad = BAD
         self.created = False
         self.custom: dict[str, str] = {}
+        self.match_key: str | None = None  # link_key = "email": rows matched on a column
+        # Columns the file lacks that must not erase stored values (a linked second system).
+        self.absent: tuple[str, ...] = ()
         # Changes beyond the file's rows (outsidein.ingest.reconcile), in the commit's
         # transaction: given the connection, the relation of every row the file holds.
         self.after_write: Callable[[duckdb.DuckDBPyConnection, str, LoadResult], None] | None = None
@@ -180,11 +197,44 @@ class StagedLoad:
                 params,
             )
 
+        if "contact_id" in self.table.column_names:
+            self._resolve_contacts(id_system)
+
         if self.table.account_from_subscription:  # usage counted by subscription
             self.con.execute(
                 f"UPDATE {self.checked} SET account_id = s.account_id FROM subscriptions s "
                 f"WHERE {self.checked}.account_id IS NULL "
                 f"AND {self.checked}.subscription_id = s.subscription_id"
+            )
+
+    def _resolve_contacts(self, id_system: str | None) -> None:
+        """Contact ids known through ``contact_external_ids`` become the stored contact's; in
+        a contacts file with a match key (``email``), a row whose key is exactly one stored
+        contact's (and whose id is none yet) becomes that contact."""
+        checked = self.checked
+        if self.table.name != "contacts" or id_system:  # a contacts file: its own system's
+            mapping, params = contact_id_map(id_system)
+            self.con.execute(
+                f"UPDATE {checked} SET contact_id = m.contact_id FROM ({mapping}) m "
+                f"WHERE {checked}.contact_id = m.external_id",
+                params,
+            )
+        if self.table.name == "contacts" and self.match_key:
+            key = ident(self.match_key)
+            self.con.execute(
+                f"UPDATE {checked} SET contact_id = m.contact_id FROM (SELECT lower(trim({key})) "
+                f"AS k, any_value(contact_id) AS contact_id FROM contacts WHERE {key} IS NOT NULL "
+                f"GROUP BY k HAVING count(*) = 1) m WHERE lower(trim({checked}.{key})) = m.k "
+                f"AND {checked}.contact_id NOT IN (SELECT contact_id FROM contacts)"
+            )
+            reason = literal(reasons.same_person(self.match_key, LINE_MARK))
+            self.con.execute(  # two rows of the file matched one stored contact
+                f"INSERT INTO {self.bad} SELECT g._line, {literal(self.match_key)}, g.{key}, "
+                f"replace({reason}, {literal(LINE_MARK)}, CAST(d.first_line AS VARCHAR)) "
+                f"FROM {self.good} g JOIN (SELECT contact_id, min(_line) AS first_line "
+                f"FROM {self.good} GROUP BY contact_id HAVING count(*) > 1) d "
+                f"ON g.contact_id = d.contact_id WHERE g._line > d.first_line "
+                f"AND g._line NOT IN (SELECT line FROM {self.bad} WHERE line IS NOT NULL)"
             )
 
     def check_references(self) -> None:
@@ -228,7 +278,9 @@ class StagedLoad:
             con.execute("SET VARIABLE oi_loaded_at = now()::TIMESTAMP")
             tracked = table.name in TRACKED_TABLES
             if tracked:  # precedence decides each value; field_sources records who set it
-                con.execute(file_write_sql(table, self.precedence, "_oi_ready", "_oi_write"))
+                con.execute(
+                    file_write_sql(table, self.precedence, "_oi_ready", "_oi_write", self.absent)
+                )
                 cols += ", field_sources"
             else:
                 changed = " OR ".join(
@@ -279,13 +331,17 @@ class StagedLoad:
             raise
 
     def _write_external_ids(self, result: LoadResult, external: list[str]) -> None:
-        """Remember every ``ext:SYSTEM`` id of an accounts file as pointing to its account."""
+        """Remember every ``ext:SYSTEM`` id of an accounts (contacts) file as pointing to its
+        account (contact)."""
+        if not external:
+            return
+        into, key = EXTERNAL_ID_TABLES[self.table.name], ident(self.table.key)
         for name in external:
             column = ident(name)
             self.con.execute(
-                f"INSERT INTO external_ids SELECT DISTINCT ON ({column}) ?, {column}, account_id, "
+                f"INSERT INTO {into} SELECT DISTINCT ON ({column}) ?, {column}, {key}, "
                 f"?, getvariable('oi_loaded_at') FROM _oi_ready WHERE {column} IS NOT NULL "
-                "ON CONFLICT (system, external_id) DO UPDATE SET account_id = excluded.account_id, "
+                f"ON CONFLICT (system, external_id) DO UPDATE SET {key} = excluded.{key}, "
                 "source = excluded.source, loaded_at = excluded.loaded_at",
                 [name.removeprefix(EXTERNAL_ID_PREFIX), result.file],
             )

@@ -46,6 +46,13 @@ class LoadSpec(BaseModel):
         default_factory=list,
         description="File columns whose values make the kind's key (a stable hash).",
     )
+    link_key: str | None = Field(
+        None,
+        max_length=300,
+        description="A declared key (docs/identity.md): SYSTEM=COLUMN, the column holds SYSTEM's "
+        "id of each row's account; or, on contacts, email: a row whose email is a stored "
+        "contact's is that contact, its own id recorded as the file's system's.",
+    )
     group_by: str | None = Field(None, description="Combine rows with the same target value.")
     sum: list[str] = Field(default_factory=list, description="Targets summed over a group.")
     keep_extra: bool | None = Field(

@@ -27,6 +27,7 @@ from outsidein.sim.needs import make_needs
 from outsidein.sim.people import make_contacts
 from outsidein.sim.plays import PlayPlan
 from outsidein.sim.settings import write_company_config
+from outsidein.sim.support_export import write_support_users
 from outsidein.sim.world import simulate_world
 from outsidein.sim.writer import TableSink, write_table
 from outsidein.store.tables import LOAD_ORDER
@@ -220,6 +221,7 @@ def simulate(
     truth.write_manifest(truths["manifest"], world, params, ordered)
     write_company_config(out)
     write_billing_customers(out, company.accounts_table())
+    write_support_users(out, people.table)
     report("ground truth", 1, 1)
     return SimulationSummary(
         out=out,

@@ -26,6 +26,7 @@ from outsidein.web.routes import (
     health,
     health_pages,
     identity,
+    identity_contacts,
     identity_pages,
     impact,
     impact_pages,
@@ -208,8 +209,14 @@ SECTIONS: tuple[Section, ...] = (
         "identity",
         api=identity.router,
         pages=identity_pages.router,
-        nav=NavItem("Identity", "/identity", reads=("accounts", "external_ids"), group="Data"),
+        nav=NavItem(
+            "Identity",
+            "/identity",
+            reads=("accounts", "external_ids", "contacts"),
+            group="Data",
+        ),
     ),
+    Section("identity_contacts", api=identity_contacts.router),  # /identity/contacts
     Section(
         "quality",
         api=quality.router,

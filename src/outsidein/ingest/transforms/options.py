@@ -192,6 +192,8 @@ def merge_specs(from_file: LoadSpec, from_cli: LoadSpec) -> LoadSpec:
     merged.where = [*merged.where, *from_cli.where]
     if from_cli.key_from:
         merged.key_from = from_cli.key_from
+    if from_cli.link_key:
+        merged.link_key = from_cli.link_key
     if from_cli.group_by:
         merged.group_by = from_cli.group_by
     if from_cli.sum:
