@@ -74,12 +74,14 @@ def simulate(
     progress: ProgressCallback | None = None,
     events_per_user_day: float = 0.1,
     events_per_part: int = 5_000_000,
+    plays: bool = True,
 ) -> SimulationSummary:
     """Simulate ``accounts`` customers over the ``months`` months before ``as_of``.
 
     ``as_of`` defaults to the first day of the current UTC month; nothing written is dated
     on or after it. ``events_per_user_day`` scales product usage (tracked events per active
-    user on a working day at average health). Same arguments, same bytes.
+    user on a working day at average health). ``plays=False``: without the planted plays
+(sim/plays.py), whose extra users change usage but never churn. Same arguments, same bytes.
     """
     if accounts < 1:
         raise ConfigError("accounts must be at least 1")
@@ -166,7 +168,7 @@ def simulate(
         background=True,
     )
     first_extra_user = int(world.seats.max(axis=1).sum()) if world.company.n else 0
-    plan = PlayPlan(world, seed, first_extra_user)
+    plan = PlayPlan(world, seed, first_extra_user, enabled=plays)
     usage.events(
         seed,
         world,

@@ -74,6 +74,7 @@ class PlayPlan:
     world: World
     seed: int
     first_extra_user: int  # user numbers from here on are the plays' extra users
+    enabled: bool = True  # False: a world without the plays (no firings, no extra users)
     # firings: play index, account, day, held out, score (nan unless threshold)
     rows: dict[str, list[Any]] = field(default_factory=dict)
     _scores: dict[int, list[tuple[I64, I64]]] = field(default_factory=dict)
@@ -106,6 +107,8 @@ class PlayPlan:
 
     def decide(self, m: int) -> None:
         """At the start of month ``m``: the plays that fire on its first day choose accounts."""
+        if not self.enabled:
+            return
         rng = stream(self.seed, "plays", m)
         day = int(self.world.window.bounds[m])
         n = self.world.company.n
