@@ -81,7 +81,7 @@ def simulate(
     ``as_of`` defaults to the first day of the current UTC month; nothing written is dated
     on or after it. ``events_per_user_day`` scales product usage (tracked events per active
     user on a working day at average health). ``plays=False``: without the planted plays
-(sim/plays.py), whose extra users change usage but never churn. Same arguments, same bytes.
+    (sim/plays.py), whose extra users change usage but never churn. Same arguments, same bytes.
     """
     if accounts < 1:
         raise ConfigError("accounts must be at least 1")
