@@ -54,6 +54,7 @@ def truth(tmp_path_factory: pytest.TempPathFactory) -> Truth:
     company = simulate(
         folder / "company", accounts=1500, months=15, seed=SEED, as_of=AS_OF,
         events_per_user_day=0.05, events_per_part=1_000_000,
+        plays=False,  # the planted plays add users without changing latent health (sim/plays.py)
     )  # fmt: skip
     config = OutsideInConfig.model_validate(tomllib.loads(company_config())).analytics
     con = connect(folder / "outsidein.duckdb")
