@@ -273,6 +273,19 @@ class LiveServer:
         """Sign a Playwright page in through the login form (the admin by default)."""
         browser_login(page, self.url, username or self.username, password or self.password)
 
+    def settle(self, timeout: float = 300) -> None:
+        """Wait until every background step has run and none runs or waits to run: a test
+        that compares a page with a function it computes afterwards then reads the same data
+        (under load, a page could otherwise be drawn before the snapshot step caught up)."""
+        pipeline = getattr(self.app.state, "pipeline", None)
+        deadline = time.monotonic() + timeout
+        while pipeline is not None:
+            steps = pipeline.statuses()
+            if all(s.state == "failing" or (s.state == "idle" and s.runs > 0) for s in steps):
+                return
+            assert time.monotonic() < deadline, [(s.name, s.state, s.runs) for s in steps]
+            time.sleep(0.2)
+
     def stop(self) -> None:
         if hasattr(self, "http"):
             self.http.close()

@@ -125,6 +125,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(store: Path) -> Iterator[LiveServer]:
     live = LiveServer(create_app(store)).start()
+    live.settle()  # the backtests below compare the page with a run made after it
     yield live
     live.stop()
 

@@ -90,4 +90,6 @@ def test_accounts_dashboard(
     # An unknown account is a friendly page inside the layout.
     page.goto(server.url + "/accounts/NOPE")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
-    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Accounts")
+    main = page.get_by_role("navigation", name="Main")
+    expect(main.get_by_role("link", name="Customers")).to_have_class("navgroup current")
+    expect(page.get_by_role("navigation", name="Customers")).to_contain_text("Accounts")
