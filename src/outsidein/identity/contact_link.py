@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from outsidein.errors import NotFoundError
-from outsidein.identity.link import MERGED_SYSTEM, IdentityError
+from outsidein.identity.link import MERGED_SYSTEM, IdentityError, record_decision
 from outsidein.ingest.validate import ident
 from outsidein.store.audit import audited
 from outsidein.store.tables import TABLES
@@ -134,7 +134,10 @@ def link_contacts(
             [merge_id, contact_id, other_id, json.dumps(row, default=str), json.dumps(moved),
              actor],
         )  # fmt: skip
-        _decide(con, contact_id, other_id, method, key, "confirmed", actor)
+        record_decision(
+            con, "contact_matches", "contact_id", contact_id, other_id,
+            (method, key, "confirmed"), actor,
+        )  # fmt: skip
         detail["moved"] = {name: len(keys) for name, keys in moved.items()}
     return ContactMerge(merge_id, contact_id, other_id, moved)
 
@@ -150,26 +153,6 @@ def _merge_consent(
     moved["consent"] = [json.dumps(ours), json.dumps(theirs)]
     con.execute("DELETE FROM contact_consent WHERE contact_id IN (?, ?)", [contact_id, other_id])
     con.execute("INSERT INTO contact_consent VALUES (?, ?, ?, ?)", [contact_id, *theirs])
-
-
-def _decide(
-    con: duckdb.DuckDBPyConnection,
-    contact_id: str,
-    other_id: str,
-    method: str,
-    key: str,
-    status: str,
-    actor: str | None,
-) -> None:
-    con.execute(
-        "DELETE FROM contact_matches WHERE (contact_id = ? AND other_id = ?) "
-        "OR (contact_id = ? AND other_id = ?)",
-        [contact_id, other_id, other_id, contact_id],
-    )
-    con.execute(
-        "INSERT INTO contact_matches VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [contact_id, other_id, method, key, status, actor],
-    )
 
 
 def reject_contacts(
@@ -189,7 +172,10 @@ def reject_contacts(
         con, actor=actor, action="contact.reject", target=contact_id,
         detail={"other": other_id, "method": method, "key": key},
     ):  # fmt: skip
-        _decide(con, contact_id, other_id, method, key, "rejected", actor)
+        record_decision(
+            con, "contact_matches", "contact_id", contact_id, other_id,
+            (method, key, "rejected"), actor,
+        )  # fmt: skip
 
 
 def undo_contact_merge(

@@ -23,7 +23,7 @@ from outsidein.ingest.validate import ident
 from outsidein.store.audit import audited
 from outsidein.store.tables import TABLES
 
-__all__ = ["Merge", "link", "reject", "undo_merge", "unlink_id"]
+__all__ = ["Merge", "link", "record_decision", "reject", "undo_merge", "unlink_id"]
 
 MERGED_SYSTEM = "merged"  # the system of an id that was an account of its own before a merge
 
@@ -125,28 +125,33 @@ def link(
             [merge_id, account_id, other_id, json.dumps(row, default=str), json.dumps(moved),
              actor],
         )  # fmt: skip
-        _decide(con, account_id, other_id, method, key, "confirmed", actor)
+        record_decision(
+            con, "identity_matches", "account_id", account_id, other_id,
+            (method, key, "confirmed"), actor,
+        )  # fmt: skip
         detail["moved"] = {name: len(keys) for name, keys in moved.items()}
     return Merge(merge_id, account_id, other_id, moved)
 
 
-def _decide(
+def record_decision(
     con: duckdb.DuckDBPyConnection,
-    account_id: str,
-    other_id: str,
-    method: str,
-    key: str,
-    status: str,
+    table: str,
+    key_column: str,
+    first: str,
+    other: str,
+    decision: tuple[str, str, str],
     actor: str | None,
 ) -> None:
+    """A pair's latest decision in ``table`` (``identity_matches`` or ``contact_matches``),
+    whichever way round the pair was named: ``decision`` is (method, key, status)."""
     con.execute(
-        "DELETE FROM identity_matches WHERE (account_id = ? AND other_id = ?) "
-        "OR (account_id = ? AND other_id = ?)",
-        [account_id, other_id, other_id, account_id],
+        f"DELETE FROM {table} WHERE ({key_column} = ? AND other_id = ?) "
+        f"OR ({key_column} = ? AND other_id = ?)",
+        [first, other, other, first],
     )
     con.execute(
-        "INSERT INTO identity_matches VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [account_id, other_id, method, key, status, actor],
+        f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [first, other, *decision, actor],
     )
 
 
@@ -165,7 +170,10 @@ def reject(
         con, actor=actor, action="identity.reject", target=account_id,
         detail={"other": other_id, "method": method, "key": key},
     ):  # fmt: skip
-        _decide(con, account_id, other_id, method, key, "rejected", actor)
+        record_decision(
+            con, "identity_matches", "account_id", account_id, other_id,
+            (method, key, "rejected"), actor,
+        )  # fmt: skip
 
 
 def undo_merge(con: duckdb.DuckDBPyConnection, merged_id: str, actor: str | None) -> Merge:
