@@ -58,9 +58,19 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         assert page is not None and str(page.url).startswith(base + "/login")
         form = {"username": "admin", "password": printed.group(1), "next": "/"}
         page = browser.post("/login", data=form, headers={"origin": base})
-        # The company's 2,000 accounts and, until someone reviews them on /identity, the
-        # billing system's 20 customers under their own ids (sim/billing_export.py).
-        assert page.status_code == 200 and "2,020 accounts" in page.text
+        # The company's 2,000 accounts, its 500 one-off buyers (sim/purchases.py) and, until
+        # someone reviews them on /identity, the billing system's 20 customers under their
+        # own ids (sim/billing_export.py).
+        assert page.status_code == 200 and "2,520 accounts" in page.text
+        # The demo fitted and scored both CLV families: every panel of /clv is filled.
+        clv = browser.get("/api/v1/clv/overview").json()
+        assert {f["family"].split(":")[0] for f in clv["families"]} == {
+            "transactional",
+            "contractual",
+        }, clv["families"]
+        assert clv["heatmap"] and clv["retention"] and clv["rfm_groups"] and clv["top"], clv
+        holdout = browser.get("/api/v1/clv/holdout").json()
+        assert holdout["customers"] > 300 and holdout["actual"] > 0, holdout
         # The support tool's users: some landed on their contacts by email, the others are
         # suggested matches on /identity (sim/support_export.py).
         people = browser.get("/api/v1/identity/contacts/duplicates").json()["items"]
@@ -72,6 +82,13 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         # The demo saved its segments and computed their members: the pages are populated.
         segments = browser.get("/api/v1/segments").json()["segments"]
         assert len(segments) == 5 and all(s["accounts"] > 0 for s in segments), segments
+        # The demo's outcome survey: champions invited, one link printed that opens the form
+        # without signing in (jobs/demo.py).
+        surveys = browser.get("/api/v1/jobs/outcome-surveys").json()
+        assert [(s["survey_id"], s["invited"]) for s in surveys] == [("next-wave", 40)]
+        link = re.search(r"one contact's form:\s+\S*?(/s/[A-Za-z0-9_-]+)", "".join(seen))
+        assert link, "".join(seen)
+        assert httpx.get(base + link.group(1), timeout=60).status_code == 200
         # The demo ran its playbooks: the cockpit has tasks of each kind of trigger.
         tasks = browser.get("/api/v1/tasks", params={"page_size": 200}).json()
         books = browser.get("/api/v1/playbooks").json()["playbooks"]
@@ -79,6 +96,9 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         assert {t["playbook"] for t in tasks["tasks"]} >= {"health-risk"}
         fired = {b["name"] for b in books if b["firings_recent"]}
         assert fired == {"renewal-prep", "health-risk", "detractor", "usage-drop"}, books
+        # The demo agreed success plans with its largest customers: /plans is not empty, and
+        # some are achieved while others are behind (docs/plans.md#on-the-demo).
+        plans = browser.get("/api/v1/plans").json()["counts"]
         # My day is full: every panel lists accounts (docs/my-day.md), each with a timeline.
         day = browser.get("/api/v1/my-day").json()
         empty = [p["name"] for p in day["panels"] if not p["items"]]
@@ -87,6 +107,7 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         scores = browser.get(f"/api/v1/accounts/{first}/timeline", params={"kinds": "health"})
         browser.close()
         assert empty == [], day
+        assert plans["achieved"] > 0 and plans["off_track"] + plans["at_risk"] > 0, plans
         assert story["total"] >= 5 and scores.json()["total"] >= 1, (story, scores.text)
         assert due.status_code == 200 and len(due.json()["rows"]) > 20, due.text
         assert health.status_code == 200 and health.json()["total"] > 20, health.text
@@ -102,7 +123,7 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
         "(SELECT count(DISTINCT account_id) FROM health_scores) > 1000"
     ).fetchall()
     con.close()
-    assert counts == [(2020, 0, True, True, True)]
+    assert counts == [(2520, 0, True, True, True)]
     # Its outsidein.toml sits beside its store, not in the folder it was started from.
     assert (tmp_path / "outsidein-data" / "outsidein.toml").is_file()
     assert not (tmp_path / "outsidein.toml").exists()
@@ -116,3 +137,6 @@ def test_demo_serves_a_page_listing_2000_accounts(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "simulated company already in" in again.stdout
     assert "loaded 0 new or changed rows" in again.stdout
+    # It keeps the trained models and prints no survey link it no longer has (only hashes).
+    assert "predictions: the trained models kept" in again.stdout
+    assert "/s/ " not in again.stdout and "champions invited earlier" in again.stdout

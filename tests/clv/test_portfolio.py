@@ -65,10 +65,25 @@ def test_scores_are_written_back_and_replaced(filled: duckdb.DuckDBPyConnection)
     assert len(stored) == len(result.scores)
     assert stored["clv"].is_monotonic_decreasing
     models = {f["model"] for f in fits(filled, company.AS_OF)}
-    assert {"bgnbd", "gammagamma", "sbg"} <= models
+    assert {"bgnbd", "gammagamma", "sbg_1m"} <= models  # as stored: the sBG per billing period
 
 
 def test_holdout_on_the_store(filled: duckdb.DuckDBPyConnection) -> None:
     result = holdout(filled, company.AS_OF, weeks=13)
     assert result.customers > 100
     assert abs(result.error) < 0.35
+
+
+def test_a_handful_of_one_off_buyers_leaves_the_subscribers_valued(
+    store: duckdb.DuckDBPyConnection,
+) -> None:
+    """Too few buyers for BG/NBD (a small store, the demo with 30 accounts): the buyers stay
+    unscored with the reason, and the subscribers are valued all the same."""
+    company.build(store, buyers=7, subscribers=600)
+    result = score(store, AnalyticsConfig(), company.AS_OF)
+    families = set(result.scores["family"])
+    assert TRANSACTIONAL not in families and any(f.startswith(CONTRACTUAL) for f in families)
+    assert "bgnbd" not in result.fits
+    assert (
+        len(result.skipped) == 1 and "7 accounts buy without a subscription" in (result.skipped[0])
+    )

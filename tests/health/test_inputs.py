@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from outsidein.analytics import update_snapshot
 from outsidein.config import OutsideInConfig
 from outsidein.health.inputs import FIELDS, SNAPSHOT_FIELDS, field, inputs_at, schema
+from outsidein.plans import Plan, create_plan
 from outsidein.store import connect
 from outsidein.tiers import record_day
 from tests.health.conftest import CONFIG, D, at, insert, on
@@ -97,6 +98,16 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
 ) -> None:
     """Append facts dated after D to every source; every field with history stays the same."""
     record_day(company, OutsideInConfig(analytics=CONFIG), D)  # the tiers in force on D
+    # An outcome answer and a success plan known on D (outcome satisfaction, plans off track).
+    insert(company, "survey_responses", [
+        ("R-O1", "A-1", "c1", "W1", at(-3), "outcome", None, "O1", 5, 4, None),
+    ])  # fmt: skip
+    create_plan(company, Plan(
+        plan_id="P-1", account_id="A-1", title="More users", measure_kind="metric",
+        measure="active_users_28", baseline=1.0, target=50.0, start_date=on(-30),
+        due_date=on(30),
+    ))  # fmt: skip
+    _clv_scored(company, D - timedelta(days=1), 1000.0)  # the CLV of the last scoring before D
     before = inputs_at(company, D)
     later = inputs_at(company, TODAY)
     # fmt: off
@@ -120,6 +131,7 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
         ("R-10", "A-1", None, "Case", at(1), "csat", 1.0, None, None, None, None),
         ("R-11", "A-1", None, "Effort", at(1), "ces", 1.0, None, None, None, None),
         ("R-12", "A-2", None, "NPS", at(2), "nps", 1.0, None, None, None, None),
+        ("R-O2", "A-1", "c1", "W2", at(1), "outcome", None, "O1", 5, 1, None),
     ])
     # fmt: on
     # An open case closed after D, SLA cases resolved after D.
@@ -131,6 +143,7 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
     )
     update_snapshot(company, CONFIG, TODAY)
     record_day(company, OutsideInConfig(analytics=CONFIG), TODAY)  # a later tier row
+    _clv_scored(company, D + timedelta(days=1), 5.0)  # a CLV scoring after D
     after = inputs_at(company, D)
     for f in FIELDS:
         if f.history:
@@ -142,7 +155,7 @@ def test_nothing_dated_after_the_day_changes_its_inputs(
     # The appended facts were real: the inputs of today did change.
     moved = inputs_at(company, TODAY, accounts=["A-1", "A-2", "A-3", "A-9"])
     for name in ("events_90", "mrr", "nps", "csat", "ces", "open_cases", "urgent_cases",
-                 "lifecycle_status"):  # fmt: skip
+                 "lifecycle_status", "clv", "p_alive", "rfm_segment"):  # fmt: skip
         assert moved.column(name).to_pylist()[:3] != later.column(name).to_pylist(), name
     assert "A-9" in moved.column("account_id").to_pylist()
 
@@ -198,3 +211,18 @@ def test_many_accounts_are_computed_whole_then_kept(
     monkeypatch.setattr("outsidein.health.inputs.MANY", 1)
     assert inputs_at(company, D, accounts=["A-3", "A-1"]) == narrowed
     assert narrowed.column("account_id").to_pylist() == ["A-1", "A-3"]
+
+
+def _clv_scored(con: duckdb.DuckDBPyConnection, day: date, value: float) -> None:
+    """A CLV scoring of A-1 (one-off buyer) and A-2, A-3 (subscribers) on ``day``."""
+    con.executemany(
+        "INSERT INTO clv_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            ("A-1", day, "transactional", value / 2000, None, value / 100, 50.0, value, None,
+             3.0, 2.0, 4, 4, 3, "loyal" if value > 100 else "lost"),
+            ("A-2", day, "contractual", None, 0.9, None, None, value * 2, 1200.0, None, None,
+             None, None, None, None),
+            ("A-3", day, "contractual", None, 0.8, None, None, value * 3, 600.0, None, None,
+             None, None, None, None),
+        ],
+    )  # fmt: skip

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from outsidein.analytics import build_snapshot, update_snapshot
 from outsidein.config import OutsideInConfig
 from outsidein.health.history import score_at
+from outsidein.health.service import score_now
 from outsidein.health.step import HealthStep
 from outsidein.pipeline import Scheduler
+from outsidein.store import connect
 from outsidein.store.config_versions import save_config
-from tests.health.conftest import CONFIG, insert, simple_score
-from tests.web.conftest import NOW
+from tests.health.conftest import CONFIG, D, insert, seed, simple_score
+from tests.web.conftest import NOW, TODAY
 
 T = NOW + timedelta(hours=1)
 
@@ -44,6 +48,15 @@ def test_it_rescores_only_accounts_whose_inputs_changed(
     clock[0] += timedelta(minutes=1)
     run = step.run(company)
     assert (seen[-1], run.written) == (["A-3"], 0)
+    # A CLV scoring of A-1 (the pipeline's clv step): A-1 only, CLV being an input.
+    company.execute(
+        "INSERT INTO clv_scores (account_id, as_of, family, clv, recorded_at) "
+        "VALUES ('A-1', ?, 'contractual', 1000, now()::TIMESTAMP)",
+        [clock[0].date()],
+    )
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert (run.reason, seen[-1]) == ("changes", ["A-1"])
     # A new configuration version: everyone, and each row names its version.
     version = save_config(company, OutsideInConfig(analytics=CONFIG), "api").version
     clock[0] += timedelta(minutes=1)
@@ -51,18 +64,40 @@ def test_it_rescores_only_accounts_whose_inputs_changed(
     assert run.reason == f"configuration version {version}" and seen[-1] == ["A-1", "A-2", "A-3"]
     two = score_at(company, "A-2", clock[0])
     assert two is not None and two.band == "amber" and two.valid_from == T + timedelta(minutes=2)
-    # A new day: everyone again. The snapshot has no row for it yet: scores are missing.
+    # A new day before the snapshot has a row for it: scoring stays on the last computed day
+    # (every account would read as missing and turn red at once otherwise).
     clock[0] += timedelta(days=1)
-    assert step.run(company).reason == "a new day"
-    tomorrow = score_at(company, "A-2", clock[0])
-    assert tomorrow is not None and (tomorrow.score, tomorrow.band) == (None, None)
+    run = step.run(company)
+    assert (run.reason, run.as_of) == ("none", NOW.date())
+    waiting = score_at(company, "A-2", clock[0])
+    assert waiting is not None and waiting.band == "amber"
+
+
+def test_a_new_day_is_scored_once_the_snapshot_reaches_it(tmp_path: Path) -> None:
+    con = connect(tmp_path / "day.duckdb")
+    seed(con)
+    yesterday = TODAY - timedelta(days=1)
+    build_snapshot(con, CONFIG, yesterday, since=D - timedelta(days=30))
+    clock = [T]
+
+    def later() -> datetime:
+        clock[0] += timedelta(minutes=1)
+        return clock[0]
+
+    step = HealthStep(simple_score, config=lambda: CONFIG, now=later)
+    config = OutsideInConfig(analytics=CONFIG)
+    assert step.run(con).as_of == yesterday
+    assert score_now(con, config, at=later()).as_of == yesterday  # `outsidein health score`
+    update_snapshot(con, CONFIG, TODAY)
+    run = step.run(con)
+    assert (run.reason, run.as_of) == ("a new day", TODAY)
+    assert score_now(con, config, at=later()).as_of == TODAY
+    con.close()
 
 
 def test_new_events_reach_the_score_through_the_snapshot(
     company: duckdb.DuckDBPyConnection,
 ) -> None:
-    from outsidein.analytics import update_snapshot
-
     step = HealthStep(simple_score, config=lambda: CONFIG, now=lambda: T)
     step.run(company)
     before = score_at(company, "A-3", T)

@@ -21,8 +21,9 @@ AS_OF = date(2026, 11, 1)
 
 
 def test_unsatisfied_accounts_of_planted_outcomes_churn_more(tmp_path: Path) -> None:
+    # without the planted plays: the upsell push churns accounts whatever their needs
     simulate(tmp_path / "company", accounts=600, months=12, seed=4, as_of=AS_OF,
-             events_per_user_day=0.02)  # fmt: skip
+             events_per_user_day=0.02, plays=False)  # fmt: skip
     config = load_config(tmp_path / "company" / "outsidein.toml")
     con = connect(tmp_path / "store.duckdb")
     try:

@@ -31,12 +31,18 @@ def test_the_app_registers_every_section_step_in_one_scheduler(
         "segments",
         "playbooks",
         "outbox",
+        "clv",
+        "predict",
     }
     assert pipeline.order.index("segment_apply") < pipeline.order.index("tiers")  # accounts
     assert pipeline.order.index("health") < pipeline.order.index("segments")  # its scores
     assert pipeline.order.index("snapshot") < pipeline.order.index("health")  # reads its rows
     assert pipeline.order.index("health") < pipeline.order.index("playbooks")  # reads scores
     assert pipeline.order.index("playbooks") < pipeline.order.index("outbox")  # its touches
+    assert pipeline.order.index("clv") < pipeline.order.index("health")  # CLV is an input
+    assert pipeline.order.index("health") < pipeline.order.index("predict")  # reads scores
+    assert pipeline.order.index("predict") < pipeline.order.index("playbooks")  # churn risk
+    assert pipeline.order.index("predict") < pipeline.order.index("segments")  # its fields
     deadline = time.monotonic() + 20
     while True:
         steps = server.http.get(server.url + "/api/v1/status").json()["pipeline"]

@@ -10,6 +10,7 @@ from outsidein.health.service import health_step
 from outsidein.ingest.segment.apply import Applier
 from outsidein.ingest.segment.writer import Backlog
 from outsidein.playbooks import PlaybookStep
+from outsidein.predict.step import predict_step
 from outsidein.segments import SegmentStep
 from outsidein.store import connect
 from outsidein.store.last_seen import last_seen_step
@@ -28,6 +29,7 @@ def test_every_step_and_its_tables_are_documented(tmp_path: Path) -> None:
         health_step(OutsideInConfig).step(),
         SegmentStep().step(),
         PlaybookStep(OutsideInConfig).step(),
+        predict_step(),
     ]
     con.close()
     for step in steps:

@@ -100,11 +100,14 @@ def test_a_failing_step_shows_its_error_and_count_and_is_logged_once(
         "segments",
         "playbooks",
         "outbox",
+        "clv",
+        "predict",
     }
     assert order[0] == "segment_apply"  # it writes events and accounts the others read
     assert order.index("snapshot") < order.index("health")  # health reads the snapshot
     assert order.index("health") < order.index("segments")  # segments read health's scores
     assert order.index("health") < order.index("playbooks")  # playbooks read the scores
+    assert order.index("clv") < order.index("health")  # health reads the CLV scores
     for name in ("segment_apply", "last_seen"):
         assert found[name]["runs"] >= 1 and found[name]["last_error"] is None, found[name]
         assert found[name]["last_started_at"] is not None
@@ -158,8 +161,8 @@ def test_the_status_page_in_a_browser_desktop_and_phone(
             "aria-current", "page"
         )
         table = page.get_by_role("table", name="Background steps")
-        # segment_apply, last_seen, snapshot, health, tiers, segments, playbooks, outbox
-        expect(table.locator("tbody tr")).to_have_count(8)
+        # segment_apply, last_seen, snapshot, health, tiers, segments, playbooks, outbox, clv
+        expect(table.locator("tbody tr")).to_have_count(10)
         snap = table.locator('tr[data-step="snapshot"]')
         expect(snap).to_contain_text("failing")
         error = snap.get_by_test_id("last-error")

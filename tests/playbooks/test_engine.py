@@ -59,7 +59,11 @@ def test_the_same_trigger_twice_opens_one_task(store: duckdb.DuckDBPyConnection)
     assert (again.hits, again.firings, days_later.firings) == (1, 0, 0)
     [task] = list_tasks(store, now=NOW).items
     assert (task.account_id, task.playbook, task.reason) == ("A-0000", "low", "health below 40")
-    assert task.assignee == "csm1" and task.context == {"health_score": 20.0}
+    assert task.assignee == "csm1"
+    # the running variable, so the impact estimate is a discontinuity at the threshold
+    assert task.context == {
+        "score_field": "health_score", "health_score": 20.0, "score": 20.0, "threshold": 40.0
+    }  # fmt: skip
     # Once the task is done, the same reason may fire again (after the day's repeat guard).
     complete(store, task.task_id, "resolved", actor="dana")
     assert run_playbooks(store, cfg, now=NOW + timedelta(hours=2)).firings == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from outsidein.predict.calibration import (
     brier,
@@ -12,7 +13,7 @@ from outsidein.predict.calibration import (
     fit_calibrator,
     reliability,
 )
-from outsidein.predict.model import fit, infer_schema
+from outsidein.predict.model import _sample, fit, infer_schema
 
 
 def _table(n: int = 1200, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
@@ -63,3 +64,49 @@ def test_platt_and_isotonic_repair_overconfident_scores() -> None:
         after = expected_calibration_error(calibrated(raw[2000:]), y[2000:])
         assert after < before / 3, (method, before, after)
     assert fit_calibrator(raw, np.zeros(4000, dtype=int)).method == "none"
+
+
+def test_few_positives_are_calibrated_by_platt_not_isotonic_steps() -> None:
+    rng = np.random.default_rng(2)
+    raw = rng.uniform(0, 0.2, 2000)
+    y = (rng.random(2000) < raw).astype(int)  # ~200 rows, under 200 positives
+    assert 50 < y.sum() < 200
+    calibrated = fit_calibrator(raw, y)
+    assert calibrated.method == "platt"  # isotonic's few steps would tie accounts
+    assert len(np.unique(calibrated(raw))) == len(np.unique(raw))  # the ranking kept
+    many = (rng.random(8000) < rng.uniform(0, 0.5, 8000)).astype(int)
+    assert fit_calibrator(rng.uniform(0, 1, 8000), many).method == "isotonic"
+
+
+def test_the_linear_decision_equals_the_standardised_matrix_route() -> None:
+    frame, y = _table()
+    model = fit(frame, y, infer_schema(frame), weight=0.5)
+    direct = model.design.decision(frame, model.logistic)
+    assert np.allclose(direct, model.logistic.decision_function(model.design.matrix(frame)))
+
+
+def test_many_rows_fit_on_every_positive_and_weighted_negatives() -> None:
+    frame, y = _table(n=12_000, seed=5)
+    rows, weights = _sample(y, 3000)
+    positives = int(y.sum())  # ~3,100: more than the cap, so half of it in negatives
+    assert weights is not None and len(rows) == positives + max(3000 - positives, 1500)
+    assert set(np.flatnonzero(y == 1)) <= set(rows)  # every positive kept
+    assert weights.sum() == pytest.approx(len(y))  # the sample stands for every row
+    schema = infer_schema(frame)
+    whole = fit(frame, y, schema, weight=0.5, max_rows=len(y))
+    part = fit(frame, y, schema, weight=0.5, max_rows=3000)
+    test, y_test = _table(n=4000, seed=6)
+    assert roc_auc_score(y_test, part.raw(test)) > roc_auc_score(y_test, whole.raw(test)) - 0.01
+    # weighted: the probabilities stay at the base rate, not at the sample's
+    assert abs(part.raw(test).mean() - y_test.mean()) < 0.03
+
+
+def test_extreme_margins_give_probabilities_without_overflow() -> None:
+    """A row far outside the training range (a tiny demo company's) has a margin past what
+    1 / (1 + exp(-m)) survives: the probability is 0 or 1, and no overflow warning is raised
+    (the suite turns warnings into errors; the demo with 80 accounts stopped on it)."""
+    frame, y = _table()
+    model = fit(frame, y, infer_schema(frame), weight=0.5)
+    far = pd.DataFrame({"usage": [1e6, 0.0], "cases": [0.0, 1e5], "plan": ["pro", "basic"]})
+    raw = model.raw(far)
+    assert np.all(np.isfinite(raw)) and raw[0] < 1e-6 and raw[1] > 1 - 1e-6

@@ -24,6 +24,7 @@ from outsidein.health.inputs import inputs_at
 from outsidein.health.service import to_scored
 from outsidein.ingest import load_directory, load_file
 from outsidein.outbox import deliver_due, enqueue
+from outsidein.plans import Milestone, Plan, create_plan
 from outsidein.playbooks import run_playbooks
 from outsidein.segments import catalogue, create_segment, refresh_membership
 from outsidein.settings.health import HealthConfig
@@ -101,6 +102,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     )
     con.execute("UPDATE tasks SET due_at = now()::TIMESTAMP - INTERVAL 2 DAY WHERE task_id = ?",
                 [LOADS["task"]])  # fmt: skip
+    # A success plan with a milestone: /plans and the account page's section.
+    create_plan(con, Plan(
+        plan_id="P-layout", account_id="A-0001", title="Roll the product out to every team",
+        measure_kind="formula", measure="events_28 * 0.5", unit="hours saved", baseline=0.0,
+        target=500.0, start_date=TODAY - timedelta(days=60), due_date=TODAY + timedelta(days=60),
+        owner="csm1", milestones=(Milestone("First hundred hours", TODAY, 100.0),),
+    ))  # fmt: skip
     con.close()
     live = LiveServer(strict_csp(create_app(store))).start()
     yield live
@@ -181,6 +189,18 @@ PAGES: list[tuple[str, str, list[tuple[str, str]]]] = [
                                ("combobox", "Survey"), ("button", "Show")]),
     ("outcome-segments", "/outcomes/segments", [("heading", "Needs segments"),
                                                 ("link", "← Opportunity landscape")]),
+    ("outcome-catalog", "/outcomes/catalog", [("heading", "Jobs catalog"),
+                                              ("button", "Save outcome"), ("button", "Save job")]),
+    ("journey", "/journey", [("heading", "Journey"), ("combobox", "Segment"),
+                             ("combobox", "Steps"), ("button", "Show"),
+                             ("link", "Download the blueprint (SVG)")]),
+    ("plans", "/plans", [("heading", "Success plans"), ("link", "Acme Labs")]),
+    ("journey-interruptions", "/journey/interruptions?days=3650",
+     [("heading", "Where journeys break"), ("link", "Interruptions"), ("combobox", "Kind"),
+      ("combobox", "Function"), ("combobox", "Stage"), ("button", "Show")]),
+    ("clv", "/clv", [("heading", "Customer lifetime value")]),
+    ("predictions", "/predictions", [("heading", "Predictions"), ("combobox", "CSM"),
+                                     ("button", "Show")]),
 ]  # fmt: skip
 CHARTS = {
     "account": ("health-trend", "usage-users", "usage-adoption"),
@@ -393,3 +413,15 @@ def test_keyboard_reaches_content_and_icon(server: LiveServer, page: Any) -> Non
     icon = page.request.get(server.url + "/favicon.ico")
     assert icon.status == 200 and icon.headers["content-type"] == "image/svg+xml"
     assert failed == []
+
+
+def test_the_demo_journey_fills_every_panel(demo: tuple[LiveServer, str]) -> None:
+    """/journey on the demo company: the graph, funnel, blueprint (with cells that break),
+    broken hand-offs and paths before churn all hold data."""
+    server, _ = demo
+    html = server.http.get(f"{server.url}/journey").text
+    for marker in ('id="spec-journey-graph"', 'id="spec-blueprint"', "<li data-cell="):
+        assert marker in html, marker
+    for table in ("funnel-table", "handoff-table", "churn-path-table", "edge-table"):
+        body = html.split(f'data-testid="{table}"', 1)[1].split("</table>", 1)[0]
+        assert "<tbody>" in body and 'class="empty"' not in body, table

@@ -21,6 +21,8 @@ from .conftest import LiveServer, seed_small
 # Declared exceptions (docs/security.md): no data, or their own credentials (write keys).
 EXCEPTIONS = {"/healthz", "/login", "/favicon.ico"}
 EXCEPTION_PREFIXES = ("/v1/", "/static", "/static-offline-docs", "/assets/", "/unsubscribe/")
+# The outcome survey's form, its link token the credential: these three routes only.
+SURVEY_FORM = {("GET", "/s/{token}"), ("POST", "/s/{token}"), ("POST", "/s/{token}/answer")}
 
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -68,7 +70,11 @@ def test_no_route_answers_data_without_signing_in(server: LiveServer) -> None:
     swept = routes(server.app)
     assert len(swept) > 25 and ("GET", "/api/v1/accounts/{account_id}") in swept
     with httpx.Client(base_url=server.url, timeout=30) as anonymous:
+        assert set(swept) >= SURVEY_FORM
         for method, path in swept:
+            if (method, path) in SURVEY_FORM:  # a wrong token: the plain 404 page, no data
+                assert anonymous.request(method, concrete(path)).status_code == 404
+                continue
             if path in EXCEPTIONS or path.startswith(EXCEPTION_PREFIXES):
                 assert is_public(concrete(path)) or is_public(concrete(path) + "/x")  # mounts
                 continue

@@ -18,13 +18,17 @@ from outsidein.cli import demo as _demo  # noqa: F401
 from outsidein.cli import health as _health  # noqa: F401
 from outsidein.cli import impact as _impact  # noqa: F401
 from outsidein.cli import jobs as _jobs  # noqa: F401
+from outsidein.cli import jobs_survey as _jobs_survey  # noqa: F401
 from outsidein.cli import journey as _journey  # noqa: F401
+from outsidein.cli import journey_state as _journey_state  # noqa: F401
 from outsidein.cli import keys as _keys  # noqa: F401
 from outsidein.cli import load as _load  # noqa: F401
 from outsidein.cli import metrics as _metrics  # noqa: F401
 from outsidein.cli import myday as _myday  # noqa: F401
 from outsidein.cli import outbox as _outbox  # noqa: F401
+from outsidein.cli import plans as _plans  # noqa: F401
 from outsidein.cli import playbooks as _playbooks  # noqa: F401
+from outsidein.cli import predict as _predict  # noqa: F401
 from outsidein.cli import quality as _quality  # noqa: F401
 from outsidein.cli import rejects as _rejects  # noqa: F401
 from outsidein.cli import segments as _segments  # noqa: F401

@@ -8,7 +8,8 @@ groups and, with ``--holdout``, the calibration/holdout check of the transaction
 
 from __future__ import annotations
 
-import datetime as dt
+import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -19,7 +20,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.health import _config
 from outsidein.cli.metrics import _date
 from outsidein.cli.server_client import Server, open_for_writing
-from outsidein.clv import portfolio, saved
+from outsidein.clv import portfolio, report, saved
 from outsidein.errors import NotFoundError
 from outsidein.store import connect
 
@@ -65,6 +66,8 @@ def _print_fits(result: portfolio.Portfolio) -> None:
         )
         table.add_row(name, est, f"{fit.loglik:.2f}", "yes" if fit.converged else "NO", str(fit.n))
     console.print(table)
+    for note in result.skipped:
+        console.print(f"[yellow]{note}[/]", highlight=False)
 
 
 @clv_app.command("fit")
@@ -93,32 +96,45 @@ def report_command(
     holdout: Annotated[
         int, typer.Option("--holdout", min=0, max=104, help="Holdout weeks (0: no check)")
     ] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the CLV page's figures as JSON (the API's)")
+    ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """The last scores: families, top accounts, RFM groups, and the holdout check."""
+    """The last scores: families, top accounts, P(alive) by frequency and recency, RFM
+    groups, projected retention and, with ``--holdout``, the holdout check."""
     chosen = settings(db, config)
     con = connect(chosen.db, read_only=True)
     try:
-        scores = saved.latest(con)
-        if scores.empty:
+        r = report.overview(con, top=top)
+        if r.as_of is None:
             raise NotFoundError("no CLV scores yet: run `outsidein clv score` first")
-        day: dt.date = scores["as_of"].iloc[0].date()
-        check = portfolio.holdout(con, day, holdout) if holdout else None
+        check = portfolio.holdout(con, r.as_of, holdout) if holdout else None
     finally:
         con.close()
-    console.print(f"CLV as of {day}: {len(scores):,} accounts, total {scores['clv'].sum():,.0f}")
-    fam = scores.groupby("family")["clv"].agg(["count", "sum"])
-    for family, row in fam.iterrows():
-        console.print(f"  {family}: {int(row['count']):,} accounts, {row['sum']:,.0f}")
+    if as_json:
+        found = {**asdict(r), "holdout": None if check is None else check.as_dict()}
+        console.print_json(json.dumps(found, default=str))
+        return
+    console.print(f"CLV as of {r.as_of}: {r.accounts:,} accounts, total {r.total:,.0f}")
+    for f in r.families:
+        console.print(f"  {f['family']}: {f['accounts']:,} accounts, {f['clv']:,.0f}")
     table = Table("account", "family", "CLV", "P(alive)", "P(renew)", "RFM group")
-    for r in scores.head(top).itertuples():
-        table.add_row(str(r.account_id), str(r.family), f"{r.clv:,.0f}", _pct(r.p_alive),
-                      _pct(r.p_renew), str(r.rfm_segment or ""))  # fmt: skip
+    for t in r.top:
+        table.add_row(t["account_id"], t["family"], f"{t['clv']:,.0f}", _pct(t["p_alive"]),
+                      _pct(t["p_renew"]), t["rfm_segment"] or "")  # fmt: skip
     console.print(table)
-    groups = scores["rfm_segment"].dropna().value_counts()
-    if len(groups):
-        console.print("RFM groups: " + ", ".join(f"{k} {v}" for k, v in groups.items()))
+    if r.heatmap:
+        cells = ", ".join(f"{c['frequency']}/{c['recency']} {c['p_alive']:.0%}" for c in r.heatmap)
+        console.print(f"P(alive) by repeat purchases / weeks since the last: {cells}")
+    if r.rfm_groups:
+        console.print(
+            "RFM groups: " + ", ".join(f"{g['group']} {g['accounts']}" for g in r.rfm_groups)
+        )
+    for m in r.retention:
+        shown = ", ".join(f"{p['survival']:.0%}" for p in m["periods"][:7])
+        console.print(f"{m['model']} projected retention (periods 0-6): {shown}")
     if check is not None:
         console.print(
             f"holdout {holdout} weeks: predicted {check.predicted:,.1f} repeat transactions, "

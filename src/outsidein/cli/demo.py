@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -18,25 +19,35 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from outsidein.analytics import update_snapshot
+from outsidein.analytics import AnalyticsConfig, update_snapshot
+from outsidein.analytics.today import utc_today
 from outsidein.auth.passwords import generate_password
 from outsidein.auth.roles import Role
 from outsidein.auth.users import count_users, create_user
 from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.cli.serve import HostOption, PortOption
-from outsidein.health.service import score_now
+from outsidein.clv.portfolio import TRANSACTIONAL
+from outsidein.clv.portfolio import score as score_clv
+from outsidein.clv.saved import save as save_clv
+from outsidein.health.service import score_history, score_now
 from outsidein.impact import import_firings
 from outsidein.ingest import LoadResult, load_directory, load_file
 from outsidein.ingest.profiles import load_export
+from outsidein.jobs.demo import seed_demo_survey
+from outsidein.jobs.surveys import survey_link
+from outsidein.journey.report import journey_summary
 from outsidein.outbox.demo import seed_demo_outbox
+from outsidein.plans.planted import plant
 from outsidein.playbooks import run_playbooks
 from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
 from outsidein.settings.load import LoadSpec
+from outsidein.settings.outbox import OutboxSettings
 from outsidein.sim import simulate
 from outsidein.sim.billing_export import FILE as BILLING_FILE
 from outsidein.sim.plays import FIRINGS_FILE as PLAYS_FILE
 from outsidein.sim.settings import CONFIG_FILE, write_company_config
+from outsidein.sim.success_plans import PLANS_FILE
 from outsidein.sim.support_export import FILE as SUPPORT_FILE
 from outsidein.store import connect
 from outsidein.store.config_versions import seed_from_file
@@ -44,7 +55,8 @@ from outsidein.team.summary import summary as team_summary
 from outsidein.tiers.service import backfill
 from outsidein.tiers.summary import summary
 
-HISTORY_DAYS = 31  # the demo scores health a month ago too, then today
+BUYERS_SHARE = 4  # one one-off buyer (transactional CLV) per this many subscribers
+DEMO_OBSERVATIONS, DEMO_FOLDS = 12, 2  # the demo's model training, kept quick
 
 
 def _progress() -> Progress:
@@ -62,7 +74,13 @@ def _simulated_already(folder: Path, accounts: int, months: int, seed: int) -> b
     if not manifest.is_file():
         return False
     meta = json.loads(manifest.read_text(encoding="utf-8"))
-    return (meta.get("accounts"), meta.get("months"), meta.get("seed")) == (accounts, months, seed)
+    wanted = (accounts, months, seed, accounts // BUYERS_SHARE)
+    return (
+        meta.get("accounts"),
+        meta.get("months"),
+        meta.get("seed"),
+        meta.get("buyers"),
+    ) == wanted
 
 
 def _first_admin(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,6 +119,46 @@ def _demo_config(data: Path, config_path: Path | None, db: Path) -> Path:
     return target
 
 
+def _demo_predictions(con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig) -> None:
+    """Churn and expansion models trained (a year of observations, two backtest folds), every
+    account scored: the Predictions page and the account pages' risk (docs/predict.md)."""
+    from outsidein.predict.dataset import NotEnoughExamplesError
+    from outsidein.predict.service import score_accounts, train_targets
+    from outsidein.predict.versions import published
+
+    started = time.perf_counter()
+    kept = [published(con, target) for target in ("churn", "expansion")]
+    if all(kept):  # a second run: the models stay (`outsidein predict train` retrains)
+        scored = score_accounts(con, config=analytics)
+        console.print(
+            f"predictions: the trained models kept (versions "
+            f"{', '.join(str(v.version) for v in kept if v)}); "
+            f"{scored.accounts.get('churn', 0):,} accounts scored in "
+            f"{time.perf_counter() - started:.0f} s (`outsidein predict train` retrains)",
+            highlight=False,
+        )
+        return
+    with _progress() as bar:
+        task = bar.add_task("training the churn and expansion models", total=1)
+        try:
+            runs, scored = train_targets(
+                con,
+                observations=DEMO_OBSERVATIONS,
+                folds=DEMO_FOLDS,
+                config=analytics,
+            )
+        except NotEnoughExamplesError as exc:
+            console.print(f"predictions: none ({exc.message})", highlight=False)
+            return
+        bar.update(task, completed=1)
+    aucs = ", ".join(f"{r.target} AUC {r.auc:.2f}" for r in runs if r.auc is not None)
+    console.print(
+        f"predictions: {aucs} in backtests; {scored.accounts.get('churn', 0):,} accounts scored "
+        f"in {time.perf_counter() - started:.0f} s (`outsidein predict report`, /predictions)",
+        highlight=False,
+    )
+
+
 @app.command()
 def demo(
     accounts: Annotated[int, typer.Option(help="Accounts in the simulated company")] = 2000,
@@ -131,8 +189,9 @@ def demo(
             # last week's usage in it (the simulator's own default stops at the month start).
             today = datetime.now(UTC).date()
             simulate(
-                data, accounts=accounts, months=months, seed=seed, as_of=today, progress=on_step
-            )
+                data, accounts=accounts, months=months, seed=seed, as_of=today, progress=on_step,
+                buyers=accounts // BUYERS_SHARE,
+            )  # fmt: skip
 
     config_path = _demo_config(data, cfg.config, cfg.db)
     con = connect(cfg.db, memory_limit=cfg.memory_limit)
@@ -159,22 +218,51 @@ def demo(
         )
         with _progress() as bar:
             task = bar.add_task("computing the daily account snapshot", total=1)
-            snapshot = update_snapshot(con, in_force.config.analytics)
+            # Up to today: a company simulated days ago has had no usage since (it fades).
+            snapshot = update_snapshot(con, in_force.config.analytics, utc_today())
             bar.update(task, completed=1)
         console.print(
             f"daily snapshot ({snapshot.mode}): {snapshot.rows:,} account-days, "
             f"{snapshot.first_date} to {snapshot.last_date}, in {snapshot.seconds:.1f} s",
             highlight=False,
         )
+        if (data / PLANS_FILE).is_file():  # agreed with the largest customers: /plans
+            planted = plant(con, data / PLANS_FILE)
+            console.print(
+                f"success plans: {planted} agreed with the largest customers "
+                "(`outsidein plans list`, /plans)",
+                highlight=False,
+            )
+        with _progress() as bar:  # before health: CLV is one of its inputs
+            task = bar.add_task("fitting and scoring CLV", total=1)
+            began = time.perf_counter()
+            valued = score_clv(con, in_force.config.analytics, utc_today())
+            save_clv(con, valued)
+            bar.update(task, completed=1)
+        buyers = int((valued.scores["family"] == TRANSACTIONAL).sum())
+        console.print(
+            f"clv: {len(valued.scores):,} accounts valued as of {valued.as_of} "
+            f"({buyers:,} one-off buyers by BG/NBD + Gamma-Gamma, "
+            f"{len(valued.scores) - buyers:,} subscribers by sBG x ARR) in "
+            f"{time.perf_counter() - began:.1f} s (`outsidein clv report`, /clv)"
+            + "".join(f"; {note}" for note in valued.skipped),
+            highlight=False,
+        )
         with _progress() as bar:
             task = bar.add_task("scoring account health", total=1)
             if not con.execute("SELECT count(*) FROM health_scores").fetchall()[0][0]:
-                # A month ago first, as a server running then would have: the history has
-                # changes to show (My day's drops, the timeline, the week's movers).
-                month_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=HISTORY_DAYS)
-                score_now(con, in_force.config, at=month_ago)
+                # Every month end of the simulated years first, as a server running then
+                # would have: the history has changes to show (My day's drops, the timeline,
+                # the movers) and /impact measures the plays' effects on health.
+                score_history(
+                    con,
+                    in_force.config,
+                    snapshot.first_date,
+                    datetime.now(UTC).date(),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total + 1),
+                )
             scored = score_now(con, in_force.config)
-            bar.update(task, completed=1)
+            bar.update(task, completed=bar.tasks[0].total)
         console.print(
             f"health: {scored.accounts:,} accounts scored on {scored.as_of} "
             f"({scored.written:,} stored; `outsidein health list`)",
@@ -197,12 +285,29 @@ def demo(
             "(`outsidein segments list`)",
             highlight=False,
         )
+        _demo_predictions(con, in_force.config.analytics)
         touches = seed_demo_outbox(con, in_force.config)
         console.print(
             f"outbox: {touches.queued} demo touches (logged, never sent): "
             + ", ".join(f"{n} {state}" for state, n in touches.counts.items() if n),
             highlight=False,
         )
+        asked = seed_demo_survey(con, in_force.config)
+        if asked.invited and asked.example_token:
+            example = survey_link(OutboxSettings().public_url, asked.example_token)
+            console.print(
+                f"outcome survey {asked.survey_id}: {asked.invited} champions invited, "
+                f"{asked.emailed} emails (logged); one contact's form: {example} "
+                "(`outsidein jobs survey list`, /outcomes/catalog)",
+                highlight=False,
+                soft_wrap=True,  # the link in one piece
+            )
+        elif asked.invited:  # a second run: only the tokens' hashes are kept
+            console.print(
+                f"outcome survey {asked.survey_id}: {asked.invited} champions invited earlier "
+                "(`outsidein jobs survey invite` reissues links; /outcomes/catalog)",
+                highlight=False,
+            )
         # The playbooks ran ten days ago too: some of those tasks are overdue now (My day).
         now = datetime.now(UTC).replace(tzinfo=None)
         earlier = run_playbooks(
@@ -223,6 +328,9 @@ def demo(
                 highlight=False,
             )
         console.print(f"{team_summary(con, in_force.config)} (`outsidein team show`, /team)",
+                      highlight=False)  # fmt: skip
+        console.print(f"{journey_summary(con, in_force.config.journey)} "
+                      "(`outsidein journey interruptions`, /journey/interruptions)",
                       highlight=False)  # fmt: skip
         _first_admin(con)
     finally:
@@ -255,9 +363,12 @@ def load_support_users(con: duckdb.DuckDBPyConnection, path: Path) -> LoadResult
     """The simulated Zendesk users export, as a user loads it: Zendesk's ids, the declared
     key ``email`` (docs/identity.md, "Contacts")."""
     return load_file(
-        con, "contacts", path, id_system="zendesk",
-        mapping={"id": "contact_id", "organization_id": "account_id",
-                 "iana_time_zone": "timezone"},
-        transforms=LoadSpec(link_key="email", values={"role": {"end-user": "user"}},
-                            keep_extra=False),
-    )  # fmt: skip
+        con,
+        "contacts",
+        path,
+        id_system="zendesk",
+        mapping={"id": "contact_id", "organization_id": "account_id", "iana_time_zone": "timezone"},
+        transforms=LoadSpec(
+            link_key="email", values={"role": {"end-user": "user"}}, keep_extra=False
+        ),
+    )

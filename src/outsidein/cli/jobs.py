@@ -185,16 +185,21 @@ def churn_link_command(
             current = _config(store, chosen.config, write=False)
             found = [OutcomeLinkOut.of(x) for x in churn_link(store, current, survey=survey)]
     rows = []
+    named = ("churn_difference", "expansion_difference", "health_difference")
     for x in found:
-        row = x.model_dump(exclude={"churn_difference_ci"})
-        ci = x.churn_difference_ci
-        row["churn_difference_low"] = None if ci is None else round(ci.low, 3)
-        row["churn_difference_high"] = None if ci is None else round(ci.high, 3)
+        row = x.model_dump(exclude={f"{n}_ci" for n in named})
+        for n in named:
+            ci = getattr(x, f"{n}_ci")
+            row[f"{n}_low"] = None if ci is None else round(ci.low, 3)
+            row[f"{n}_high"] = None if ci is None else round(ci.high, 3)
         rows.append(row)
     columns = ["outcome_id", "satisfied", "unsatisfied", "churn_difference",
-               "churn_difference_low", "churn_difference_high", "statement"]  # fmt: skip
+               "churn_difference_low", "churn_difference_high", "expansion_difference",
+               "expansion_difference_low", "expansion_difference_high", "health_difference",
+               "health_difference_low", "health_difference_high", "statement"]  # fmt: skip
     table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
-    _show(table, "churn, unsatisfied minus satisfied accounts", out, columns)
+    _show(table, "churn, expansion and health, unsatisfied minus satisfied accounts", out,
+          columns)  # fmt: skip
 
 
 @catalog_app.command("export")

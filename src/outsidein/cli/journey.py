@@ -1,16 +1,18 @@
-"""``outsidein journey discover|funnel|handovers|churn-paths|broken-handoffs``: the journey.
+"""``outsidein journey discover|funnel|handovers|churn-paths|broken-handoffs|blueprint``.
 
 ``discover`` reads an XES file in memory (``--xes``) or the store's touchpoints, and prints
 the directly-follows graph (counts and times between steps) and the most frequent variants;
 ``funnel`` the stage funnel over the journey map; ``handovers`` the handover-of-work network
 between functions; ``churn-paths`` the last steps before churn; ``broken-handoffs`` the
-hand-offs nobody took up in time, with evidence. The numbers are
+hand-offs nobody took up in time, with evidence; ``blueprint`` the service blueprint
+(``--svg FILE``: its heatmap as an SVG file). The numbers are
 :mod:`outsidein.journey`'s, the one definition.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +27,7 @@ from outsidein.cli.app import ConfigOption, DbOption, app, console, settings
 from outsidein.config import load_config
 from outsidein.errors import ConfigError
 from outsidein.journey import from_frame, read_xes
+from outsidein.journey.blueprint import blueprint
 from outsidein.journey.churn_paths import churn_paths
 from outsidein.journey.interruptions import broken_handoffs
 from outsidein.journey.store_log import handovers, stage_funnel, touchpoint_log
@@ -252,3 +255,115 @@ def broken_handoffs_command(
     for b in found[:top]:
         table.add_row(b.handoff_id, b.account_id, escape(b.evidence))
     console.print(table)
+
+
+@journey_app.command("blueprint")
+def blueprint_command(
+    since: Since = None,
+    until: Until = None,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Accounts of this segment only")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=365, help="Answers this many days after")
+    ] = 30,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Also write the heatmap to this SVG file")
+    ] = None,
+    as_json: Json = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The service blueprint: functions x stages, and the cells where the journey breaks."""
+    s = settings(db, config)
+    journey = load_config(s.config).journey
+    con = connect(s.db, read_only=True)
+    try:
+        bp = blueprint(
+            con, journey.map(), journey.handoffs, since=_day(since, "--since"),
+            until=_day(until, "--until"), segment=segment, days=days,
+        )  # fmt: skip
+    finally:
+        con.close()
+    if svg is not None:
+        from outsidein.web.journey_charts import blueprint_svg
+
+        try:
+            svg.write_text(blueprint_svg(bp, "Service blueprint"), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--svg {svg}: cannot be written ({exc.strerror})") from None
+    if as_json:
+        console.print_json(json.dumps(asdict(bp)))
+        return
+    table = RichTable("function", "stage", "touchpoints", "failed", "hand-offs ok",
+                      "respond h", "NPS", "CSAT", "breaks", title="Service blueprint")  # fmt: skip
+    for c in bp.cells:
+        if not c.volume:
+            continue
+        table.add_row(
+            c.function, c.stage, f"{c.volume:,}", _pct(c.failure_rate), _pct(c.handoff_success),
+            "—" if c.respond_median_hours is None else f"{c.respond_median_hours:,.1f}",
+            "—" if c.nps is None else f"{c.nps:+.0f}", "—" if c.csat is None else f"{c.csat:.2f}",
+            escape("; ".join(c.breaks)),
+        )  # fmt: skip
+    console.print(table)
+    if svg is not None:
+        console.print(f"Wrote the heatmap to {escape(str(svg))}")
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+@journey_app.command("load-xes")
+def load_xes_command(
+    file: Annotated[Path, typer.Argument(help="The XES log (.xes or .xes.gz)")],
+    account_from: Annotated[
+        str, typer.Option("--account-from", help="The attribute naming the account")
+    ] = "case:concept:name",
+    case_from: Annotated[
+        str | None,
+        typer.Option("--case-from", help="The attribute naming the case (cases are created)"),
+    ] = None,
+    function_from: Annotated[
+        str | None,
+        typer.Option("--function-from", help="The attribute naming the function [org:group]"),
+    ] = None,
+    function_map: Annotated[
+        list[str] | None,
+        typer.Option("--function-map", help="VALUE=FUNCTION, repeatable (e.g. 'Desk 2=support')"),
+    ] = None,
+    function: Annotated[
+        str | None, typer.Option("--function", help="The function of every other event")
+    ] = None,
+    add_accounts: Annotated[
+        bool, typer.Option("--add-accounts", help="Create the accounts the store lacks")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Load an XES log's events as touchpoints (activity = touchpoint type); `discover --xes`
+    analyses one in memory instead."""
+    from outsidein.cli.load import _print_summary
+    from outsidein.cli.server_client import open_for_writing
+    from outsidein.journey.xes_load import load_xes_touchpoints, parse_function_map
+
+    mapping = parse_function_map(function_map or [])
+    path = settings(db).db
+    con = open_for_writing(
+        path, "outsidein journey load-xes", lambda _: "stop the server, load, then start it"
+    )
+    try:
+        done = load_xes_touchpoints(
+            con, file, account_from=account_from, case_from=case_from,
+            function_from=function_from, function_map=mapping, function=function,
+            add_accounts=add_accounts,
+        )  # fmt: skip
+    finally:
+        con.close()
+    console.print(f"{done.events:,} events read from {escape(str(file))}")
+    for result in (done.accounts, done.cases, done.touchpoints):
+        if result is not None:
+            _print_summary(result)
+    unknown = any("unknown account_id" in r.reason for r in done.touchpoints.rejects)
+    if unknown and not add_accounts:
+        console.print("  --add-accounts creates the accounts the log names and the store lacks")

@@ -51,6 +51,10 @@ def simulate(
         float,
         typer.Option(help="Product events per active user and working day (scales event volume)"),
     ] = 0.1,
+    buyers: Annotated[
+        int,
+        typer.Option(min=0, help="One-off buyers beside the subscribers (transactional CLV)"),
+    ] = 0,
 ) -> None:
     """Simulate a B2B SaaS company: one Parquet file per table, plus ground_truth/."""
     cutoff = _as_of(as_of)
@@ -79,6 +83,7 @@ def simulate(
                 as_of=cutoff,
                 progress=on_step,
                 events_per_user_day=events_per_user_day,
+                buyers=buyers,
             )
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc

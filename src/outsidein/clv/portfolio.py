@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -44,6 +45,7 @@ class Portfolio:
     as_of: dt.date
     scores: pd.DataFrame
     fits: dict[str, Fit] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # a family left unscored, and why
 
 
 def score(
@@ -52,13 +54,16 @@ def score(
     as_of: dt.date,
     discount: float = 0.10,
     horizon_months: int = 36,
+    *,
+    check: Callable[[], None] = lambda: None,
 ) -> Portfolio:
-    """Fit the models on the store's data up to ``as_of`` and score every account."""
+    """Fit the models on the store's data up to ``as_of`` and score every account
+    (``check`` raises to cancel between the families: a job or a pipeline step)."""
     out = Portfolio(as_of, pd.DataFrame())
-    frames = [
-        _contractual(con, analytics, as_of, discount, out),
-        _transactional(con, as_of, discount, horizon_months, out),
-    ]
+    contractual = _contractual(con, analytics, as_of, discount, out)
+    check()
+    frames = [contractual, _transactional(con, as_of, discount, horizon_months, out)]
+    check()
     frames = [f for f in frames if not f.empty]
     out.scores = pd.concat(frames) if frames else pd.DataFrame(columns=["account_id"])
     return out
@@ -72,10 +77,13 @@ def _transactional(
         return pd.DataFrame()
     rfm = summary(tx, as_of)
     if len(rfm) < MIN_CUSTOMERS or (rfm["x"] > 0).sum() < 2:
-        raise ClvError(
-            f"{len(rfm)} accounts buy without a subscription ({int((rfm['x'] > 0).sum())} "
-            f"more than once) up to {as_of}: BG/NBD needs at least {MIN_CUSTOMERS} with repeats"
+        # The subscribers are still valued: a handful of one-off buyers must not stop that.
+        out.skipped.append(
+            f"one-off buyers not valued: {len(rfm)} accounts buy without a subscription "
+            f"({int((rfm['x'] > 0).sum())} more than once) up to {as_of}; BG/NBD needs at "
+            f"least {MIN_CUSTOMERS}, some with repeat purchases"
         )
+        return pd.DataFrame()
     d = compress(rfm["x"], rfm["t_x"], rfm["T"])
     fit = bgnbd.fit(d)
     out.fits["bgnbd"] = fit

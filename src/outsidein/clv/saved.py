@@ -70,11 +70,12 @@ def latest(
 
 
 def fits(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[dict[str, object]]:
-    """The fits stored for a scoring day."""
+    """The fits stored for a scoring day, each named as stored (``sbg_12m``: the sBG of
+    the subscribers billed every 12 months)."""
     rows = con.execute(
-        "SELECT params FROM clv_fits WHERE as_of = ? ORDER BY model", [as_of]
+        "SELECT model, params FROM clv_fits WHERE as_of = ? ORDER BY model", [as_of]
     ).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return [{**json.loads(params), "model": str(model)} for model, params in rows]
 
 
 def for_account(con: duckdb.DuckDBPyConnection, account_id: str) -> dict[str, object] | None:

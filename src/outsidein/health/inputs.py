@@ -28,7 +28,12 @@ import pyarrow.compute as pc
 
 from outsidein.analytics.backend import store_sources
 from outsidein.analytics.lifecycle import account_status
+from outsidein.analytics.snapshot import read_state
+from outsidein.jobs import fields as outcome_fields
+from outsidein.journey.health_inputs import journey_inputs
+from outsidein.plans.progress import off_track_counts
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 from outsidein.store import custom_fields
 from outsidein.tiers.history import tiers_in_force
 
@@ -39,6 +44,7 @@ __all__ = [
     "Field",
     "field",
     "inputs_at",
+    "scoring_day",
     "with_custom_fields",
 ]
 
@@ -120,6 +126,40 @@ FIELDS: tuple[Field, ...] = (
         "parent_account_id", "text", "the account's parent (today's: no history is kept)",
         history=False,
     ),
+    # the journey (outsidein.journey.health_inputs)
+    Field("journey_stage", "text", "the journey stage on the day (docs/journey.md), or left"),
+    Field("days_in_stage", "number", "days in that stage at the end of the day", "days"),
+    Field(
+        "interruptions_30d", "number", "journey interruptions in the last 30 days",
+        "interruptions",
+    ),
+    Field(
+        "open_interruptions", "number",
+        "journey interruptions of the last 90 days still going on", "interruptions",
+    ),
+    # Customer lifetime value (outsidein.clv): the last scoring on or before the day (stored
+    # per scoring day; null before the first scoring and for accounts it left unscored).
+    Field("clv", "number", "discounted lifetime value, last CLV scoring (docs/clv.md)",
+          "currency"),
+    Field("p_alive", "number", "one-off buyers: P(still a customer), last CLV scoring",
+          "ratio"),
+    Field("p_renew", "number", "subscribers: P(renews at the next billing date), last CLV "
+          "scoring", "ratio"),
+    Field("expected_transactions", "number", "one-off buyers: expected purchases in the "
+          "next 52 weeks, last CLV scoring", "purchases"),
+    Field("rfm_segment", "text", "one-off buyers: RFM group (champions, loyal, new, at risk, "
+          "hibernating, lost), last CLV scoring"),
+    # success in the customer's own terms (docs/jobs.md, docs/plans.md)
+    Field(
+        "outcome_satisfaction", "number",
+        "top-two-box satisfaction x 10 over the account's latest outcome survey by the day",
+        "0-10",
+    ),
+    Field(
+        "plans_off_track", "number",
+        "the account's success plans off track on the day (null: no plan started by then)",
+        "plans",
+    ),
 )  # fmt: skip
 
 _BY_NAME = {f.name: f for f in FIELDS}
@@ -154,8 +194,11 @@ def inputs_at(
     *,
     accounts: Sequence[str] | None = None,
     config: AnalyticsConfig | None = None,
+    journey: JourneyConfig | None = None,
 ) -> pa.Table:
     """One row per account that existed on ``as_of`` (or per id in ``accounts`` that did).
+
+    ``journey``: the journey map the journey fields are read with (the default map if None).
 
     A metric the snapshot has no row for is null (missing), never 0; survey fields are null
     without an answer in their window; case counts are 0 without cases, and null when the
@@ -164,7 +207,7 @@ def inputs_at(
     config = config or AnalyticsConfig()
     if accounts is not None and len(accounts) > MANY:
         # Most accounts: computing all of them and keeping some is cheaper than narrowing.
-        everyone = inputs_at(con, as_of, config=config)
+        everyone = inputs_at(con, as_of, config=config, journey=journey)
         keep = pc.is_in(everyone.column("account_id"), pa.array(list(accounts), pa.string()))
         return everyone.filter(keep)
     end = datetime.combine(as_of + timedelta(days=1), time())  # facts before this instant
@@ -174,9 +217,11 @@ def inputs_at(
         else pa.table({"account_id": pa.array(list(accounts), pa.string())})
     )
     life = _lifecycle(con, config, as_of, ids)
+    trip = journey_inputs(con, journey or JourneyConfig(), as_of, accounts)
     cur = con.cursor()  # its own registrations, released with it
     try:
         cur.register("_oi_life", life)
+        cur.register("_oi_journey", trip)
         scope = ""
         if ids is not None:
             cur.register("_oi_ids", ids)
@@ -221,6 +266,11 @@ def inputs_at(
                     FROM cases WHERE opened_at < $end
                 )
                 GROUP BY account_id
+            ),
+            clv AS (
+                SELECT account_id, clv, p_alive, p_renew, expected_transactions, rfm_segment
+                FROM clv_scores
+                WHERE as_of = (SELECT max(as_of) FROM clv_scores WHERE as_of <= $as_of)
             )
             SELECT acc.account_id, {_snapshot_columns()},
                    nps.nps::DOUBLE AS nps, sat.csat::DOUBLE AS csat, sat.ces::DOUBLE AS ces,
@@ -232,13 +282,20 @@ def inputs_at(
                    acc.segment AS segment,
                    t.tier AS tier,
                    (m.mrr * 12)::DOUBLE AS arr,
-                   acc.parent_account_id AS parent_account_id
+                   acc.parent_account_id AS parent_account_id,
+                   j.journey_stage, j.days_in_stage, j.interruptions_30d, j.open_interruptions,
+                   clv.clv::DOUBLE AS clv, clv.p_alive::DOUBLE AS p_alive,
+                   clv.p_renew::DOUBLE AS p_renew,
+                   clv.expected_transactions::DOUBLE AS expected_transactions,
+                   clv.rfm_segment AS rfm_segment
             FROM acc
             LEFT JOIN account_daily_metrics m ON m.account_id = acc.account_id AND m.date = $as_of
             LEFT JOIN nps ON nps.account_id = acc.account_id
             LEFT JOIN sat ON sat.account_id = acc.account_id
             LEFT JOIN cs ON cs.account_id = acc.account_id
             LEFT JOIN _oi_life l ON l.account_id = acc.account_id
+            LEFT JOIN _oi_journey j ON j.account_id = acc.account_id
+            LEFT JOIN clv ON clv.account_id = acc.account_id
             LEFT JOIN ({tiers_in_force(scope="")}) t ON t.account_id = acc.account_id
             ORDER BY acc.account_id
             """,
@@ -253,7 +310,24 @@ def inputs_at(
         ).to_arrow_table()
     finally:
         cur.close()
+    for extra in (outcome_fields.segment_fields(con, as_of), off_track_counts(con, as_of)):
+        name = extra.column_names[1]
+        index = pc.index_in(table.column("account_id"), value_set=extra.column("account_id"))
+        table = table.append_column(name, pc.take(extra.column(name), index))
     return with_custom_fields(con, table.cast(schema()))
+
+
+def scoring_day(con: duckdb.DuckDBPyConnection, day: date) -> date:
+    """The day health can be scored for on ``day``: ``day``, or the snapshot's last day when
+    the snapshot has not reached it yet.
+
+    Usage fields come from the snapshot's row of the day; on a day it has no row for (a new
+    day before the snapshot step ran, a demo company simulated last week) every account
+    would read as missing and turn red at once. Scoring stays on the last computed day until
+    the snapshot catches up.
+    """
+    last = read_state(con).get("snapshot_last_date")
+    return min(day, date.fromisoformat(last)) if last else day
 
 
 CUSTOM_PREFIX = "custom."

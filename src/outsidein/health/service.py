@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -29,7 +29,7 @@ from outsidein.health.history import (
     record_scores,
     score_at,
 )
-from outsidein.health.inputs import inputs_at
+from outsidein.health.inputs import inputs_at, scoring_day
 from outsidein.health.step import HealthStep, ScoreFn
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
@@ -42,6 +42,7 @@ __all__ = [
     "health_step",
     "override",
     "score_fn_for",
+    "score_history",
     "score_now",
     "to_scored",
 ]
@@ -85,9 +86,11 @@ def score_now(
     *,
     at: datetime | None = None,
 ) -> ScoreRun:
-    """Score every account on ``at``'s day (now) and record the changed scores at ``at``."""
+    """Score every account on ``at``'s day (now; the snapshot's last day if it ends before)
+    and record the changed scores at ``at``."""
     at = at or _now()
-    inputs = inputs_at(con, at.date(), config=config.analytics)
+    day = scoring_day(con, at.date())
+    inputs = inputs_at(con, day, config=config.analytics, journey=config.journey)
     cur = con.cursor()
     try:
         version = current_config_version(cur)
@@ -98,12 +101,47 @@ def score_now(
         written = record_scores(
             con, score_fn_for(config.health)(inputs), config_version=version, at=at
         )
-    return ScoreRun(at.date(), inputs.num_rows, written, version)
+    return ScoreRun(day, inputs.num_rows, written, version)
+
+
+def score_history(
+    con: duckdb.DuckDBPyConnection,
+    config: OutsideInConfig,
+    since: date,
+    until: date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ScoreRun]:
+    """Score every account on the last day of each month from ``since``'s to the one before
+    ``until``'s, as a server running then would have (inputs as they were that day); days at
+    or before the latest stored score are skipped. The month ends are where the impact
+    estimate reads health (docs/impact.md), so a store with this history has health effects.
+    """
+    latest = con.execute("SELECT max(valid_from) FROM health_scores").fetchall()[0][0]
+    days = []
+    month = since.replace(day=1)
+    while True:
+        end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if end >= until:
+            break
+        if latest is None or end > latest.date():
+            days.append(end)
+        month = end + timedelta(days=1)
+    runs = []
+    for i, day in enumerate(days):
+        runs.append(score_now(con, config, at=datetime.combine(day, time(23, 0))))
+        if progress is not None:
+            progress(i + 1, len(days))
+    return runs
 
 
 def health_step(config: Callable[[], OutsideInConfig]) -> HealthStep:
     """The step that keeps scores current in the server (registered by the health section)."""
-    return HealthStep(score_fn_for(lambda: config().health), config=lambda: config().analytics)
+    return HealthStep(
+        score_fn_for(lambda: config().health),
+        config=lambda: config().analytics,
+        journey=lambda: config().journey,
+    )
 
 
 def band_for(health: HealthConfig, scorecard: str | None, value: float) -> str:

@@ -6,6 +6,7 @@ has the one background pipeline it runs in):
 * the snapshot rows of today recomputed since (new events reach health through the
   snapshot step, which runs first);
 * cases, survey answers, subscriptions, contracts and account records loaded since;
+* the accounts of a CLV scoring recorded since (``clv_scores``: CLV is an input);
 * every account on a new day (windows slide, renewals come closer) or when the configuration
   version changed (a new scorecard).
 
@@ -25,9 +26,10 @@ import duckdb
 import pyarrow as pa
 
 from outsidein.health.history import ScoresLike, record_scores
-from outsidein.health.inputs import inputs_at
+from outsidein.health.inputs import inputs_at, scoring_day
 from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 from outsidein.store.config_versions import current_config_version
 
 __all__ = ["INPUTS", "OUTPUTS", "STEP", "HealthRun", "HealthStep", "ScoreFn"]
@@ -35,8 +37,12 @@ __all__ = ["INPUTS", "OUTPUTS", "STEP", "HealthRun", "HealthStep", "ScoreFn"]
 STEP = "health"
 ScoreFn = Callable[[pa.Table], ScoresLike]
 # Loaded tables whose new rows move an account's inputs (by loaded_at).
-LOADED = ("cases", "survey_responses", "subscriptions", "contracts", "accounts")
-INPUTS = ("account_daily_metrics", *LOADED, "account_tiers", "config_versions")
+# touchpoints, case_assignments: the journey inputs (stage, interruptions) move with them
+LOADED = (
+    "cases", "survey_responses", "subscriptions", "contracts", "accounts", "touchpoints",
+    "case_assignments",
+)  # fmt: skip
+INPUTS = ("account_daily_metrics", *LOADED, "account_tiers", "config_versions", "clv_scores")
 OUTPUTS = ("health_scores", "health_contributions")
 STALE_AFTER = 300.0
 
@@ -64,10 +70,12 @@ class HealthStep:
         score_fn: ScoreFn,
         *,
         config: Callable[[], AnalyticsConfig] = AnalyticsConfig,
+        journey: Callable[[], JourneyConfig] = JourneyConfig,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.score_fn = score_fn
         self._config = config
+        self._journey = journey  # the journey map in force (journey stage, interruptions)
         self._now = now
         self.last: HealthRun | None = None
 
@@ -102,7 +110,7 @@ class HealthStep:
         """One increment, in one transaction (``check`` raises to cancel between phases)."""
         started = time.perf_counter()
         at = self._now()
-        as_of = at.date()
+        as_of = scoring_day(con, at.date())  # a new day waits for the snapshot's row of it
         con.execute("BEGIN TRANSACTION")
         try:
             marks = _marks(con)
@@ -112,7 +120,9 @@ class HealthStep:
             result = HealthRun(as_of, reason)
             if accounts is None or accounts:
                 check()
-                inputs = inputs_at(con, as_of, accounts=accounts, config=self._config())
+                inputs = inputs_at(
+                    con, as_of, accounts=accounts, config=self._config(), journey=self._journey()
+                )
                 result.accounts = inputs.num_rows
                 check()
                 if inputs.num_rows:
@@ -141,6 +151,8 @@ def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     marks["snapshot_updated"] = value or ""
     value = con.execute("SELECT max(recorded_at)::VARCHAR FROM account_tiers").fetchall()[0][0]
     marks["tiers_recorded"] = value or ""
+    value = con.execute("SELECT max(recorded_at)::VARCHAR FROM clv_scores").fetchall()[0][0]
+    marks["clv_recorded"] = value or ""
     return marks
 
 
@@ -175,6 +187,9 @@ def _affected(
     if marks["tiers_recorded"] != state.get("tiers_recorded", ""):
         parts.append("SELECT account_id FROM account_tiers WHERE recorded_at > ?::TIMESTAMP")
         params.append(state.get("tiers_recorded") or "-infinity")
+    if marks["clv_recorded"] != state.get("clv_recorded", ""):
+        parts.append("SELECT account_id FROM clv_scores WHERE recorded_at > ?::TIMESTAMP")
+        params.append(state.get("clv_recorded") or "-infinity")
     if not parts:
         return "none", []
     rows = con.execute(" UNION ".join(parts), params).fetchall()

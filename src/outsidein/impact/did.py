@@ -7,8 +7,10 @@ of the accounts not treated yet in either month (never-treated and later cohorts
 fixed-effects regression when effects differ by cohort or grow over time. The overall effect
 averages the months 0 to ``horizon - 1`` after the firing, each cohort-month weighted by
 its treated accounts; the event study averages by months from the firing, the months before
-it showing whether the groups moved together (pre-trends). Standard errors come from each
-account's contribution (:mod:`.stats`), clustered by account.
+it showing whether the groups moved together (pre-trends). With ``strata`` the controls are
+matched: each difference is taken within a cell (segment x ARR band, :mod:`.matching`) of
+the reference month. Standard errors come from each account's contribution (:mod:`.stats`),
+clustered by account.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from outsidein.impact.matching import matched
 from outsidein.impact.panel import WINDOW_DAYS
-from outsidein.impact.stats import Difference, combine, difference, wald_p
+from outsidein.impact.stats import Difference, combine, wald_p
 
 __all__ = ["Cohorts", "DidResult", "EventEstimate", "cohorts", "did"]
 
@@ -65,16 +68,21 @@ class DidResult:
     controls: int  # accounts compared with them
     events: list[EventEstimate]
     pretrend_p: float | None
+    unmatched: int = 0  # treated accounts of the first month after the firing without a control
 
 
-def did(y: F64, groups: Cohorts, *, horizon: int = 3, leads: int = 6) -> DidResult | None:
-    """The effect over the first ``horizon`` months and an event study from ``-leads``."""
+def did(
+    y: F64, groups: Cohorts, *, horizon: int = 3, leads: int = 6, strata: I64 | None = None
+) -> DidResult | None:
+    """The effect over the first ``horizon`` months and an event study from ``-leads``;
+    ``strata`` (accounts x months): match the controls on the cell of the reference month."""
     n, months = y.shape
     seen = ~np.isnan(y)
     post: list[tuple[float, Difference]] = []
     by_event: dict[int, list[tuple[float, Difference]]] = {}
     treated_ids: set[int] = set()
     control_ids: set[int] = set()
+    unmatched = 0
     keys = {(int(g), int(b)) for g, b in zip(groups.g, groups.base, strict=True) if g < NEVER}
     for g, b in sorted(keys):
         if b < 0 or g >= months:
@@ -87,15 +95,18 @@ def did(y: F64, groups: Cohorts, *, horizon: int = 3, leads: int = 6) -> DidResu
             change = np.where(both, y[:, t] - y[:, b], 0.0)
             tr = np.flatnonzero(cohort & both)
             ctrl = np.flatnonzero(~cohort & both & (groups.base >= max(t, b)))
-            d = difference(change, tr, ctrl, n)
-            if d is None:
-                continue
-            weight = float(d.n_treated)
-            by_event.setdefault(t - g, []).append((weight, d))
+            cells = strata[:, b] if strata is not None else None
+            diffs, used_tr, used_ctrl = matched(change, tr, ctrl, cells, n)
+            if t == g:
+                unmatched += len(tr) - len(used_tr)
+            for d in diffs:
+                weight = float(d.n_treated)
+                by_event.setdefault(t - g, []).append((weight, d))
+                if t >= g:
+                    post.append((weight, d))
             if t >= g:
-                post.append((weight, d))
-                treated_ids.update(tr.tolist())
-                control_ids.update(ctrl.tolist())
+                treated_ids.update(used_tr.tolist())
+                control_ids.update(used_ctrl.tolist())
     overall = combine(post, n)
     if overall is None:
         return None
@@ -117,4 +128,5 @@ def did(y: F64, groups: Cohorts, *, horizon: int = 3, leads: int = 6) -> DidResu
         controls=len(control_ids),
         events=events,
         pretrend_p=pretrend,
+        unmatched=unmatched,
     )

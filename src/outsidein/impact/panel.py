@@ -12,7 +12,7 @@ or seats bought); otherwise its value is missing, not zero.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import duckdb
@@ -52,7 +52,8 @@ class Panel:
 
     account_ids: list[str]
     ends: list[date]
-    values: dict[str, F64]
+    values: dict[str, F64]  # the outcomes, and "arr" (MRR x 12) for matching
+    segments: list[str | None] = field(default_factory=list)  # accounts.segment (matching)
 
     def index(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.account_ids)}
@@ -143,18 +144,21 @@ def read_panel(con: duckdb.DuckDBPyConnection) -> Panel:
     index = {a: i for i, a in enumerate(accounts)}
     col = {d: t for t, d in enumerate(ends)}
     values = {
-        k: np.full((len(accounts), len(ends)), np.nan) for k in (*SNAPSHOT_OUTCOMES, "health_score")
+        k: np.full((len(accounts), len(ends)), np.nan)
+        for k in (*SNAPSHOT_OUTCOMES, "health_score", "arr")
     }
     data = con.execute(
-        "SELECT m.account_id, m.date, m.active_users_28, m.key_features_used_28 "
+        "SELECT m.account_id, m.date, m.active_users_28, m.key_features_used_28, "
+        "12 * coalesce(m.mrr, 0) AS arr "
         "FROM account_daily_metrics m "
         "WHERE list_contains(?::DATE[], m.date) AND (m.mrr > 0 OR coalesce(m.seats_bought, 0) > 0)",
         [ends],
     ).fetchnumpy()
     rows = np.array([index[str(a)] for a in data["account_id"]], dtype=np.int64)
     cols = np.array([col[_as_date(d)] for d in data["date"]], dtype=np.int64)
-    for name in SNAPSHOT_OUTCOMES:
+    for name in (*SNAPSHOT_OUTCOMES, "arr"):
         values[name][rows, cols] = np.asarray(data[name], dtype=np.float64)
+    segment = dict(con.execute("SELECT account_id, segment FROM accounts").fetchall())
     health = con.execute(
         "SELECT h.account_id, e.d, arg_max(h.score, h.valid_from) FROM health_scores h "
         "JOIN (SELECT unnest(?::DATE[]) AS d) e ON h.valid_from < e.d + INTERVAL 1 DAY "
@@ -166,7 +170,8 @@ def read_panel(con: duckdb.DuckDBPyConnection) -> Panel:
         i = index.get(str(account_id))
         if i is not None and score is not None and present[i, col[d]]:
             values["health_score"][i, col[d]] = float(score)
-    return Panel(account_ids=accounts, ends=ends, values=values)
+    segments = [segment.get(a) for a in accounts]
+    return Panel(account_ids=accounts, ends=ends, values=values, segments=segments)
 
 
 def _as_date(value: object) -> date:

@@ -21,10 +21,11 @@ from outsidein.impact.common import (
     with_reference,
 )
 from outsidein.impact.did import NEVER, cohorts, did
+from outsidein.impact.matching import MATCHING, matched, panel_strata
 from outsidein.impact.models import Estimate, EventPoint
 from outsidein.impact.panel import EPOCH, Firings, Panel
 from outsidein.impact.retention import churned_within
-from outsidein.impact.stats import Difference, combine, difference, interval
+from outsidein.impact.stats import Difference, combine, interval
 
 __all__ = ["run_did"]
 
@@ -40,15 +41,18 @@ def run_did(con: duckdb.DuckDBPyConnection, panel: Panel, firings: Firings) -> R
             "No anticipation: the play changes nothing before it fires.",
             f"Callaway-Sant'Anna: each firing month's cohort against accounts not yet treated, "
             f"averaged over the {HORIZON} months after the firing; robust to staggered waves.",
-            "Churn: treated accounts against accounts not treated within 90 days, paying on "
-            "the same firing day (a comparison, not a difference-in-differences: it assumes the "
-            "play was not aimed at accounts more or less likely to churn).",
+            MATCHING,
+            "Churn: treated accounts against accounts of their segment and ARR band not "
+            "treated within 90 days, paying on the same firing day (a matched comparison, not a "
+            "difference-in-differences: it assumes that within a cell the play was not aimed at "
+            "accounts more or less likely to churn).",
         ]
     )
     fired = fired_days(panel, firings, held=False)
     groups = cohorts(panel.end_days(), fired)
+    cells = panel_strata(panel)
     for outcome in PANEL_OUTCOMES:
-        res = did(panel.values[outcome], groups, horizon=HORIZON, leads=LEADS)
+        res = did(panel.values[outcome], groups, horizon=HORIZON, leads=LEADS, strata=cells)
         if res is None:
             r.estimates.append(missing(outcome, "no cohort with a month observed before and after"))
             continue
@@ -57,6 +61,11 @@ def run_did(con: duckdb.DuckDBPyConnection, panel: Panel, firings: Firings) -> R
         )
         if outcome == PRIMARY:
             r.treated, r.controls = res.treated, res.controls
+            if res.unmatched:
+                r.warnings.append(
+                    f"{res.unmatched} treated accounts had no control of their segment and ARR "
+                    "band and are left out of the estimate"
+                )
             r.pretrend_p = res.pretrend_p
             r.events = with_reference(
                 [
@@ -70,28 +79,34 @@ def run_did(con: duckdb.DuckDBPyConnection, panel: Panel, firings: Firings) -> R
                     f"the controls (joint test p = {res.pretrend_p:.3f}); the estimate may be "
                     "biased"
                 )
-    r.estimates.append(_churn_did(con, panel, fired))
+    r.estimates.append(_churn_did(con, panel, fired, cells))
     warn_few(r, r.treated, r.controls, "controls")
     return r
 
 
-def _churn_did(con: duckdb.DuckDBPyConnection, panel: Panel, fired: I64) -> Estimate:
+def _churn_did(
+    con: duckdb.DuckDBPyConnection, panel: Panel, fired: I64, cells: I64 | None
+) -> Estimate:
     n = len(panel.account_ids)
+    ends = panel.end_days()
     days = sorted({int(d) for d in fired[fired < NEVER]})
     dates = [EPOCH + timedelta(days=d) for d in days]
     churn = churned_within(con, panel.account_ids, dates)
     parts: list[tuple[float, Difference]] = []
+    controls = 0
     for j, d in enumerate(days):
         values = churn[:, j]
         ok = ~np.isnan(values)
         tr = np.flatnonzero(ok & (fired == d))
         ctrl = np.flatnonzero(ok & (fired > d + 89))
-        diff = difference(values, tr, ctrl, n)
-        if diff is not None:
-            parts.append((float(diff.n_treated), diff))
+        before = int(np.searchsorted(ends, d, side="left")) - 1  # the last month end before
+        at = cells[:, before] if cells is not None and before >= 0 else None
+        diffs, _, used = matched(values, tr, ctrl, at, n)
+        parts.extend((float(diff.n_treated), diff) for diff in diffs)
+        controls = max(controls, len(used))
     c = combine(parts, n)
     if c is None:
         return missing("churn_90d", "no paying account with 90 days of data after its firing")
     treated = int(sum(p.n_treated for _, p in parts))
-    control = int(max(p.n_control for _, p in parts))
+    control = controls
     return estimate_of("churn_90d", c.effect, c.std_error, treated, control)

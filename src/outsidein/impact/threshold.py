@@ -56,9 +56,12 @@ def run_threshold(con: duckdb.DuckDBPyConnection, panel: Panel, firings: Firings
             f"{EPOCH + timedelta(days=day)} ({fired_that_day} firings)"
         )
     when = EPOCH + timedelta(days=day)
-    score = _scores(con, panel, field_name, when - timedelta(days=1))
+    score = _scores(con, panel, field_name, when)
     fired_set = {a for a, d in zip(firings.account_ids, firings.fired_day, strict=True) if d == day}
     index = panel.index()
+    for a, d, recorded in zip(firings.account_ids, firings.fired_day, firings.score, strict=True):
+        if d == day and a in index and not np.isnan(recorded):
+            score[index[a]] = recorded  # the score the firing itself saw
     fired_mask = np.zeros(len(panel.account_ids), dtype=np.bool_)
     for a in fired_set:
         if a in index:
@@ -103,17 +106,29 @@ def run_threshold(con: duckdb.DuckDBPyConnection, panel: Panel, firings: Firings
     return r
 
 
-def _scores(con: duckdb.DuckDBPyConnection, panel: Panel, field_name: str, day: date) -> F64:
-    """The running variable of every account paying or trialling on ``day``."""
+def _scores(con: duckdb.DuckDBPyConnection, panel: Panel, field_name: str, fired: date) -> F64:
+    """The running variable of every account paying or trialling the day before ``fired``:
+    a snapshot field that day, or the health score in force on the firing day (what a
+    ``health_below`` playbook reads when it runs)."""
+    day = fired - timedelta(days=1)
     columns = {str(row[0]) for row in con.execute("DESCRIBE account_daily_metrics").fetchall()}
     out = np.full(len(panel.account_ids), np.nan)
-    if field_name not in columns:
+    paying = "(mrr > 0 OR coalesce(seats_bought, 0) > 0)"
+    if field_name == "health_score":
+        rows = con.execute(
+            "SELECT h.account_id, arg_max(h.score, h.valid_from) FROM health_scores h "
+            f"WHERE h.valid_from < ? AND h.account_id IN (SELECT account_id FROM "
+            f"account_daily_metrics WHERE date = ? AND {paying}) GROUP BY 1",
+            [fired + timedelta(days=1), day],
+        ).fetchall()
+    elif field_name in columns:
+        rows = con.execute(
+            f'SELECT account_id, "{field_name}" FROM account_daily_metrics '
+            f"WHERE date = ? AND {paying}",
+            [day],
+        ).fetchall()
+    else:
         return out
-    rows = con.execute(
-        f'SELECT account_id, "{field_name}" FROM account_daily_metrics '
-        "WHERE date = ? AND (mrr > 0 OR coalesce(seats_bought, 0) > 0)",
-        [day],
-    ).fetchall()
     index = panel.index()
     for account_id, value in rows:
         i = index.get(str(account_id))

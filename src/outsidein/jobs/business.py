@@ -1,7 +1,10 @@
 """Outcomes tied to the business: each account's ARR, health and whether it churned, read
 from the fields every capability shares (the segment field registry), so the numbers are
-the analytics' and health's own; and, per outcome, how its satisfaction relates to churn and
-health ("which unmet outcomes cost us revenue")."""
+the analytics' and health's own; and, per outcome, how its satisfaction relates to churn,
+expansion and health ("which unmet outcomes cost us revenue"), each with a 95 % bootstrap
+interval and no figure below :data:`MIN_ACCOUNTS` accounts a side. They are associations
+between groups of accounts, not effects: accounts unhappy with an outcome may differ in other
+ways (docs/jobs.md#link-to-the-business)."""
 
 from __future__ import annotations
 
@@ -44,6 +47,37 @@ def account_facts(
 
 MIN_ACCOUNTS = 30  # accounts on each side of a link below which there is no figure
 LINK_DRAWS = 2000
+EXPANSION = 1.10  # grew its ARR by 10 % or more since the survey (predict's label's share)
+
+
+def _mean_difference(rng: np.random.Generator, sat: np.ndarray, unsat: np.ndarray) -> Interval:
+    """95 % bootstrap interval of mean(unsat) - mean(sat), each side resampled on its own."""
+    a = rng.choice(sat, size=(LINK_DRAWS, len(sat))).mean(axis=1)
+    b = rng.choice(unsat, size=(LINK_DRAWS, len(unsat))).mean(axis=1)
+    low, high = np.quantile(b - a, [0.025, 0.975])
+    return Interval(float(low), float(high))
+
+
+def _with_expansion_and_health(
+    link: OutcomeLink, sat: pd.DataFrame, unsat: pd.DataFrame, rng: np.random.Generator
+) -> OutcomeLink:
+    """The link's health interval and its expansion figures, where each side has enough."""
+    hs, hu = sat["health"].dropna().to_numpy(float), unsat["health"].dropna().to_numpy(float)
+    if len(hs) >= MIN_ACCOUNTS and len(hu) >= MIN_ACCOUNTS:
+        link = replace(link, health_difference_ci=_mean_difference(rng, hs, hu))
+    paying_s = sat[sat["arr_then"].fillna(0) > 0]
+    paying_u = unsat[unsat["arr_then"].fillna(0) > 0]
+    if len(paying_s) < MIN_ACCOUNTS or len(paying_u) < MIN_ACCOUNTS:
+        return link
+    es = (paying_s["arr"].fillna(0) >= EXPANSION * paying_s["arr_then"]).to_numpy(float)
+    eu = (paying_u["arr"].fillna(0) >= EXPANSION * paying_u["arr_then"]).to_numpy(float)
+    return replace(
+        link,
+        expansion_satisfied=float(es.mean()),
+        expansion_unsatisfied=float(eu.mean()),
+        expansion_difference=float(eu.mean() - es.mean()),
+        expansion_difference_ci=_mean_difference(rng, es, eu),
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +95,13 @@ class OutcomeLink:
     churn_difference_ci: Interval | None
     health_difference: float | None  # unsatisfied minus satisfied, mean health now
     arr_unsatisfied: float | None  # ARR now of the unsatisfied accounts still customers
+    health_difference_ci: Interval | None = None
+    # Expansion: ARR now at least EXPANSION x ARR on the survey's last day, among accounts
+    # paying then (a share of each side), unsatisfied minus satisfied.
+    expansion_satisfied: float | None = None
+    expansion_unsatisfied: float | None = None
+    expansion_difference: float | None = None
+    expansion_difference_ci: Interval | None = None
 
 
 def churn_link(
@@ -81,10 +122,14 @@ def churn_link(
         raise JobsQueryError(f"no outcome survey is called {survey!r}")
     frame = answers(cur, survey=survey)
     facts = account_facts(cur, config, as_of or date.today()).set_index("account_id")
+    answered = min(frame["answered_at"].max().date(), as_of or date.today())
+    then = account_facts(cur, config, answered).set_index("account_id")["arr"]
+    facts["arr_then"] = then.reindex(facts.index)
     per = frame.groupby(["outcome_id", "account_id"])["satisfaction"].mean().reset_index()
     per = per.join(facts, on="account_id")
     statements = dict(cur.execute("SELECT outcome_id, statement FROM outcomes").fetchall())
     rng = np.random.default_rng(0)
+    more = np.random.default_rng(1)  # health and expansion: churn's draws stay as they were
     out = []
     for outcome, rows in per.groupby("outcome_id"):
         ok = rows["satisfaction"] >= TOP_BOX
@@ -107,6 +152,7 @@ def churn_link(
                 health_difference=None if pd.isna(hs) or pd.isna(hu) else float(hu - hs),
                 arr_unsatisfied=float(unsat.loc[~unsat["churned"], "arr"].fillna(0).sum()),
             )
+            link = _with_expansion_and_health(link, sat, unsat, more)
         out.append(link)
     out.sort(key=lambda x: -(x.churn_difference if x.churn_difference is not None else -9))
     return out

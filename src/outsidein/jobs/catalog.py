@@ -116,7 +116,10 @@ def import_yaml(con: duckdb.DuckDBPyConnection, text: str, name: str = "catalog"
             [(*j, SOURCE, now) for j in jobs],
         )
         con.executemany("DELETE FROM job_parents WHERE job_id = ?", [(j[0],) for j in jobs])
-        con.executemany("INSERT INTO job_parents VALUES (?, ?, ?)", [(*p, now) for p in parents])
+        if parents:  # DuckDB refuses an empty executemany (a catalog of main jobs only)
+            con.executemany(
+                "INSERT INTO job_parents VALUES (?, ?, ?)", [(*p, now) for p in parents]
+            )
         con.executemany(
             "INSERT OR REPLACE INTO job_steps (step_id, job_id, name, position, source, "
             "loaded_at) VALUES (?, ?, ?, ?, ?, ?)",

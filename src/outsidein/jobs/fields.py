@@ -20,8 +20,12 @@ __all__ = ["FIELD", "segment_fields"]
 FIELD = "outcome_satisfaction"
 
 
-def segment_fields(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
-    """One row per account created by the end of ``day``: ``account_id, outcome_satisfaction``."""
+def segment_fields(
+    con: duckdb.DuckDBPyConnection, day: date, *, outcome_id: str | None = None
+) -> pa.Table:
+    """One row per account created by the end of ``day``: ``account_id, outcome_satisfaction``;
+    ``outcome_id``: the satisfaction with that one outcome (a success plan's measure, a
+    playbook trigger), over the latest outcome survey in which the account rated it."""
     end = datetime.combine(day + timedelta(days=1), time())
     cur = con.cursor()
     try:
@@ -30,6 +34,7 @@ def segment_fields(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
             WITH answered AS (
                 SELECT account_id, survey, satisfaction, answered_at FROM survey_responses
                 WHERE kind = 'outcome' AND satisfaction IS NOT NULL AND answered_at < $end
+                  AND ($outcome IS NULL OR outcome_id = $outcome)
             ), latest AS (
                 SELECT account_id, arg_max(survey, answered_at) AS survey
                 FROM answered GROUP BY account_id
@@ -41,7 +46,7 @@ def segment_fields(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
             LEFT JOIN share s USING (account_id)
             WHERE c.created_at < $end ORDER BY c.account_id
             """,
-            params={"end": end},
+            params={"end": end, "outcome": outcome_id},
         ).to_arrow_table()
     finally:
         cur.close()

@@ -16,7 +16,7 @@ from datetime import date
 import duckdb
 
 from outsidein.journey.errors import EventLogError
-from outsidein.journey.store_log import ACTIVITIES, Activity
+from outsidein.journey.store_log import ACTIVITIES, Activity, accounts_filter
 
 __all__ = ["ChurnPath", "churn_paths"]
 
@@ -38,12 +38,16 @@ def churn_paths(
     steps: int = 3,
     days: int = 90,
     activity: Activity = "function_channel",
+    segment: str | None = None,
+    csm: str | None = None,
 ) -> list[ChurnPath]:
-    """Paths before churn, most churned accounts first (see the module doc)."""
+    """Paths before churn, most churned accounts first (see the module doc); ``segment`` and
+    ``csm`` keep those accounts."""
     if activity not in ACTIVITIES:
         raise EventLogError(f"activity {activity!r}: one of {', '.join(ACTIVITIES)}")
     if not 1 <= steps <= 20 or not 1 <= days <= 3660:
         raise EventLogError("steps must be 1..20 and days 1..3660")
+    scope, scope_params = accounts_filter(segment, csm, "a.account_id")
     rows = con.execute(
         f"""
         WITH churn AS (
@@ -51,7 +55,7 @@ def churn_paths(
         ),
         ends AS (
             SELECT a.account_id, coalesce(c.d, ?::TIMESTAMP) AS d, c.d IS NOT NULL AS churned
-            FROM accounts a LEFT JOIN churn c USING (account_id)
+            FROM accounts a LEFT JOIN churn c USING (account_id) WHERE {scope}
         ),
         tp AS (
             SELECT t.account_id, e.churned, {ACTIVITIES[activity]} AS step,
@@ -70,7 +74,7 @@ def churn_paths(
                (SELECT count(*) FILTER (WHERE NOT churned) FROM ends)
         FROM paths GROUP BY path
         """,
-        [as_of, days, steps],
+        [as_of, *scope_params, days, steps],
     ).fetchall()
     out = []
     for path, churned, retained, n_churned, n_retained in rows:

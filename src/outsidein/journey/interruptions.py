@@ -1,11 +1,12 @@
-"""Interruptions of the journey, each with its evidence. So far: hand-offs not taken up.
+"""Hand-offs not taken up in time: the first interruption of the journey (the others are
+:mod:`outsidein.journey.breaks`).
 
 A hand-off is a case assignment to a function with no owner (the case waits in that
 function's queue) after an assignment in another function. It is taken up by the first
 later assignment of the same case in the same function that names an owner. It is broken
 when nobody took it up within the journey map's limit for that pair of functions
 (``[journey] handoffs``; ``DEFAULT_LIMIT_HOURS`` for a pair the map does not list), once
-the limit has passed before ``as_of``.
+the limit has passed before ``as_of``; only assignments before ``as_of`` are read.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def broken_handoffs(
             SELECT *, lag("function") OVER (
                 PARTITION BY case_id ORDER BY assigned_at, assignment_id
             ) AS prev_fn
-            FROM case_assignments
+            FROM case_assignments WHERE assigned_at < ?
         ),
         limits AS (SELECT * FROM (VALUES {values}) l(f, t, hours)),
         queue AS (
@@ -96,6 +97,6 @@ def broken_handoffs(
                OR t.taken_at > q.assigned_at + to_microseconds((q.limit_hours * 3600e6)::BIGINT))
         ORDER BY q.assigned_at, q.assignment_id
         """,
-        [x for p in pairs for x in p] + [DEFAULT_LIMIT_HOURS, as_of, csm, csm],
+        [as_of] + [x for p in pairs for x in p] + [DEFAULT_LIMIT_HOURS, as_of, csm, csm],
     ).fetchall()
     return [BrokenHandoff(*r) for r in rows]

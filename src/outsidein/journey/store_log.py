@@ -23,6 +23,7 @@ __all__ = [
     "ACTIVITIES",
     "FunnelStep",
     "Handover",
+    "accounts_filter",
     "handovers",
     "stage_funnel",
     "touchpoint_log",
@@ -52,6 +53,21 @@ def _window(
     return (" AND ".join(where) or "true"), params
 
 
+def accounts_filter(
+    segment: str | None, csm: str | None, column: str = "account_id"
+) -> tuple[str, list[object]]:
+    """SQL keeping the accounts of a segment (``accounts.segment``) and of a CSM's book."""
+    where: list[str] = ["true"]
+    params: list[object] = []
+    if segment is not None:
+        where.append(f"{column} IN (SELECT account_id FROM accounts WHERE segment = ?)")
+        params.append(segment)
+    if csm is not None:
+        where.append(f"{column} IN (SELECT account_id FROM accounts WHERE csm_id = ?)")
+        params.append(csm)
+    return " AND ".join(where), params
+
+
 def touchpoint_log(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -60,18 +76,20 @@ def touchpoint_log(
     since: datetime | None = None,
     until: datetime | None = None,
     csm: str | None = None,
+    segment: str | None = None,
 ) -> EventLog:
     """The touchpoints as an event log (see the module doc); ``case = "case"`` keeps only
-    touchpoints that name their support case; ``csm`` keeps that CSM's book."""
+    touchpoints that name their support case; ``csm`` keeps that CSM's book, ``segment``
+    the accounts of that segment."""
     if activity not in ACTIVITIES:
         raise EventLogError(f"activity {activity!r}: one of {', '.join(ACTIVITIES)}")
     if case not in CASES:
         raise EventLogError(f"case {case!r}: one of {', '.join(CASES)}")
     key = CASES[case]
     where, params = _window(since, until, '"at"')
-    if csm is not None:
-        where += " AND account_id IN (SELECT account_id FROM accounts WHERE csm_id = ?)"
-        params.append(csm)
+    scope, scope_params = accounts_filter(segment, csm)
+    where += f" AND {scope}"
+    params += scope_params
     table = con.sql(
         f'SELECT {key} AS c, {ACTIVITIES[activity]} AS a, "at" AS t FROM touchpoints '
         f"WHERE {key} IS NOT NULL AND {where} ORDER BY c, t, touchpoint_id",
@@ -94,11 +112,16 @@ def handovers(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    segment: str | None = None,
+    csm: str | None = None,
 ) -> list[Handover]:
     """The handover-of-work network between functions: successive owners of each case
     (``case_assignments``) from different functions; the directly-follows graph of each
     case's functions, self-loops (a reassignment within a function) left out."""
     where, params = _window(since, until, "assigned_at")
+    scope, scope_params = accounts_filter(segment, csm)
+    where += f" AND {scope}"
+    params += scope_params
     table = con.sql(
         f'SELECT case_id, "function", assigned_at FROM case_assignments WHERE {where} '
         "ORDER BY case_id, assigned_at, assignment_id",
@@ -129,12 +152,18 @@ def stage_funnel(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    segment: str | None = None,
+    csm: str | None = None,
 ) -> list[FunnelStep]:
     """The stage funnel over the journey map's stages, in order: an account reached a stage
-    when it has a touchpoint in it (its ``stage``, else a channel the map puts there)."""
+    when it has a touchpoint in it (its ``stage``, else a channel the map puts there);
+    ``segment`` and ``csm`` keep those accounts."""
     names = [s.name for s in stages]
     channel_stage = {c: s.name for s in stages for c in s.channels}
     where, params = _window(since, until, '"at"')
+    scope, scope_params = accounts_filter(segment, csm, "t.account_id")
+    where += f" AND {scope}"
+    params += scope_params
     pairs = list(channel_stage.items()) or [("", "")]
     values = ", ".join(["(?, ?)"] * len(pairs))
     rank_sql = " ".join(f"WHEN ? THEN {i}" for i in range(len(names)))

@@ -136,7 +136,7 @@ def run_playbooks(
         if books and (accounts is None or accounts):
             check()
             facts = gather(con, now, accounts=accounts, custom=custom_fields_read(pb),
-                           config=config.analytics)  # fmt: skip
+                           config=config.analytics, journey=config.journey)  # fmt: skip
             result.accounts = facts.rows
             hits = _hits(con, facts, books, result)
             result.hits = hits.num_rows

@@ -19,6 +19,7 @@ from outsidein.expr.vector import arrow_type
 from outsidein.health.history import scores_at
 from outsidein.health.inputs import inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = ["Facts", "gather", "score_before"]
 
@@ -28,9 +29,12 @@ CUSTOM = "custom."
 class Facts:
     """The facts table (``account_id`` first) and the catalogue typed from its columns."""
 
-    def __init__(self, table: pa.Table, now: datetime) -> None:
+    def __init__(
+        self, table: pa.Table, now: datetime, journey: JourneyConfig | None = None
+    ) -> None:
         self.table = table
         self.now = now
+        self.journey = journey or JourneyConfig()  # the map the journey fields were read with
         self.index = {a: i for i, a in enumerate(table.column("account_id").to_pylist())}
         types: dict[str, Type] = {}
         for name, column_type in zip(table.column_names, table.schema.types, strict=True):
@@ -59,10 +63,12 @@ def gather(
     accounts: Sequence[str] | None = None,
     custom: Sequence[str] = (),
     config: AnalyticsConfig | None = None,
+    journey: JourneyConfig | None = None,
 ) -> Facts:
     """The facts of every account (or of ``accounts``) at ``now``; ``custom`` names the custom
-    fields the rules read (``custom.<name>`` columns; null where a field is not loaded)."""
-    inputs = inputs_at(con, now.date(), accounts=accounts, config=config)
+    fields the rules read (``custom.<name>`` columns; null where a field is not loaded);
+    ``journey``: the journey map in force (journey stage and interruptions)."""
+    inputs = inputs_at(con, now.date(), accounts=accounts, config=config, journey=journey)
     cur = con.cursor()
     try:
         cur.register("_pb_in", inputs)
@@ -77,7 +83,7 @@ def gather(
     names = sorted(set(custom))
     if names:
         table = _with_custom(con, table, names)
-    return Facts(table, now)
+    return Facts(table, now, journey)
 
 
 def _with_custom(con: duckdb.DuckDBPyConnection, table: pa.Table, names: list[str]) -> pa.Table:

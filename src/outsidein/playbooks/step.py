@@ -29,7 +29,8 @@ __all__ = ["INPUTS", "OUTPUTS", "STEP", "PlaybookStep"]
 STEP = "playbooks"
 LOADED = ("survey_responses", "cases", "subscriptions", "contracts", "accounts")
 INPUTS = (
-    "health_scores", "account_daily_metrics", *LOADED, "segment_membership", "config_versions"
+    "health_scores", "account_daily_metrics", *LOADED, "segment_membership", "config_versions",
+    "predictions",  # churn_risk_above (outsidein.predict)
 )  # fmt: skip
 OUTPUTS = ("playbook_firings", "tasks", "touch_requests")
 STALE_AFTER = 300.0
@@ -144,6 +145,7 @@ def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         ("snapshot", "SELECT max(computed_at)::VARCHAR FROM account_daily_metrics"),
         ("segments", "SELECT max(greatest(entered_at, coalesce(left_at, entered_at)))::VARCHAR "
                      "FROM segment_membership"),
+        ("predictions", "SELECT max(recorded_at)::VARCHAR FROM predictions"),
     ):  # fmt: skip
         marks[name] = con.execute(sql).fetchall()[0][0] or ""
     return marks
@@ -180,6 +182,7 @@ def _affected(
                      "computed_at > ?::TIMESTAMP"),
         ("segments", "SELECT account_id FROM segment_membership WHERE greatest(entered_at, "
                      "coalesce(left_at, entered_at)) > ?::TIMESTAMP"),
+        ("predictions", "SELECT account_id FROM predictions WHERE recorded_at > ?::TIMESTAMP"),
     ):  # fmt: skip
         if marks[key] != state.get(key, ""):
             parts.append(sql)

@@ -26,6 +26,9 @@ import pyarrow.compute as pc
 from outsidein.expr import Type, compile_expression
 from outsidein.expr.errors import ExpressionError
 from outsidein.expr.vector import evaluate
+from outsidein.jobs.fields import FIELD, segment_fields
+from outsidein.journey.breaks import find_breaks
+from outsidein.plans import list_plans, progress_of
 from outsidein.playbooks.errors import PlaybookError
 from outsidein.playbooks.facts import Facts, score_before
 from outsidein.settings import playbooks as s
@@ -111,9 +114,17 @@ def _numbers(facts: Facts, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _health_below(ctx: TriggerContext, t: s.HealthBelow) -> pa.Table:
+    """Accounts scored below the threshold; the context names the running variable (the
+    score, its field and the threshold), so the impact estimate is a regression
+    discontinuity there (docs/impact.md)."""
     score, valid = _numbers(ctx.facts, "health_score")
     mask = valid & (score < t.threshold)
-    contexts = _json_numbers(health_score=score[mask])
+    below = score[mask]
+    numbers = _json_numbers(
+        health_score=below, score=below, threshold=np.full(len(below), float(t.threshold))
+    )
+    field = '{"score_field": "health_score", '
+    contexts = pc.binary_join_element_wise(field, pc.utf8_slice_codeunits(numbers, 1), "")
     return _where(ctx.facts, mask, f"health below {t.threshold:g}", contexts)
 
 
@@ -208,6 +219,23 @@ def _condition(ctx: TriggerContext, t: s.Condition) -> pa.Table:
     return _where(ctx.facts, mask, f"condition: {t.expression}"[:300])
 
 
+def _journey_interruption(ctx: TriggerContext, t: s.JourneyInterruption) -> pa.Table:
+    """One hit per interruption of the scope's accounts in the window (its kind and id in the
+    reason, so each fires once), with its evidence."""
+    found = find_breaks(
+        ctx.con, ctx.facts.journey, ctx.facts.now, days=t.within_days,
+        accounts=ctx.facts.table.column("account_id").to_pylist(), kinds=t.kinds or None,
+    )  # fmt: skip
+    rows = [
+        (i.account_id, f"{i.kind} {i.ref}",
+         json.dumps({"kind": i.kind, "ref": i.ref, "at": i.at.isoformat(), "stage": i.stage,
+                     "function": i.function, "evidence": i.evidence}))
+        for i in found.items
+    ]  # fmt: skip
+    columns: list[list[str]] = [[r[k] for r in rows] for k in range(3)]
+    return pa.table(columns, schema=HITS_SCHEMA)
+
+
 _SNAPSHOT = ("account_daily_metrics",)
 _LOADED = ("subscriptions", "contracts", "accounts", "cases", "survey_responses")
 for _kind in (
@@ -220,5 +248,75 @@ for _kind in (
     TriggerKind("condition", _condition, (*_SNAPSHOT, *_LOADED, "health_scores")),
     TriggerKind("segment_entered", _segment_entered, ("segment_membership",), once=True),
     TriggerKind("segment_left", _segment_left, ("segment_membership",), once=True),
+    TriggerKind(
+        "journey_interruption",
+        _journey_interruption,
+        ("touchpoints", "cases", "case_assignments", "subscriptions"),
+        once=True,
+    ),
 ):
     register(_kind)
+
+
+# -- success in the customer's own terms (docs/plans.md, docs/jobs.md) -------------------------
+
+
+def _plan_off_track(ctx: TriggerContext, t: s.PlanOffTrack) -> pa.Table:
+    """One hit per plan off track (or at risk) today: the plan is in the reason."""
+    wanted = {"off_track", "at_risk"} if t.at_risk else {"off_track"}
+    scope = set(ctx.facts.table.column("account_id").to_pylist())
+    plans = [p for p in list_plans(ctx.con) if p.account_id in scope]
+    found = [r for r in progress_of(ctx.con, plans, ctx.facts.now.date()) if r.status in wanted]
+    found.sort(key=lambda r: (r.plan.account_id, r.plan.plan_id))
+    contexts = [
+        json.dumps({"plan_id": r.plan.plan_id, "title": r.plan.title, "status": r.status,
+                    "progress": r.progress, "expected": round(r.expected, 3)})
+        for r in found
+    ]  # fmt: skip
+    return pa.table(
+        [pa.array([r.plan.account_id for r in found], pa.string()),
+         pa.array([f"plan {r.plan.plan_id} {r.status.replace('_', ' ')}" for r in found],
+                  pa.string()),
+         pa.array(contexts, pa.string())],
+        schema=HITS_SCHEMA,
+    )  # fmt: skip
+
+
+def _outcome_satisfaction(ctx: TriggerContext, t: s.OutcomeSatisfaction) -> pa.Table:
+    """Accounts whose satisfaction with the outcome (jobs.fields, the one definition) is at
+    most ``at_most`` on the day."""
+    found = segment_fields(ctx.con, ctx.facts.now.date(), outcome_id=t.outcome)
+    index = pc.index_in(ctx.facts.table.column("account_id"), found.column("account_id"))
+    column = pc.take(found.column(FIELD), index)
+    valid = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(column.fill_null(99).to_numpy(zero_copy_only=False), dtype=np.float64)
+    mask = valid & (values <= t.at_most)
+    what = f"satisfaction with {t.outcome}" if t.outcome else "outcome satisfaction"
+    contexts = _json_numbers(outcome_satisfaction=values[mask])
+    return _where(ctx.facts, mask, f"{what} at or below {t.at_most:g}", contexts)
+
+
+register(
+    TriggerKind(
+        "plan_off_track",
+        _plan_off_track,
+        ("success_plans", "success_plan_milestones", *_SNAPSHOT, "survey_responses"),
+    )
+)
+register(TriggerKind("outcome_satisfaction", _outcome_satisfaction, ("survey_responses",)))
+
+
+def _churn_risk_above(ctx: TriggerContext, t: s.ChurnRiskAbove) -> pa.Table:
+    """Accounts whose latest churn risk (outsidein.predict) is above the threshold."""
+    from outsidein.predict.fields import latest_probabilities
+
+    found = latest_probabilities(ctx.con, "churn", ctx.facts.now.date())
+    at = pc.index_in(ctx.facts.table.column("account_id"), found.column("account_id"))
+    risk = pc.take(found.column("probability"), at).fill_null(np.nan)
+    values = np.asarray(risk.to_numpy(zero_copy_only=False), dtype=np.float64)
+    mask = ~np.isnan(values) & (values > t.threshold)
+    contexts = _json_numbers(churn_risk=values[mask])
+    return _where(ctx.facts, mask, f"churn risk above {t.threshold:.0%}", contexts)
+
+
+register(TriggerKind("churn_risk_above", _churn_risk_above, ("predictions",)))

@@ -27,11 +27,13 @@ from outsidein.predict.calibration import (
     reliability,
 )
 from outsidein.predict.dataset import Dataset, Target, check_enough
-from outsidein.predict.model import Fitted, Schema, fit, fit_logistic, infer_schema
+from outsidein.predict.model import Fitted, Schema, fit, infer_schema
 
 __all__ = ["BacktestResult", "FoldResult", "backtest", "train"]
 
-CALIBRATION_DAYS = 2
+# the latest observation days of the rows known by T held back to calibrate: two gave a
+# simulated company's Platt maps ~80 positives and a pooled AUC 0.869; three (~120) 0.871
+CALIBRATION_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,8 @@ def backtest(dataset: Dataset, target: Target, *, folds: int = 4) -> BacktestRes
         model = _fit_calibrated(x, y, ids, fit_rows, calib_rows, schema)
         raw = model.raw(x[test])  # the ranking: AUCs (a calibration map may tie scores)
         p = model.calibrator(raw)  # the probabilities: Brier, ECE, reliability
-        design, lr = fit_logistic(x[fit_rows], y[fit_rows], schema)
-        p_lr = lr.decision_function(design.matrix(x[test]))
+        # the baseline: the blend's own logistic regression (fitted on the same rows)
+        p_lr = model.design.decision(x[test], model.logistic)
         yt = y[test]
         result.folds.append(
             FoldResult(

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
@@ -29,6 +30,9 @@ F64 = NDArray[np.float64]
 Method = Literal["platt", "isotonic", "none"]
 BINS = 10
 ISOTONIC_MIN = 1000  # below this many calibration rows, isotonic overfits: Platt instead
+# ... or this many positives: with ~80 (a simulated company's two months) isotonic's few steps
+# tie accounts it had ranked apart (a fold's AUC 0.852 raw fell to 0.831; Platt keeps it)
+ISOTONIC_MIN_POSITIVES = 200
 
 
 def _logit(p: F64) -> F64:
@@ -49,7 +53,7 @@ class Calibrator:
         raw = np.asarray(raw, dtype=np.float64)
         if self.method == "platt":
             a, b = self.platt
-            return np.asarray(1 / (1 + np.exp(-(a * _logit(raw) + b))), dtype=np.float64)
+            return np.asarray(expit(a * _logit(raw) + b), dtype=np.float64)
         if self.method == "isotonic" and self.iso_x is not None and self.iso_y is not None:
             return np.asarray(np.interp(raw, self.iso_x, self.iso_y), dtype=np.float64)
         return raw
@@ -58,15 +62,17 @@ class Calibrator:
 def fit_calibrator(raw: F64, y: NDArray[np.int_], method: Method | None = None) -> Calibrator:
     """Fit Platt scaling (a logistic on the logit) or isotonic regression on held-out rows.
 
-    ``method`` None chooses: isotonic from :data:`ISOTONIC_MIN` rows with both outcomes,
-    Platt below; no calibration when only one outcome is present.
+    ``method`` None chooses: isotonic from :data:`ISOTONIC_MIN` rows with
+    :data:`ISOTONIC_MIN_POSITIVES` of each outcome, Platt below; no calibration when only
+    one outcome is present.
     """
     raw = np.asarray(raw, dtype=np.float64)
     y = np.asarray(y).astype(int)
     if len(np.unique(y)) < 2:
         return Calibrator("none")
     if method is None:
-        method = "isotonic" if len(y) >= ISOTONIC_MIN and y.sum() >= 50 else "platt"
+        enough = len(y) >= ISOTONIC_MIN and min(y.sum(), len(y) - y.sum()) >= ISOTONIC_MIN_POSITIVES
+        method = "isotonic" if enough else "platt"
     if method == "platt":
         lr = LogisticRegression(C=1e4).fit(_logit(raw)[:, None], y)
         return Calibrator("platt", platt=(float(lr.coef_[0, 0]), float(lr.intercept_[0])))

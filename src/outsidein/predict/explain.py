@@ -43,6 +43,7 @@ def _num(row: pd.Series, name: str) -> float | None:
 
 def _usage(row: pd.Series) -> str:
     change = _num(row, "active_users_change_28")
+    slow = _num(row, "active_users_change_90")
     users = _num(row, "active_users_28")
     idle = _num(row, "days_since_last_activity")
     parts = []
@@ -50,6 +51,8 @@ def _usage(row: pd.Series) -> str:
         parts.append(f"active users fell {abs(change):.0%} in 28 days")
     elif change is not None and change >= 0.1:
         parts.append(f"active users rose {change:.0%} in 28 days")
+    elif slow is not None and abs(slow) >= 0.1:
+        parts.append(f"active users {'fell' if slow < 0 else 'rose'} {abs(slow):.0%} in 90 days")
     if users is not None:
         parts.append(f"{users:.0f} active users in the last 28 days")
     if idle is not None and idle >= 14:
@@ -61,11 +64,17 @@ def _support(row: pd.Series) -> str:
     opened = _num(row, "cases_opened_90") or 0
     urgent = _num(row, "urgent_cases") or 0
     severe = _num(row, "severe_cases_180") or 0
+    peak = _num(row, "severe_cases_peak_30") or 0
+    slow = _num(row, "case_time_to_sla_90")
     parts = [f"{opened:.0f} cases opened in 90 days"]
     if urgent:
         parts.append(f"{urgent:.0f} urgent cases open")
-    if severe:
+    if peak >= 2:
+        parts.append(f"{peak:.0f} high or urgent cases within 30 days (in the last 180)")
+    elif severe:
         parts.append(f"{severe:.0f} high or urgent cases in 180 days")
+    if slow is not None and slow >= 1:
+        parts.append(f"cases took {slow:.1f}x their SLA to close")
     return "; ".join(parts)
 
 
@@ -80,8 +89,14 @@ def _renewal(row: pd.Series) -> str:
 
 
 def _champion(row: pd.Series) -> str:
+    left = _num(row, "champion_left_noted_days")
     days = _num(row, "champion_changed_days")
-    return f"a new champion {days:.0f} days ago" if days is not None else "the champion"
+    parts = []
+    if left is not None:
+        parts.append(f"the champion left (noted {left:.0f} days ago)")
+    if days is not None:
+        parts.append(f"a new champion {days:.0f} days ago")
+    return "; ".join(parts) or "the champion"
 
 
 def _revenue(row: pd.Series) -> str:
@@ -96,7 +111,31 @@ def _surveys(row: pd.Series) -> str:
     return f"latest NPS answer {nps:.0f}" if nps is not None else "no recent survey answer"
 
 
+def _journey(row: pd.Series) -> str:
+    recent = _num(row, "interruptions_30d")
+    if recent:
+        return f"{recent:.0f} journey interruptions in 30 days"
+    days = _num(row, "days_in_stage")
+    stage = row.get("journey_stage")
+    if days is not None and isinstance(stage, str):
+        return f"{days:.0f} days in the {stage} stage"
+    return "journey signals"
+
+
+def _outcomes(row: pd.Series) -> str:
+    sat = _num(row, "outcome_satisfaction")
+    return f"outcome satisfaction {sat:.1f} of 10" if sat is not None else "no outcome survey"
+
+
+def _plans(row: pd.Series) -> str:
+    off = _num(row, "plans_off_track")
+    return f"{off:.0f} success plans off track" if off else "success plans on track"
+
+
 WORDS: dict[str, Callable[[pd.Series], str]] = {
+    "journey": _journey,
+    "outcomes": _outcomes,
+    "success plans": _plans,
     "usage": _usage,
     "support": _support,
     "renewal": _renewal,

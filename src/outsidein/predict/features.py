@@ -49,6 +49,25 @@ DERIVED = (
     Derived("failed_touchpoint_share_90", "journey", "share of them that failed"),
     Derived("contract_term_months", "renewal", "term of the latest contract signed (1: monthly)"),
     Derived("contract_age_days", "renewal", "days since the latest contract's term started"),
+    Derived("active_users_change_56", "usage", "active users (28 days) against 56 days before"),
+    Derived("events_change_28", "usage", "events (28 days) against 28 days before"),
+    Derived("events_change_90", "usage", "events (28 days) against 90 days before"),
+    Derived("severe_cases_90", "support", "high or urgent cases opened in the last 90 days"),
+    Derived(
+        "severe_cases_peak_30",
+        "support",
+        "most high or urgent cases opened in one 30-day stretch of the last 180 days",
+    ),
+    Derived(
+        "case_time_to_sla_90",
+        "support",
+        "mean time to close / the SLA, of the cases closed in the last 90 days",
+    ),
+    Derived(
+        "champion_left_noted_days",
+        "champion",
+        "days since a touchpoint noted that the champion left",
+    ),
 )
 
 # Each feature's family: reasons are told per family ("usage fell", "cases piled up").
@@ -59,6 +78,10 @@ FAMILIES: dict[str, str] = {
     "ces": "surveys", "open_cases": "support", "urgent_cases": "support",
     "breached_slas": "support", "days_to_renewal": "renewal", "lifecycle_status": "renewal",
     "tier": "tier", "segment": "segment", "parent_account_id": "segment",
+    "journey_stage": "journey", "days_in_stage": "journey", "interruptions_30d": "journey",
+    "open_interruptions": "journey", "outcome_satisfaction": "outcomes",
+    "plans_off_track": "success plans", "clv": "value", "p_alive": "value", "p_renew": "value",
+    "expected_transactions": "value", "rfm_segment": "value",
     **{d.name: d.family for d in DERIVED},
 }  # fmt: skip
 
@@ -84,7 +107,8 @@ def _snapshot_back(con: duckdb.DuckDBPyConnection, day: date, back: int) -> pa.T
     cur = con.cursor()
     try:
         return cur.sql(
-            "SELECT account_id, mrr::DOUBLE AS mrr, active_users_28::DOUBLE AS users "
+            "SELECT account_id, mrr::DOUBLE AS mrr, active_users_28::DOUBLE AS users, "
+            "events_28::DOUBLE AS events "
             "FROM account_daily_metrics WHERE date = $day",
             params={"day": day - timedelta(days=back)},
         ).to_arrow_table()
@@ -99,11 +123,39 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
     try:
         return cur.sql(
             """
-            WITH cs AS (
+            WITH c180 AS (
+                SELECT account_id, opened_at,
+                       priority IN ('high', 'urgent') AS severe,
+                       date_diff('day', opened_at, $end) // 30 AS block
+                FROM cases WHERE opened_at < $end AND opened_at >= $end - INTERVAL 180 DAY
+            ),
+            peak AS (
+                SELECT account_id, max(n) AS peak FROM (
+                    SELECT account_id, count(*) FILTER (WHERE severe) AS n
+                    FROM c180 GROUP BY account_id, block
+                ) GROUP BY account_id
+            ),
+            cs AS (
                 SELECT account_id,
                        count(*) FILTER (WHERE opened_at >= $end - INTERVAL 90 DAY) AS opened,
-                       count(*) FILTER (WHERE priority IN ('high', 'urgent')) AS severe
-                FROM cases WHERE opened_at < $end AND opened_at >= $end - INTERVAL 180 DAY
+                       count(*) FILTER (WHERE severe) AS severe,
+                       count(*) FILTER (WHERE severe AND opened_at >= $end - INTERVAL 90 DAY)
+                           AS severe_90
+                FROM c180 GROUP BY account_id
+            ),
+            closed AS (
+                SELECT account_id,
+                       avg(date_diff('minute', opened_at, closed_at) / 60.0
+                           / nullif(sla_hours, 0)) AS to_sla
+                FROM cases
+                WHERE closed_at < $end AND closed_at >= $end - INTERVAL 90 DAY
+                GROUP BY account_id
+            ),
+            left_noted AS (
+                SELECT account_id, max("at") AS latest
+                FROM touchpoints
+                WHERE "at" < $end AND note ILIKE '%champion%'
+                  AND (note ILIKE '%left%' OR note ILIKE '%leav%')
                 GROUP BY account_id
             ),
             tp AS (
@@ -127,6 +179,10 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                    date_diff('day', a.created_at, $end)::DOUBLE AS account_age_days,
                    coalesce(cs.opened, 0)::DOUBLE AS cases_opened_90,
                    coalesce(cs.severe, 0)::DOUBLE AS severe_cases_180,
+                   coalesce(cs.severe_90, 0)::DOUBLE AS severe_cases_90,
+                   coalesce(peak.peak, 0)::DOUBLE AS severe_cases_peak_30,
+                   closed.to_sla::DOUBLE AS case_time_to_sla_90,
+                   date_diff('day', left_noted.latest, $end)::DOUBLE AS champion_left_noted_days,
                    CASE WHEN champ.n > 1 THEN date_diff('day', champ.latest, $end)::DOUBLE
                    END AS champion_changed_days,
                    coalesce(tp.n, 0)::DOUBLE AS touchpoints_90,
@@ -138,6 +194,9 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
             LEFT JOIN champ USING (account_id)
             LEFT JOIN ctr USING (account_id)
             LEFT JOIN tp USING (account_id)
+            LEFT JOIN peak USING (account_id)
+            LEFT JOIN closed USING (account_id)
+            LEFT JOIN left_noted USING (account_id)
             WHERE a.created_at < $end
             """,
             params={"end": end},
@@ -174,7 +233,7 @@ def features_at(
     ]
     table = inputs.select(keep)
     index = {}
-    for back in (28, 90):
+    for back in (28, 56, 90):
         earlier = _snapshot_back(con, day, back)
         index[back] = (earlier, pc.index_in(table["account_id"], earlier["account_id"]))
     b90, i90 = index[90]
@@ -188,5 +247,10 @@ def features_at(
     at = pc.index_in(table["account_id"], extra["account_id"])
     for name in extra.column_names[1:]:
         table = table.append_column(name, pc.take(extra[name], at))
+    b56, i56 = index[56]
+    table = table.append_column("active_users_change_56", _ratio(users, pc.take(b56["users"], i56)))
+    events = table["events_28"]
+    table = table.append_column("events_change_28", _ratio(events, pc.take(b28["events"], i28)))
+    table = table.append_column("events_change_90", _ratio(events, pc.take(b90["events"], i90)))
     days = pa.array([day] * table.num_rows, pa.date32())
     return table.add_column(1, "day", days)

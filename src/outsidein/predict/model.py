@@ -18,6 +18,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -48,6 +49,13 @@ LGB_PARAMS: dict[str, object] = {
     "deterministic": True,
 }
 ROUNDS = 300
+# Above this many training rows the blend is fitted on every positive and a weighted sample
+# of the negatives (each kept negative counts for those left out), and its blend weight chosen
+# on a smaller sample: 200k panel rows teach a 40-feature model little more than 40k do, and the
+# fit's cost grows with the rows (bench/bench_predict.py). Small tables are fitted whole.
+MAX_FIT_ROWS = 40_000
+MAX_INNER_ROWS = 16_000
+PREDICT_THREADS = 2  # scoring many rows: both cores (training stays on one, see LGB_PARAMS)
 LR_C = 0.05
 SPLINE_KNOTS = 5
 SPLINE_MIN_VALUES = 10  # numbers with more distinct values get a spline basis as well
@@ -141,6 +149,13 @@ class Design:
     @classmethod
     def learn(cls, frame: pd.DataFrame, schema: Schema, *, plain: bool = False) -> Design:
         """``plain``: numbers as they are (imputed, scaled), no logs and no splines."""
+        return cls.learn_matrix(frame, schema, plain=plain)[0]
+
+    @classmethod
+    def learn_matrix(
+        cls, frame: pd.DataFrame, schema: Schema, *, plain: bool = False
+    ) -> tuple[Design, F64]:
+        """:meth:`learn`, and the training rows' standardised matrix (computed once)."""
         frame = schema.expand(frame)
         medians, logged, flagged = {}, [], []
         splines = {}
@@ -165,7 +180,9 @@ class Design:
         design.means = raw.mean(axis=0)
         std = raw.std(axis=0)
         design.scales = np.where(std > 0, std, 1.0)
-        return design
+        raw -= design.means
+        raw /= design.scales
+        return design, raw
 
     def _raw(self, frame: pd.DataFrame, *, expanded: bool = False) -> F64:
         if not expanded:
@@ -193,28 +210,62 @@ class Design:
                 cols.append((text == level).to_numpy(dtype=np.float64))
                 owners.append(name)
         self.owners = owners
-        if not cols:
-            return np.zeros((len(frame), 0))
-        return np.column_stack(cols)
+        out = np.empty((len(frame), len(cols)), dtype=np.float64, order="F")  # by column
+        for j, col in enumerate(cols):
+            out[:, j] = col
+        return out
 
     def matrix(self, frame: pd.DataFrame) -> F64:
-        return np.asarray((self._raw(frame) - self.means) / self.scales, dtype=np.float64)
+        out = self._raw(frame)
+        out -= self.means
+        out /= self.scales
+        return out
+
+    def decision(self, frame: pd.DataFrame, model: LogisticRegression) -> F64:
+        """``model.decision_function(self.matrix(frame))`` without the standardised copy:
+        the scaling folded into the coefficients (scoring 100k rows, bench/bench_predict.py)."""
+        coef = model.coef_[0] / self.scales
+        bias = float(model.intercept_[0]) - float(coef @ self.means)
+        return np.asarray(self._raw(frame) @ coef + bias, dtype=np.float64)
 
 
 def fit_logistic(
-    frame: pd.DataFrame, y: NDArray[np.int_], schema: Schema, *, plain: bool = False
+    frame: pd.DataFrame,
+    y: NDArray[np.int_],
+    schema: Schema,
+    *,
+    plain: bool = False,
+    sample_weight: F64 | None = None,
 ) -> tuple[Design, LogisticRegression]:
     """The regularised logistic regression (``plain``: the textbook one, C = 1, no splines)."""
-    design = Design.learn(frame, schema, plain=plain)
-    x = design.matrix(frame)
+    design, x = Design.learn_matrix(frame, schema, plain=plain)
     with threadpool_limits(1):  # BLAS threads on a busy machine cost 5x: one is faster
-        model = LogisticRegression(C=1.0 if plain else LR_C, max_iter=3000).fit(x, y)
+        model = LogisticRegression(C=1.0 if plain else LR_C, max_iter=3000)
+        model.fit(x, y, sample_weight=sample_weight)
     return design, model
 
 
-def _fit_lgb(frame: pd.DataFrame, y: NDArray[np.int_], schema: Schema) -> lgb.Booster:
-    data = lgb.Dataset(_lgb_frame(frame, schema), label=y, free_raw_data=True)
+def _fit_lgb(
+    frame: pd.DataFrame, y: NDArray[np.int_], schema: Schema, weights: F64 | None = None
+) -> lgb.Booster:
+    data = lgb.Dataset(_lgb_frame(frame, schema), label=y, weight=weights, free_raw_data=True)
     return lgb.train(LGB_PARAMS, data, num_boost_round=ROUNDS)
+
+
+def _sample(y: NDArray[np.int_], cap: int, seed: int = 0) -> tuple[I64, F64 | None]:
+    """Rows to fit on (every positive, a random share of the negatives) and their weights
+    (a kept negative stands for 1 / share of them); all rows, unweighted, up to ``cap``."""
+    if len(y) <= cap:
+        return np.arange(len(y), dtype=np.int64), None
+    pos = np.flatnonzero(y == 1)
+    neg = np.flatnonzero(y != 1)
+    take = max(cap - len(pos), min(len(neg), cap // 2))
+    if take >= len(neg):
+        return np.arange(len(y), dtype=np.int64), None
+    kept = np.random.default_rng(seed).choice(neg, size=take, replace=False)
+    rows = np.sort(np.concatenate([pos, kept])).astype(np.int64)
+    weights = np.where(y[rows] == 1, 1.0, len(neg) / take)
+    return rows, np.asarray(weights, dtype=np.float64)
 
 
 @dataclass
@@ -230,14 +281,18 @@ class Fitted:
     inner_auc: dict[float, float] = field(default_factory=dict)
 
     def margin(self, frame: pd.DataFrame) -> F64:
-        lr = self.logistic.decision_function(self.design.matrix(frame))
+        lr = self.design.decision(frame, self.logistic)
         if self.booster is None or self.weight == 0:
-            return np.asarray(lr, dtype=np.float64)
-        gb = np.asarray(self.booster.predict(_lgb_frame(frame, self.schema), raw_score=True))
+            return lr
+        gb = np.asarray(
+            self.booster.predict(
+                _lgb_frame(frame, self.schema), raw_score=True, num_threads=PREDICT_THREADS
+            )
+        )
         return np.asarray(self.weight * gb + (1 - self.weight) * lr, dtype=np.float64)
 
     def raw(self, frame: pd.DataFrame) -> F64:
-        return np.asarray(1 / (1 + np.exp(-self.margin(frame))), dtype=np.float64)
+        return np.asarray(expit(self.margin(frame)), dtype=np.float64)  # no overflow
 
     def predict(self, frame: pd.DataFrame) -> F64:
         """Calibrated probabilities."""
@@ -262,7 +317,11 @@ class Fitted:
 
 
 def _inner_weight(
-    frame: pd.DataFrame, y: NDArray[np.int_], schema: Schema, groups: NDArray[np.generic] | None
+    frame: pd.DataFrame,
+    y: NDArray[np.int_],
+    schema: Schema,
+    groups: NDArray[np.generic] | None,
+    weights: F64 | None = None,
 ) -> dict[float, float]:
     """Out-of-fold AUC of each blend weight, on folds of the training rows only."""
     gb_oof = np.zeros(len(y))
@@ -273,10 +332,15 @@ def _inner_weight(
         splits = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=0).split(frame, y)
     for tr, te in splits:
         part, rest = frame.iloc[tr], frame.iloc[te]
-        gb_oof[te] = _fit_lgb(part, y[tr], schema).predict(_lgb_frame(rest, schema), raw_score=True)
-        design, lr = fit_logistic(part, y[tr], schema)
-        lr_oof[te] = lr.decision_function(design.matrix(rest))
-    return {w: float(roc_auc_score(y, w * gb_oof + (1 - w) * lr_oof)) for w in BLEND_WEIGHTS}
+        w = None if weights is None else weights[tr]
+        booster = _fit_lgb(part, y[tr], schema, w)
+        gb_oof[te] = booster.predict(_lgb_frame(rest, schema), raw_score=True)
+        design, lr = fit_logistic(part, y[tr], schema, sample_weight=w)
+        lr_oof[te] = design.decision(rest, lr)
+    return {
+        b: float(roc_auc_score(y, b * gb_oof + (1 - b) * lr_oof, sample_weight=weights))
+        for b in BLEND_WEIGHTS
+    }
 
 
 def fit(
@@ -286,13 +350,28 @@ def fit(
     *,
     groups: NDArray[np.generic] | None = None,
     weight: float | None = None,
+    max_rows: int = MAX_FIT_ROWS,
 ) -> Fitted:
-    """Fit the blend on ``frame``; ``weight`` None chooses it by inner cross-validation."""
+    """Fit the blend on ``frame``; ``weight`` None chooses it by inner cross-validation.
+
+    Above ``max_rows`` rows the fit sees every positive and a weighted sample of the
+    negatives (:func:`_sample`); the inner cross-validation a smaller one of those rows."""
     y = np.asarray(y).astype(int)
+    rows, weights = _sample(y, max_rows)
+    if weights is not None:
+        frame, y = frame.iloc[rows], y[rows]
+        groups = None if groups is None else np.asarray(groups)[rows]
     scores: dict[float, float] = {}
     if weight is None:
-        scores = _inner_weight(frame, y, schema, groups)
+        inner, more = _sample(y, min(max_rows, MAX_INNER_ROWS), seed=1)
+        part = frame if len(inner) == len(y) else frame.iloc[inner]
+        both = None if weights is None else weights[inner]
+        if more is not None:  # a sample of the sample: its negatives count for more still
+            both = more if both is None else both * more
+        scores = _inner_weight(
+            part, y[inner], schema, None if groups is None else np.asarray(groups)[inner], both
+        )
         weight = max(scores, key=lambda w: (scores[w], -abs(w - 0.5)))
-    booster = _fit_lgb(frame, y, schema) if weight > 0 else None
-    design, logistic = fit_logistic(frame, y, schema)
+    booster = _fit_lgb(frame, y, schema, weights) if weight > 0 else None
+    design, logistic = fit_logistic(frame, y, schema, sample_weight=weights)
     return Fitted(schema, booster, design, logistic, weight, inner_auc=scores)

@@ -26,6 +26,7 @@ from outsidein.expr import Type
 from outsidein.settings.advocates import AdvocatesConfig
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = [
     "Context",
@@ -51,11 +52,12 @@ class Context:
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     advocates: AdvocatesConfig = field(default_factory=AdvocatesConfig)
+    journey: JourneyConfig = field(default_factory=JourneyConfig)
 
     @classmethod
     def of(cls, config: OutsideInConfig) -> Context:
         """The sections of ``config`` the sources compute with."""
-        return cls(config.analytics, config.health, config.advocates)
+        return cls(config.analytics, config.health, config.advocates, config.journey)
 
 
 @dataclass(frozen=True)

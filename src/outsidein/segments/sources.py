@@ -3,8 +3,8 @@
 * ``account`` — the account record (segment, region, industry, CSM, employees, ...): today's
   values (the store keeps no history of them);
 * ``inputs`` — the daily snapshot's metrics, surveys, cases, MRR/ARR, days to renewal and
-  lifecycle status, and the renewal date: :func:`outsidein.health.inputs.inputs_at`, health's
-  own inputs;
+  lifecycle status, outcome satisfaction, off-track success plans, and the renewal date:
+  :func:`outsidein.health.inputs.inputs_at`, health's own inputs;
 * ``contract`` — the first paid date: :func:`outsidein.analytics.lifecycle.account_status`;
 * ``health`` — the effective score, band and scorecard at the end of the day and each
   measure's points (``health.<measure>``): :func:`outsidein.health.history.scores_at`;
@@ -29,7 +29,7 @@ from outsidein.expr import Type
 from outsidein.health import inputs as health_inputs
 from outsidein.health.engine import measure_infos
 from outsidein.health.history import scores_at
-from outsidein.jobs import fields as outcome_fields
+from outsidein.predict.fields import PredictSource
 from outsidein.segments.fields import Context, FieldDef, register_source
 from outsidein.store import custom_fields
 from outsidein.tiers.fields import segment_fields
@@ -104,7 +104,9 @@ class InputsSource:
     def load(
         self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
     ) -> pa.Table:
-        table = health_inputs.inputs_at(con, as_of, config=context.analytics)
+        table = health_inputs.inputs_at(
+            con, as_of, config=context.analytics, journey=context.journey
+        )
         cur = con.cursor()
         try:
             cur.register("_oi_inputs", table)
@@ -237,22 +239,6 @@ class AdvocateSource:
         return segment_fields(con, as_of, context.advocates).select(["account_id", *names])
 
 
-class OutcomeSource:
-    """The account's outcome satisfaction in its latest outcome survey by the day:
-    :func:`outsidein.jobs.fields.segment_fields`, the jobs package's one definition."""
-
-    name = "outcomes"
-
-    def fields(self, con: duckdb.DuckDBPyConnection, context: Context) -> list[FieldDef]:
-        words = "top-two-box satisfaction x 10 over its latest outcome survey (docs/jobs.md)"
-        return [FieldDef(outcome_fields.FIELD, Type.NUMBER, words, self.name)]
-
-    def load(
-        self, con: duckdb.DuckDBPyConnection, as_of: date, names: Sequence[str], context: Context
-    ) -> pa.Table:
-        return outcome_fields.segment_fields(con, as_of).select(["account_id", *names])
-
-
 for _source in (
     AccountSource(),
     InputsSource(),
@@ -260,6 +246,6 @@ for _source in (
     HealthSource(),
     CustomSource(),
     AdvocateSource(),
-    OutcomeSource(),
+    PredictSource(),
 ):
     register_source(_source, replace=True)

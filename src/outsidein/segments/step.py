@@ -26,6 +26,7 @@ LOADED = ("accounts", "subscriptions", "contracts", "cases", "survey_responses")
 INPUTS = (
     "account_daily_metrics", "health_scores", "health_overrides", "custom_values",
     "segment_versions", "config_versions", "account_tiers", *LOADED,
+    "predictions",  # churn_risk, expansion_propensity (outsidein.predict)
 )  # fmt: skip
 OUTPUTS = ("segment_membership",)
 STALE_AFTER = 600.0
@@ -40,6 +41,7 @@ _MARKS = {
     "(SELECT count(deleted_at)::VARCHAR FROM segments) FROM segment_versions",
     "config": "SELECT max(version)::VARCHAR FROM config_versions",
     "tiers": "SELECT max(recorded_at)::VARCHAR FROM account_tiers",
+    "predictions": "SELECT max(recorded_at)::VARCHAR FROM predictions",
 }
 
 

@@ -62,6 +62,18 @@ INPUT_FIELDS: dict[str, Type] = {
     "lifecycle_status": _T,
     "segment": _T,
     "tier": _T,
+    "outcome_satisfaction": _N,
+    "plans_off_track": _N,
+    "journey_stage": _T,
+    "days_in_stage": _N,
+    "interruptions_30d": _N,
+    "open_interruptions": _N,
+    # customer lifetime value (outsidein.clv), the last scoring on or before the day
+    "clv": _N,
+    "p_alive": _N,
+    "p_renew": _N,
+    "expected_transactions": _N,
+    "rfm_segment": _T,
 }
 #: Words for the explanation ("active users (28 days) fell from 41 to 18").
 FIELD_LABELS: dict[str, str] = {
@@ -84,6 +96,15 @@ FIELD_LABELS: dict[str, str] = {
     "urgent_cases": "urgent cases",
     "breached_slas": "breached SLAs",
     "days_to_renewal": "days to renewal",
+    "outcome_satisfaction": "outcome satisfaction",
+    "plans_off_track": "success plans off track",
+    "days_in_stage": "days in the journey stage",
+    "interruptions_30d": "journey interruptions (30 days)",
+    "open_interruptions": "open journey interruptions",
+    "clv": "lifetime value",
+    "p_alive": "P(alive)",
+    "p_renew": "P(renew)",
+    "expected_transactions": "expected purchases (52 weeks)",
 }
 CATALOGUE = Catalogue(INPUT_FIELDS, open_custom=True)
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -17,7 +17,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["EIGHT_STEPS", "FIVE_STAGES", "HandOff", "JourneyConfig", "Stage"]
+__all__ = [
+    "EIGHT_STEPS",
+    "FIVE_STAGES",
+    "INTERRUPTION_KINDS",
+    "HandOff",
+    "InterruptionKind",
+    "InterruptionSettings",
+    "JourneyConfig",
+    "Stage",
+]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FUNCTION_NAMES = ("sales", "marketing", "onboarding", "support", "success", "billing", "product")
@@ -94,6 +103,51 @@ DEFAULT_HANDOFFS: tuple[HandOff, ...] = (
 )
 
 
+#: The kinds of journey interruption (docs/journey.md "Interruptions")
+INTERRUPTION_KINDS = (
+    "failed_touchpoint",
+    "broken_handoff",
+    "stall",
+    "ping_pong",
+    "repeat_contact",
+    "sla_breach",
+    "chasing",
+    "no_owner",
+)
+InterruptionKind = Literal[
+    "failed_touchpoint",
+    "broken_handoff",
+    "stall",
+    "ping_pong",
+    "repeat_contact",
+    "sla_breach",
+    "chasing",
+    "no_owner",
+]
+
+
+class InterruptionSettings(BaseModel):
+    """Thresholds of the journey's interruptions (docs/journey.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ping_pong_moves: int = Field(
+        2, ge=1, le=50, description="A case moved between functions more than this: ping-pong."
+    )
+    repeat_days: float = Field(
+        7, gt=0, le=365, description="A contact about a closed case within these days repeats."
+    )
+    unowned_hours: float = Field(
+        24, gt=0, le=24 * 365, description="An open case with no owner this long: no owner."
+    )
+    stall_percentile: float = Field(
+        90, ge=50, le=99.9, description="Time in stage beyond this percentile: a stall."
+    )
+    stall_min_accounts: int = Field(
+        10, ge=2, le=10_000, description="Comparable stays needed to call a stall."
+    )
+
+
 class JourneyConfig(BaseModel):
     """The journey map: stages in order and the hand-offs expected between functions."""
 
@@ -106,6 +160,7 @@ class JourneyConfig(BaseModel):
         default_factory=list, description="Stages in order; empty: the preset's."
     )
     handoffs: list[HandOff] = Field(default_factory=lambda: list(DEFAULT_HANDOFFS))
+    interruptions: InterruptionSettings = Field(default_factory=InterruptionSettings)
 
     @model_validator(mode="after")
     def _check(self) -> JourneyConfig:

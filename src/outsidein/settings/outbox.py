@@ -110,6 +110,17 @@ def default_templates() -> dict[str, Template]:
                 "{% if renewal_date %}, renews {{ renewal_date }}{% endif %}."
             ),
         ),
+        # An outcome survey's invitation (outsidein jobs survey invite --send).
+        "survey_invitation": Template(
+            subject="{{ survey_title }}: a few minutes on how {{ account.name }} is doing",
+            body=(
+                "Hi {{ contact.first_name or 'there' }},\n\n"
+                "How important is each of these outcomes to you, and how satisfied are you "
+                "today? Rate them here (your answers are saved as you go):\n\n"
+                "{{ survey_url }}\n\nThank you,\n{{ csm.name or 'Customer success' }}\n\n"
+                "Unsubscribe: {{ unsubscribe_url }}\n"
+            ),
+        ),
     }
 
 

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 from outsidein.expr import Type, compile_expression
 from outsidein.expr.errors import ExpressionError
 from outsidein.settings.health import INPUT_FIELDS
+from outsidein.settings.journey import InterruptionKind
 
 __all__ = [
     "CATALOGUE_FIELDS",
@@ -169,9 +170,45 @@ class SegmentLeft(_Model):
     within_days: Int = Field(7, ge=1, le=365)
 
 
+class PlanOffTrack(_Model):
+    """A success plan of the account is off track on the day (docs/plans.md#status); with
+    ``at_risk``, at risk too. Its reason names the plan: one open task per plan."""
+
+    kind: Literal["plan_off_track"]
+    at_risk: StrictBool = False
+
+
+class OutcomeSatisfaction(_Model):
+    """The account's satisfaction with ``outcome`` (top-two-box x 10 over the latest outcome
+    survey in which it rated it; without ``outcome``: over every outcome) is at most
+    ``at_most``."""
+
+    kind: Literal["outcome_satisfaction"]
+    outcome: str | None = Field(None, min_length=1, max_length=200)
+    at_most: Num = Field(ge=0, le=10)
+
+
+class JourneyInterruption(_Model):
+    """A journey interruption of the account (docs/journey.md) dated in the last
+    ``within_days`` days, of one of ``kinds`` (empty: any): once per interruption."""
+
+    kind: Literal["journey_interruption"]
+    kinds: list[InterruptionKind] = Field(default_factory=list, max_length=8)
+    within_days: Int = Field(7, ge=1, le=365)
+
+
+class ChurnRiskAbove(_Model):
+    """The account's latest churn risk (the published model's probability, 0 to 1) is above
+    ``threshold`` (docs/predict.md)."""
+
+    kind: Literal["churn_risk_above"]
+    threshold: Num = Field(gt=0, lt=1)
+
+
 TRIGGER_MODELS = (
     HealthBelow, HealthDrop, RenewalIn, SurveyAnswer, UsageDrop, Schedule, Condition,
-    SegmentEntered, SegmentLeft,
+    SegmentEntered, SegmentLeft, PlanOffTrack, OutcomeSatisfaction, JourneyInterruption,
+    ChurnRiskAbove,
 )  # fmt: skip
 Trigger = Annotated[
     HealthBelow
@@ -182,7 +219,11 @@ Trigger = Annotated[
     | Schedule
     | Condition
     | SegmentEntered
-    | SegmentLeft,
+    | SegmentLeft
+    | PlanOffTrack
+    | OutcomeSatisfaction
+    | JourneyInterruption
+    | ChurnRiskAbove,
     Field(discriminator="kind"),
 ]
 

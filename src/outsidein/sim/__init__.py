@@ -18,15 +18,27 @@ import pyarrow as pa
 
 from outsidein import __version__
 from outsidein.errors import ConfigError
-from outsidein.sim import crm, lifecycle, revenue, service, staffing, surveys, truth, usage
+from outsidein.sim import (
+    crm,
+    interrupts,
+    lifecycle,
+    purchases,
+    revenue,
+    service,
+    staffing,
+    surveys,
+    truth,
+    usage,
+)
 from outsidein.sim.billing_export import write_billing_customers
 from outsidein.sim.calendar import first_of_current_month, make_window
 from outsidein.sim.company import make_company
 from outsidein.sim.journey import Touches
 from outsidein.sim.needs import make_needs
 from outsidein.sim.people import make_contacts
-from outsidein.sim.plays import PlayPlan
+from outsidein.sim.plays import PlayPlan, churn_play
 from outsidein.sim.settings import write_company_config
+from outsidein.sim.success_plans import write_success_plans
 from outsidein.sim.support_export import write_support_users
 from outsidein.sim.world import simulate_world
 from outsidein.sim.writer import TableSink, write_table
@@ -75,13 +87,17 @@ def simulate(
     events_per_user_day: float = 0.1,
     events_per_part: int = 5_000_000,
     plays: bool = True,
+    buyers: int = 0,
 ) -> SimulationSummary:
     """Simulate ``accounts`` customers over the ``months`` months before ``as_of``.
 
     ``as_of`` defaults to the first day of the current UTC month; nothing written is dated
     on or after it. ``events_per_user_day`` scales product usage (tracked events per active
     user on a working day at average health). ``plays=False``: without the planted plays
-    (sim/plays.py), whose extra users change usage but never churn. Same arguments, same bytes.
+    (sim/plays.py): no extra users and no churn play, the world as it was without them.
+    ``buyers``: one-off buyers beside the subscribers (sim/purchases.py: a planted BG/NBD
+    stream of invoices without a subscription, for the transactional CLV). Same arguments,
+    same bytes.
     """
     if accounts < 1:
         raise ConfigError("accounts must be at least 1")
@@ -89,6 +105,8 @@ def simulate(
         raise ConfigError("months must be at least 3")
     if events_per_user_day < 0:
         raise ConfigError("events_per_user_day must not be negative")
+    if buyers < 0:
+        raise ConfigError("buyers must not be negative")
     if events_per_part < 1:
         raise ConfigError("events_per_part must be at least 1")
     as_of = as_of or first_of_current_month()
@@ -108,7 +126,7 @@ def simulate(
     report("world", 0, 1)
     needs = make_needs(seed)
     company = make_company(seed, accounts, window, needs)
-    world = simulate_world(seed, company, needs, window)
+    world = simulate_world(seed, company, needs, window, churn_play(window) if plays else None)
     people = make_contacts(seed, world)
     report("world", 1, 1)
 
@@ -116,7 +134,14 @@ def simulate(
     paths["events"] = events_dir
     counts: dict[str, int] = {}
     counts["csms"] = write_table(paths["csms"], "csms", _cols(staffing.csms_table(company)))
-    counts["accounts"] = write_table(paths["accounts"], "accounts", _cols(company.accounts_table()))
+    accounts_table = company.accounts_table()
+    width = max(6, len(str(company.n + buyers)))
+    bought = purchases.make_buyers(seed, buyers, window, company.n, width)
+    if buyers:
+        accounts_table = pa.concat_tables(
+            [accounts_table, purchases.accounts_table(bought, accounts_table)]
+        )
+    counts["accounts"] = write_table(paths["accounts"], "accounts", _cols(accounts_table))
     counts["contacts"] = write_table(paths["contacts"], "contacts", _cols(people.table))
     for kind, table in surveys.catalog_tables().items():
         counts[kind] = write_table(paths[kind], kind, _cols(table))
@@ -136,11 +161,13 @@ def simulate(
     }
     touches = Touches(sinks["touchpoints"], world, people)
     revenue.invoices(seed, world, sinks["invoices"], touches, partial(report, "invoices"))
+    purchases.invoices(bought, sinks["invoices"])  # after: the subscribers' ids stay as they were
     lifecycle.acquisition(seed, world, touches)
     lifecycle.milestones(seed, world, touches)
     lifecycle.routine(seed, world, touches, lambda d: report("touchpoints", d, months))
     survey_sink = sinks["survey_responses"]
     handoff_truth: list[pa.Table] = []
+    planted: list[pa.Table] = []
     service.cases(
         seed,
         world,
@@ -150,6 +177,7 @@ def simulate(
         lambda d: report("cases", d, months),
         assignments=sinks["case_assignments"],
         handoff_truth=handoff_truth,
+        planted=planted,
     )
     report("surveys", 0, 1)
     surveys.nps(seed, world, people, survey_sink)
@@ -197,6 +225,11 @@ def simulate(
         "team": gt / "team.parquet",
         "handoffs": gt / "handoffs.parquet",
         "churn_risk": gt / "churn_risk.parquet",
+        "success_plans": gt / "success_plans.json",
+        "stages": gt / "stages.parquet",
+        "interruptions": gt / "interruptions.parquet",
+        "purchases": gt / "purchases.json",
+        "buyers": gt / "buyers.parquet",
     }
     truth.write_accounts(truths["accounts"], world, touches.broken)
     truth.write_health(truths["health"], world)
@@ -208,6 +241,10 @@ def simulate(
     firings = plan.write(out, truths["plays"])
     staffing.write_truth(truths["team"], company)
     truth.write_handoffs(truths["handoffs"], handoff_truth)
+    write_success_plans(world, out, truths["success_plans"])
+    truth.write_stages(truths["stages"], world, touches.first_pre)
+    interrupts.write_truth(truths["interruptions"], planted)
+    truth.write_purchases(truths["purchases"], truths["buyers"], bought)
     params = {
         "version": __version__,
         "format_version": FORMAT_VERSION,
@@ -217,6 +254,7 @@ def simulate(
         "months": months,
         "events_per_user_day": events_per_user_day,
         "events_per_part": events_per_part,
+        "buyers": buyers,
         "files": {k: str(p.relative_to(out)) for k, p in paths.items()},
     }
     ordered = {k: counts[k] for k in KINDS}

@@ -42,6 +42,7 @@ CH = {name: i for i, name in enumerate(CHANNELS)}
 FOLLOW_CHANNEL = tuple(
     CH[name] for name in ("call", "email", "kickoff_call", "ticket", "call", "email", "bug_triage")
 )  # indexed by function: sales, marketing, onboarding, support, success, billing, product
+NO_TIME = np.iinfo(np.int64).max
 HANDOFF_WINDOW_DAYS = 7  # a hand-off without follow-up within this many days is broken
 
 
@@ -85,6 +86,8 @@ class Touches:
         self.world = world
         self.people = people
         self.broken = np.zeros(world.company.n, dtype=np.int64)
+        # the first awareness and consideration touch of each account (stage truth; NO_TIME)
+        self.first_pre = np.full((world.company.n, 2), NO_TIME, dtype=np.int64)
         self._functions = pa.array(FUNCTIONS)
         self._stages = pa.array(STAGES)
         self._outcomes = pa.array(OUTCOMES)

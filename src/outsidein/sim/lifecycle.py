@@ -53,14 +53,18 @@ def acquisition(seed: int, world: World, touches: Touches) -> None:
     day = np.repeat(created, n_aware) - rng.integers(20, 90, len(acc))
     channel = rng.integers(CH["webinar"], CH["email_campaign"] + 1, len(acc))
     outcome = np.where(rng.random(len(acc)) < 0.3, OK, NEUTRAL)
-    touches.add(acc, work_time(rng, world, acc, day), MARKETING, channel, AWARENESS, outcome)
+    at = work_time(rng, world, acc, day)
+    touches.add(acc, at, MARKETING, channel, AWARENESS, outcome)
+    np.minimum.at(touches.first_pre[:, 0], acc, at)
 
     n_cons = 1 + rng.poisson(0.7, len(new))
     acc = np.repeat(new, n_cons)
     day = np.repeat(created, n_cons) - rng.integers(2, 25, len(acc))
     channel = np.where(rng.random(len(acc)) < 0.6, CH["demo"], CH["discovery_call"])
     outcome = outcome_codes(rng, np.full(len(acc), 0.7))
-    touches.add(acc, work_time(rng, world, acc, day), SALES, channel, CONSIDERATION, outcome)
+    at = work_time(rng, world, acc, day)
+    touches.add(acc, at, SALES, channel, CONSIDERATION, outcome)
+    np.minimum.at(touches.first_pre[:, 1], acc, at)
 
     people = touches.people
     touches.add(new, co.created_us[new], SALES, CH["web"], ACQUISITION, OK, note="Trial started")

@@ -8,9 +8,15 @@ users from the firing on: people who open the product (a dashboard view) every w
 while the account is a customer. Each is active in every 28-day window that starts on or
 after the firing, so the true effect on the snapshot's ``active_users_28`` is exactly
 ``extra``; key-feature use is unchanged (a dashboard view is not a key feature) and the plays
-never change churn (true effect on the churn probability: 0). The firings are written as
-``plays/playbook_firings.parquet`` (what the playbooks would have recorded), the truth as
-``ground_truth/plays.json``.
+never change churn (true effect on the churn probability: 0).
+
+A sixth play changes churn and nothing else: an upsell push at a random share of paying
+customers raises the churn probability at each renewal date in the 90 days after it by
+``CHURN_DELTA`` (probability units). Churn is drawn in the world loop, so the world decides
+who it treats (``world.ChurnPlay``) and this plan records those firings; its truth on churn
+within 90 days is the treated accounts' mean change of the chance to churn in those days.
+The firings are written as ``plays/playbook_firings.parquet`` (what the playbooks would have
+recorded), the truth as ``ground_truth/plays.json``.
 """
 
 from __future__ import annotations
@@ -25,9 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR, to_date, weekday
+from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR, Window, to_date, weekday
 from outsidein.sim.streams import stream
-from outsidein.sim.world import World
+from outsidein.sim.world import ChurnPlay, World
 
 I64 = NDArray[np.int64]
 B = NDArray[np.bool_]
@@ -39,12 +45,13 @@ SCORE_FIELD = "active_users_28"
 HOLDOUT_SHARE = 0.5
 FIRED_HOUR = 9
 MIN_MONTH = 3  # a play needs three months of history before it
+CHURN_DELTA = 0.15  # the churn play: added to the churn probability at a renewal date
 
 
 @dataclass(frozen=True)
 class Play:
     name: str
-    role: str  # effective | null | staggered | threshold | holdout
+    role: str  # effective | null | staggered | threshold | holdout | churn
     extra: int  # true effect on active_users_28 per treated account
     months_back: tuple[int, ...]  # firing months, counted back from the window's end
     share: float  # share of customers drawn each wave (threshold: all below it)
@@ -64,7 +71,17 @@ PLAYS: tuple[Play, ...] = (
     Play("sponsor-outreach", "holdout", 2, (6, 5, 4), 0.15,
          f"Executive-sponsor outreach, randomised: {HOLDOUT_SHARE:.0%} of the accounts drawn "
          "are held out; the others gain two users."),
+    Play("renewal-upsell-push", "churn", 0, (5,), 0.3,
+         f"An upsell push before renewals: at each renewal date in the 90 days after it the "
+         f"account's churn probability is {CHURN_DELTA:.2f} higher; usage is unchanged."),
 )  # fmt: skip
+
+
+def churn_play(window: Window) -> ChurnPlay | None:
+    """The world's part of the churn play: when it fires, at whom, by how much."""
+    play = next(p for p in PLAYS if p.role == "churn")
+    month = window.months - play.months_back[0]
+    return ChurnPlay(month, play.share, CHURN_DELTA) if month >= MIN_MONTH else None
 
 
 @dataclass
@@ -116,6 +133,12 @@ class PlayPlan:
             if m not in self.month_of_play(play):
                 continue
             acc = np.flatnonzero(self.alive(np.arange(n), day) & (self.world.seats[:, m] > 0))
+            if play.role == "churn":  # the world chose them, before drawing churn
+                picked = np.flatnonzero(self.world.play_day == day)
+                self.add(
+                    k, picked, day, np.zeros(len(picked), np.bool_), np.full(len(picked), np.nan)
+                )
+                continue
             if play.role == "threshold":
                 score = self.score(m, acc)
                 pick = score < THRESHOLD
@@ -228,6 +251,7 @@ class PlayPlan:
         body = []
         for k, play in enumerate(PLAYS):
             mine = plays == k
+            churn = self.world.play_effect if play.role == "churn" else {}
             body.append(
                 {
                     "name": play.name,
@@ -244,8 +268,11 @@ class PlayPlan:
                     "true_effect": {
                         "active_users_28": float(play.extra),
                         "key_features_used_28": 0.0,
-                        "churn_90d": 0.0,
+                        "churn_90d": float(churn.get("churn_90d", 0.0)),
                     },
+                    "churn_probability_delta_at_renewal": (
+                        float(churn.get("churn_probability_delta_at_renewal", 0.0))
+                    ),
                 }
             )
         truth_path.parent.mkdir(parents=True, exist_ok=True)

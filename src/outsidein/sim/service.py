@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from outsidein.sim import interrupts
 from outsidein.sim.calendar import US_PER_DAY, US_PER_HOUR
 from outsidein.sim.catalog import CASE_SUBJECTS
 from outsidein.sim.journey import (
@@ -74,6 +75,8 @@ def _assign(
     opened: np.ndarray,
     handed: np.ndarray,
     truth: list[pa.Table],
+    planted: list[pa.Table],
+    plant_rng: np.random.Generator,
 ) -> None:
     """Owners of each case: a support agent at opening; a hand-off puts the case in the
     receiving function's queue (no owner), where someone takes it up in time, late or never.
@@ -131,6 +134,11 @@ def _assign(
     )
     seen = taken & (taken_at < end_us)
     in_time = seen & (fate == 0)
+    bounce = np.flatnonzero(in_time)
+    interrupts.ping_pong(
+        plant_rng, sink, account_ids, acc[sel][bounce], queue_cases.take(pa.array(bounce)),
+        to[bounce], taken_at[bounce], planted,
+    )  # fmt: skip
     truth.append(
         pa.table(
             {
@@ -162,13 +170,17 @@ def cases(
     progress: Callable[[int], None] | None = None,
     assignments: TableSink | None = None,
     handoff_truth: list[pa.Table] | None = None,
+    planted: list[pa.Table] | None = None,
 ) -> None:
     """Generate each month's cases with their touchpoints, owners and CSAT responses.
 
     The customer opens each case (an inbound support touchpoint carrying the case id);
     ``assignments`` records the case's owners: a support agent first, then the queue of the
     function it was handed to and whoever takes it up (``handoff_truth``: each hand-off).
+    ``planted``: the truth of the planted ping-pong, chasing and repeat contacts
+    (:mod:`outsidein.sim.interrupts`, their own random streams).
     """
+    planted = planted if planted is not None else []
     co = world.company
     window = world.window
     end_us = window.end_us
@@ -258,7 +270,14 @@ def cases(
         )
         if assignments is not None:
             truth = handoff_truth if handoff_truth is not None else []
-            _assign(rng, assignments, co.account_ids, acc, case_id, opened, handed, truth)
+            plant_rng = stream(seed, "cases", "interruptions", m)
+            _assign(
+                rng, assignments, co.account_ids, acc, case_id, opened, handed, truth,
+                planted, plant_rng,
+            )  # fmt: skip
+            interrupts.chasing_and_repeats(
+                plant_rng, touches, acc, case_id, contact, opened, closed, done, sla, planted
+            )
         touches.hand_off(rng, acc[product], opened[product], PRODUCT, SERVICE, hand_back=SUPPORT)
         for to in (BILLING, SUCCESS):
             sel = handed == to

@@ -16,10 +16,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from outsidein.sim.calendar import months_between, to_date
+from outsidein.sim.calendar import NEVER, US_PER_DAY, add_months, months_between, to_date
 from outsidein.sim.catalog import FEATURES
 from outsidein.sim.needs import planted_release, survey_waves
 from outsidein.sim.people import Directory
+from outsidein.sim.purchases import HORIZON_WEEKS, TRUTH, Buyers, expected_next
 from outsidein.sim.surveys import NPS_BASE, NPS_SLOPE, outcome_id
 from outsidein.sim.usage import adoption_months
 from outsidein.sim.world import (
@@ -300,3 +301,101 @@ def write_handoffs(path: Path, parts: list[pa.Table]) -> None:
     table = pa.concat_tables([p.cast(HANDOFF_SCHEMA) for p in parts]) if parts else None
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table if table is not None else HANDOFF_SCHEMA.empty_table(), path)
+
+
+STAGE_NAMES = ("awareness", "consideration", "acquisition", "service", "loyalty")
+
+
+def _first_kept_renewal(world: World) -> I64:
+    """Each account's first renewal date it stayed through (-1: none yet): from the window's
+    renewal dates, or the first term's end when that fell before the window."""
+    co = world.company
+    n = co.n
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    before = add_months(co.paid_start, co.term_months)
+    old = before < world.window.start_day
+    first[old] = before[old]
+    risk = world.churn_risk
+    if len(risk.get("account", [])):
+        acc = risk["account"].astype(np.int64)
+        day = risk["day"].astype(np.int64)
+        r = world.renewals
+        lost = set(
+            zip(
+                r["account"].astype(np.int64)[r["churned"].astype(bool)].tolist(),
+                r["day"].astype(np.int64)[r["churned"].astype(bool)].tolist(),
+                strict=True,
+            )
+        )
+        kept = np.array(
+            [(a, d) not in lost for a, d in zip(acc.tolist(), day.tolist(), strict=True)]
+        )
+        np.minimum.at(first, acc[kept], day[kept])
+    return np.where(first == np.iinfo(np.int64).max, -1, first)
+
+
+def write_stages(path: Path, world: World, first_pre: I64) -> int:
+    """One row per stage change of each account (the five-stage journey map): ``account_id,
+    stage, entered_at``. Awareness and consideration at the first marketing and sales touch
+    (accounts signing up in the window), acquisition at the trial's start (sign-up), service
+    on the first paid day, loyalty on the first renewal date the customer stayed through;
+    ``left`` when it churned (the end of its last subscription) and ``back`` when a win-back
+    brought it back, to the stage it had reached. Returns the row count."""
+    co = world.company
+    end = world.window.end_us
+    new = co.created_day >= world.window.start_day
+    never = np.iinfo(np.int64).max
+    times = np.full((co.n, 7), never, dtype=np.int64)
+    times[:, 0] = first_pre[:, 0]
+    times[:, 1] = first_pre[:, 1]
+    times[new, 2] = co.created_us[new]
+    times[:, 3] = co.paid_start * US_PER_DAY
+    loyal = _first_kept_renewal(world)
+    times[:, 4] = np.where(loyal >= 0, loyal * US_PER_DAY, never)
+    life = world.life
+    times[:, 5] = np.where(life[:, 1] < NEVER, life[:, 1] * US_PER_DAY, never)
+    times[:, 6] = np.where(life[:, 2] < NEVER, life[:, 2] * US_PER_DAY, never)
+    acc, k = np.nonzero(times < end)
+    names = pa.array((*STAGE_NAMES, "left", "back"))
+    table = pa.table(
+        {
+            "account_id": co.account_ids.take(pa.array(acc)),
+            "stage": names.take(pa.array(k)),
+            "entered_at": pa.array(times[acc, k], pa.timestamp("us")),
+        }
+    ).sort_by([("account_id", "ascending"), ("entered_at", "ascending")])
+    _write(path, table)
+    return int(table.num_rows)
+
+
+def write_purchases(path: Path, buyers_path: Path, buyers: Buyers) -> None:
+    """The planted transactional process (BG/NBD + Gamma-Gamma, ``sim/purchases.py``) and
+    each one-off buyer's own draw: its weekly rate, dropout probability, spend scale, whether
+    it is still alive at ``as_of`` and its true expected purchases in the next 52 weeks."""
+    _json(
+        path,
+        {
+            "process": "BG/NBD purchases (weeks), Gamma-Gamma amounts (USD)",
+            "params": TRUTH,
+            "buyers": buyers.n,
+            "purchases": len(buyers.buyer),
+            "horizon_weeks": HORIZON_WEEKS,
+            "expected_next_total": round(float(expected_next(buyers).sum()), 3),
+        },
+    )
+    _write(
+        buyers_path,
+        pa.table(
+            {
+                "account_id": buyers.account_ids,
+                "first_purchase": _dates(buyers.first_day),
+                "purchases": pa.array(np.bincount(buyers.buyer, minlength=buyers.n), pa.int32()),
+                "lam_per_week": np.round(buyers.lam, 6),
+                "p_dropout": np.round(buyers.p, 6),
+                "spend_nu": np.round(buyers.nu, 8),
+                "mean_spend": np.round(TRUTH["p"] / buyers.nu, 2),
+                "alive": pa.array(buyers.alive),
+                "expected_next_52w": np.round(expected_next(buyers), 6),
+            }
+        ),
+    )

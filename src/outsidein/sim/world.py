@@ -55,6 +55,20 @@ DRIVERS = ("low_health", "champion_left", "support_incidents", "budget_cut", "un
 DRIVER_WEIGHTS = (0.0, 1.1, 0.7, 2.2, 0.0)  # low health and unmet needs act through health
 BUDGET_CUT_P = 0.05  # at a term's end; a twelfth of it each month of a monthly contract
 REACTIVATION_P = 0.012  # monthly chance a churned customer comes back (from 90 days)
+PLAY_CHURN_DAYS = 90  # a churn play acts on the renewal dates this many days from its firing
+
+
+@dataclass(frozen=True)
+class ChurnPlay:
+    """A planted play that changes churn (sim/plays.py decides nothing for it: the world does,
+    because churn is drawn here). At the start of ``month`` a random ``share`` of the paying
+    customers is treated; at each of a treated account's renewal dates in the 90 days from
+    the firing (every monthly anniversary of a month-to-month contract, a term's end), its
+    churn probability is ``delta`` higher (in probability units, capped at 1)."""
+
+    month: int
+    share: float
+    delta: float
 
 
 def sigmoid(x: F64) -> F64:
@@ -117,10 +131,19 @@ class World:
     # there (the oracle the churn models are judged against; the budget cut, a random draw,
     # enters as its expectation)
     churn_risk: dict[str, NDArray[np.generic]] = field(default_factory=dict)
+    play_day: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # churn play:
+    # the day each account was treated (-1: not treated; empty: no churn play)
+    # the churn play's true effect on churn within 90 days of the firing (see ChurnPlay)
+    play_effect: dict[str, float | int] = field(default_factory=dict)
 
 
-def simulate_world(seed: int, company: Company, needs: Needs, window: Window) -> World:
-    """Run the accounts through the window month by month (vectorized over accounts)."""
+def simulate_world(
+    seed: int, company: Company, needs: Needs, window: Window, churn_play: ChurnPlay | None = None
+) -> World:
+    """Run the accounts through the window month by month (vectorized over accounts).
+
+    ``churn_play`` draws from its own stream: without it the world is the same, draw for draw.
+    """
     rng = stream(seed, "world")
     n, months = company.n, window.months
     seg, mu = company.segment, company.mu
@@ -161,6 +184,9 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
     churn_first = np.zeros(n, dtype=np.bool_)
     churn_first_cf = np.zeros(n, dtype=np.bool_)
     subs, renewals, changes, risk = Rows(), Rows(), Rows(), Rows()
+    play_day = np.full(n, -1, dtype=np.int64)
+    # the treated accounts' chance to stay through the play's 90 days, without and with it
+    stay_without, stay_with = np.ones(n), np.ones(n)
 
     def close(mask: B, end: I64, code: int) -> None:
         idx = np.flatnonzero(mask)
@@ -208,6 +234,9 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         health_cf[:, m] = np.where(exists, sigmoid(x), np.nan)
         health[:, m] = np.where(exists, sigmoid(z), np.nan)
         h = health[:, m]
+        if churn_play is not None and m == churn_play.month:
+            pick = stream(seed, "plays", "churn").random(n) < churn_play.share
+            play_day[(status == ACTIVE) & pick] = ms
 
         # trials convert on their paid start
         conv = (status == TRIAL) & (company.paid_start < me)
@@ -233,14 +262,21 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         logit = base + np.array(CHURN_BY_SEGMENT)[seg] - CHURN_HEALTH * z
         logit = logit + driver.astype(np.float64) @ np.array(DRIVER_WEIGHTS)
         u = rng.random(n)
-        churn = renew & (u < sigmoid(logit))
+        # the churn play: a renewal date in its 90 days, whether or not the account is still
+        # a customer there (its chance to stay is computed along the health path)
+        in_play = (play_day >= 0) & (r >= play_day) & (r < play_day + PLAY_CHURN_DAYS)
+        in_play = in_play & (k > 0) & (k % term == 0) & (r < me)
+        extra = np.where(in_play, churn_play.delta if churn_play is not None else 0.0, 0.0)
+        churn = renew & (u < np.minimum(sigmoid(logit) + extra, 1.0))
         b_p = np.where(monthly, BUDGET_CUT_P / 12, BUDGET_CUT_P)
         no_cut = logit - DRIVER_WEIGHTS[3] * budget
-        p_true = (1 - b_p) * sigmoid(no_cut) + b_p * sigmoid(no_cut + DRIVER_WEIGHTS[3])
+        p_true = _expected(no_cut, b_p, extra)
+        stay_without[in_play] *= 1 - _expected(no_cut, b_p, np.zeros(n))[in_play]
+        stay_with[in_play] *= 1 - p_true[in_play]
         risk.add(account=np.flatnonzero(renew), day=r[renew], p=p_true[renew])
         first = renew & treated & (m > t_month) & np.isnan(p_first)
-        p_first[first] = sigmoid(logit)[first]
-        p_first_cf[first] = sigmoid(logit + CHURN_HEALTH * boost)[first]
+        p_first[first] = np.minimum(sigmoid(logit) + extra, 1.0)[first]
+        p_first_cf[first] = np.minimum(sigmoid(logit + CHURN_HEALTH * boost) + extra, 1.0)[first]
         churn_first[first] = churn[first]
         churn_first_cf[first] = (u < p_first_cf)[first]
         told = renew & (~monthly | churn)
@@ -371,7 +407,32 @@ def simulate_world(seed: int, company: Company, needs: Needs, window: Window) ->
         treatment_month=t_month,
         effect=effect,
         churn_risk={k: risk.get(k) for k in ("account", "day", "p")},
+        play_day=play_day if churn_play is not None else np.zeros(0, dtype=np.int64),
+        play_effect=_play_effect(churn_play, play_day, stay_without, stay_with),
     )
+
+
+def _expected(no_cut: F64, cut_p: F64, add: F64) -> F64:
+    """The churn probability at a renewal with the budget cut as its expectation (``add``:
+    a churn play's change, capped at 1)."""
+    cut = np.minimum(sigmoid(no_cut + DRIVER_WEIGHTS[3]) + add, 1.0)
+    return np.asarray((1 - cut_p) * np.minimum(sigmoid(no_cut) + add, 1.0) + cut_p * cut)
+
+
+def _play_effect(
+    play: ChurnPlay | None, day: I64, stay_without: F64, stay_with: F64
+) -> dict[str, float | int]:
+    """The churn play's truth: its stated change of the churn probability at a renewal date,
+    and the mean change of the chance to churn within 90 days over the treated accounts."""
+    if play is None:
+        return {}
+    treated = day >= 0
+    delta = float(np.mean((stay_without - stay_with)[treated])) if treated.any() else 0.0
+    return {
+        "churn_probability_delta_at_renewal": play.delta,
+        "churn_90d": delta,
+        "treated": int(treated.sum()),
+    }
 
 
 def _contracts(opened: Rows, ended: Rows, kind: I64) -> dict[str, NDArray[np.generic]]:

@@ -41,8 +41,12 @@ from outsidein.web.errors import error_response
 
 # Declared exceptions: no data behind them, or their own credentials (Segment write keys).
 # /unsubscribe/: a contact's link from an email, its signed token the credential (outbox).
-PUBLIC_PREFIXES = ("/v1/", "/static/", "/static-offline-docs/", "/assets/", "/unsubscribe/")
+# /s/: an outcome survey's form, the contact's link token the credential (jobs/surveys.py).
+PUBLIC_PREFIXES = (
+    "/v1/", "/static/", "/static-offline-docs/", "/assets/", "/unsubscribe/", "/s/",
+)  # fmt: skip
 PUBLIC_PATHS = frozenset({"/healthz", "/login", "/favicon.ico"})
+SURVEY_FORM = "/s/"
 # Uploads stream to disk under their own limit (OUTSIDEIN_MAX_UPLOAD_MB).
 OWN_BODY_LIMIT = ("/api/v1/loads/",)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -99,7 +103,9 @@ class Guard:
             refusal = self._access_refusal(request, principal)
         if refusal is None and method not in SAFE_METHODS and not path.startswith("/v1/"):
             refusal = self._origin_refusal(request)
-            if refusal is None and principal is not None:
+            # The survey form acts for the link's contact, not for whoever is signed in: a
+            # viewer (or a read token) who opens a contact's link may still answer it.
+            if refusal is None and principal is not None and not path.startswith(SURVEY_FORM):
                 refusal, receive = await self._write_refusal(request, principal, receive)
         send = self._with_headers(send, path)
         if refusal is not None:

@@ -21,6 +21,7 @@ from outsidein.web.routes import (
     audit,
     auth_pages,
     clv,
+    clv_pages,
     config,
     custom_fields,
     health,
@@ -33,6 +34,9 @@ from outsidein.web.routes import (
     ingestion_pages,
     jobs,
     journey,
+    journey_pages,
+    journey_state,
+    journey_state_pages,
     loads,
     metrics,
     metrics_pages,
@@ -40,9 +44,15 @@ from outsidein.web.routes import (
     myday_pages,
     outbox,
     outbox_pages,
+    outcome_catalog,
+    outcome_surveys,
     outcomes,
     outcomes_pages,
+    plans,
+    plans_pages,
     playbooks,
+    predict,
+    predict_pages,
     quality,
     rejects,
     rejects_pages,
@@ -51,6 +61,7 @@ from outsidein.web.routes import (
     segments_pages,
     status,
     status_pages,
+    survey_form,
     survey_responses,
     tasks,
     tasks_pages,
@@ -130,14 +141,30 @@ SECTIONS: tuple[Section, ...] = (
             group="Customers",
         ),
     ),
-    Section("journey", api=journey.router),
+    Section(
+        "journey",
+        api=journey.router,
+        pages=journey_pages.router,
+        nav=NavItem(
+            "Journey",
+            "/journey",
+            reads=("touchpoints", "case_assignments", "survey_responses"),
+            group="Insights",
+        ),
+    ),
+    Section("journey_state", api=journey_state.router, pages=journey_state_pages.router),
     Section(
         "tiers",
         api=tiers.router,
         pages=tiers_pages.router,
         nav=NavItem("Tiers", "/tiers", reads=("account_tiers",), group="Customers"),
     ),
-    Section("clv", api=clv.router),
+    Section(
+        "clv",
+        api=clv.router,
+        pages=clv_pages.router,
+        nav=NavItem("CLV", "/clv", reads=("clv_scores", "clv_fits"), group="Insights"),
+    ),
     Section(
         "advocates",
         nav=NavItem("Advocates", "/advocates", reads=("health_scores",), group="Customers"),
@@ -167,6 +194,17 @@ SECTIONS: tuple[Section, ...] = (
             "Team", "/team", reads=("csms", "accounts", "tasks", "health_scores"), group="Action"
         ),
     ),
+    Section(
+        "plans",
+        api=plans.router,
+        pages=plans_pages.router,
+        nav=NavItem(
+            "Plans",
+            "/plans",
+            reads=("success_plans", "account_daily_metrics", "survey_responses"),
+            group="Action",
+        ),
+    ),
     Section("firings", api=playbooks.runs_router),  # /firings, /playbook-runs
     Section(
         "impact",
@@ -191,6 +229,10 @@ SECTIONS: tuple[Section, ...] = (
         pages=outcomes_pages.router,
         nav=NavItem("Outcomes", "/outcomes", reads=("survey_responses",), group="Insights"),
     ),
+    # Surveys, their links and the catalog's editing (before "jobs" too); /s/{token}: the
+    # public survey form, the one page without signing in (docs/security.md).
+    Section("outcome_surveys", api=outcome_surveys.router, pages=survey_form.router),
+    Section("outcome_catalog", api=outcome_catalog.router, pages=outcome_catalog.pages),
     Section("jobs", api=jobs.router),
     Section("loads", api=loads.router),
     Section("assistant", pages=assistant_pages.router),  # linked from Ingestion
@@ -236,6 +278,17 @@ SECTIONS: tuple[Section, ...] = (
     ),
     # Users, tokens, who am I; the login page, logout and the liveness probe.
     Section("auth", api=users.router, pages=auth_pages.router),
+    Section(
+        "predict",
+        api=predict.router,
+        pages=predict_pages.router,
+        nav=NavItem(
+            "Predictions",
+            "/predictions",
+            reads=("predictions", "predict_models"),
+            group="Customers",
+        ),
+    ),
     # The chart library and the favicon (web/assets.py).
     Section("assets", pages=assets.router),
 )

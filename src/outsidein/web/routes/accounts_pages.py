@@ -15,6 +15,9 @@ from outsidein.analytics.lifecycle import STATUSES
 from outsidein.auth.roles import Role
 from outsidein.clv.saved import for_account as account_clv
 from outsidein.health.explain import number as explain_number
+from outsidein.plans import RULE as PLANS_RULE
+from outsidein.plans import account_plans
+from outsidein.predict import scores as predict_scores
 from outsidein.tiers.read import account_tier
 from outsidein.timeline import NOTE_KINDS, account_timeline
 from outsidein.timeline import kinds as timeline_kinds
@@ -46,6 +49,7 @@ from outsidein.web.queries.accounts import (
 from outsidein.web.queries.custom_fields import custom_params
 from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.health import account_health
+from outsidein.web.routes.journey_state_pages import account_journey
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -183,6 +187,7 @@ def account_page(
     card = account_health(cur, account_id, full.health)
     tier = account_tier(cur, account_id)
     tier_labels = {t.name: t.label for t in full.tiers.tiers}
+    prediction = predict_scores.for_account(cur, account_id)
     return templates.TemplateResponse(
         request,
         "account.html",
@@ -198,6 +203,9 @@ def account_page(
             "band_kinds": health_view.band_kinds(full.health),
             "explain_number": explain_number,
             "clv": account_clv(cur, account_id),
+            "plans": account_plans(cur, account_id),
+            "plans_rule": PLANS_RULE,
+            "journey": account_journey(cur, account_id, full.journey),
             "tier": tier,
             "tier_label": tier_labels.get(tier.tier or "", tier.tier),
             "tl": timeline,
@@ -205,5 +213,7 @@ def account_page(
             "timeline_kinds": timeline_kinds(),
             "note_kinds": NOTE_KINDS,
             "can_write": principal.allows(Role.CSM),
+            "prediction": prediction,
+            "predict_trend": [t for t in prediction.trend if t["target"] == "churn"][-8:],
         },
     )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from outsidein.auth.roles import Role
 from outsidein.jobs.answers import waves
+from outsidein.jobs.business import MIN_ACCOUNTS, churn_link
 from outsidein.jobs.landscape import JobsQueryError, trends
 from outsidein.jobs.scoring import MIN_RESPONDENTS
 from outsidein.jobs.service import landscape, needs_segments
@@ -50,6 +51,8 @@ def outcomes_page(
         found = landscape(cur, config, survey=survey, csm=book.csm(None))
         notice = str(exc)
     moved = trends(cur) if principal.allows(Role.MANAGER) and survey is None else []
+    # the link to the business: managers (it reads every account), the earliest wave
+    links = churn_link(cur, config) if principal.allows(Role.MANAGER) and found.scores else []
     return templates.TemplateResponse(
         request,
         "outcomes.html",
@@ -59,6 +62,8 @@ def outcomes_page(
             "waves": [w.survey for w in waves(cur)],
             "by_names": BY_NAMES,
             "trends": moved,
+            "links": links,
+            "min_accounts": MIN_ACCOUNTS,
             "notice": notice,
             "min_respondents": MIN_RESPONDENTS,
             "manager": principal.allows(Role.MANAGER),

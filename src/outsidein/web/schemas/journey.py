@@ -66,3 +66,59 @@ class BrokenHandoffOut(BaseModel):
 class BrokenHandoffList(BaseModel):
     total: int
     items: list[BrokenHandoffOut]
+
+
+class FunnelStepOut(BaseModel):
+    stage: str
+    phase: str
+    reached: int = Field(description="Accounts with a touchpoint in the stage")
+    went_on: int = Field(description="Of those, accounts that reached a later stage")
+    conversion: float | None = Field(description="went_on / reached; null for the last stage")
+    drop_off: int
+
+
+class FunnelOut(BaseModel):
+    steps: list[FunnelStepOut]
+
+
+class HandoverOut(BaseModel):
+    from_function: str
+    to_function: str
+    count: int
+
+
+class ChurnPathOut(BaseModel):
+    steps: list[str]
+    churned: int
+    retained: int
+    churned_share: float
+    retained_share: float
+    lift: float | None = Field(description="Churned share over retained share")
+
+
+class BlueprintCellOut(BaseModel):
+    function: str
+    stage: str
+    volume: int = Field(description="Touchpoints")
+    failed: int
+    failure_rate: float | None
+    handoffs: int = Field(description="Touchpoints handing the customer to another function")
+    handoffs_taken: int = Field(description="Followed up within the journey map's limit")
+    handoff_success: float | None
+    inbound: int
+    respond_median_hours: float | None = Field(description="Inbound to the next outbound")
+    respond_p90_hours: float | None
+    answers: int = Field(description="NPS and CSAT answers within `days` after a touchpoint")
+    nps: float | None
+    csat: float | None
+    breaks: list[str] = Field(description="Why the journey breaks here; empty: it holds")
+
+
+class BlueprintOut(BaseModel):
+    functions: list[str]
+    stages: list[str]
+    days: int
+    volume: int
+    failure_rate: float | None
+    respond_median_hours: float | None
+    cells: list[BlueprintCellOut]

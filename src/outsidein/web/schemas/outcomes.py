@@ -196,7 +196,16 @@ class OutcomeLinkOut(BaseModel):
     )
     churn_difference_ci: IntervalOut | None = Field(description="95 % bootstrap interval")
     health_difference: float | None = Field(description="Mean health, unsatisfied - satisfied")
+    health_difference_ci: IntervalOut | None = Field(description="95 % bootstrap interval")
     arr_unsatisfied: float | None = Field(description="ARR of unsatisfied accounts still paying")
+    expansion_satisfied: float | None = Field(
+        description="Share of satisfied accounts paying at the survey whose ARR grew 10 %+ since"
+    )
+    expansion_unsatisfied: float | None
+    expansion_difference: float | None = Field(
+        description=f"Unsatisfied minus satisfied expansion rate; None below {MIN_ACCOUNTS} a side"
+    )
+    expansion_difference_ci: IntervalOut | None = Field(description="95 % bootstrap interval")
 
     @classmethod
     def of(cls, x: OutcomeLink) -> OutcomeLinkOut:
@@ -210,5 +219,10 @@ class OutcomeLinkOut(BaseModel):
             churn_difference=x.churn_difference,
             churn_difference_ci=IntervalOut.of(x.churn_difference_ci),
             health_difference=x.health_difference,
+            health_difference_ci=IntervalOut.of(x.health_difference_ci),
             arr_unsatisfied=x.arr_unsatisfied,
+            expansion_satisfied=x.expansion_satisfied,
+            expansion_unsatisfied=x.expansion_unsatisfied,
+            expansion_difference=x.expansion_difference,
+            expansion_difference_ci=IntervalOut.of(x.expansion_difference_ci),
         )
