@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from outsidein.predict.backtest import with_history
 from outsidein.predict.calibration import (
     brier,
     expected_calibration_error,
@@ -110,3 +111,41 @@ def test_extreme_margins_give_probabilities_without_overflow() -> None:
     far = pd.DataFrame({"usage": [1e6, 0.0], "cases": [0.0, 1e5], "plan": ["pro", "basic"]})
     raw = model.raw(far)
     assert np.all(np.isfinite(raw)) and raw[0] < 1e-6 and raw[1] > 1 - 1e-6
+
+
+def test_a_number_seen_in_few_rows_is_scaled_where_present_or_left_to_lightgbm() -> None:
+    frame, y = _table()
+    rng = np.random.default_rng(5)
+    rare = np.full(len(frame), np.nan)
+    seen = rng.random(len(frame)) < 0.3
+    rare[seen] = rng.normal(6.0, 1.5, seen.sum())
+    frame["survey"] = rare
+    model = fit(frame, y, infer_schema(frame), weight=0.5)
+    x = model.design.matrix(frame)
+    value = model.design.owners.index("survey")  # its value column comes first
+    # scaled by the spread where present: the rows that have it have unit spread (scaled
+    # with the imputed rows, as before, they spread 1.77 times as wide and reach 5.2)
+    assert np.abs(x[seen, value]).max() < 5
+    assert abs(x[seen, value].std() - 1.0) < 0.05
+    frame["survey"] = np.where(np.arange(len(frame)) < 20, 6.0, np.nan)  # 20 of 1,200 rows
+    model = fit(frame, y, infer_schema(frame), weight=0.5)
+    assert "survey" not in model.design.owners  # too few rows for the logistic regression
+    assert "survey" in model.schema.numeric  # LightGBM still has it
+    assert "survey" in model.contributions(frame.head(5)).columns
+
+
+def test_a_feature_known_on_fewer_than_three_days_waits_for_history() -> None:
+    days = pd.Series(np.repeat(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01",
+                                               "2025-04-01"]).date, 3))  # fmt: skip
+    x = pd.DataFrame({
+        "usage": np.arange(12.0),
+        "survey": [np.nan] * 6 + [5.0, np.nan, np.nan, 6.0, 7.0, np.nan],  # days 3 and 4
+        "sparse": [1.0] + [np.nan] * 3 + [2.0] + [np.nan] * 3 + [3.0] + [np.nan] * 3,
+        "never": [np.nan] * 12,
+        "plan": ["a", "b", "c"] * 4,
+    })  # fmt: skip
+    schema = with_history(infer_schema(x), x, days)
+    # rare but long-standing ("sparse": one account a day) is learnt; new is not
+    assert schema.numeric == ("usage", "sparse") and schema.categorical == ("plan",)
+    two = days.isin(days.unique()[:2]).to_numpy()  # a panel of two days: needs both
+    assert with_history(infer_schema(x), x[two], days[two]).numeric == ("usage", "sparse")

@@ -8,11 +8,10 @@ the day can; given the true latent health of the month before as an extra featur
 model reaches 0.872 (measured once, not a test). Measured here (1,500 accounts, 24 months,
 seed 9, 18 monthly observation days, 4 backtest folds, ``segment`` marked static; 2026-12-02,
 with the journey, outcome-satisfaction and success-plan inputs that joined the health inputs):
-churn ROC AUC 0.869, oracle 0.900 (gap 0.0317: the issue's 0.03 not met; 0.0273 without
-outcome satisfaction, whose effect per fold, 0.000 / 0.012 / 0.004 / 0.001 on 35-58 positives,
-is within the folds' noise; 0.0365 without the journey inputs), logistic baseline 0.845, ECE
-0.010, Brier 0.035; top-3 drivers name the true one for 0.75 of 118 churned accounts;
-expansion AUC 0.521, revenue churn 0.689. Before the merge: 0.871, gap 0.0295. Before the
+churn ROC AUC 0.872, oracle 0.900 (gap 0.0287), logistic baseline 0.864, ECE 0.009; top-3
+drivers name the true one for 0.75 of 118 churned accounts; expansion AUC 0.522, revenue churn
+0.689. With outcome satisfaction learnt from one or two survey days and scaled with its imputed
+rows: 0.869, gap 0.0317 (docs/predict.md). Before the merge: 0.871, gap 0.0295. Before the
 features of 30-day incident bursts, case time to SLA, champion departures noted in
 touchpoints and the longer usage trends, Platt instead of isotonic steps below 200
 calibration positives and three calibration days instead of two: 0.864, gap 0.036, 0.69.
@@ -106,11 +105,9 @@ def test_churn_backtest_against_the_oracle_calibrated_with_drivers(world: World)
     assert result.auc is not None and result.ece is not None
     print(f"churn AUC {result.auc:.3f}, oracle {oracle_auc:.3f}, LR {result.logistic_auc:.3f}")
     print(f"ECE {result.ece:.4f}, Brier {result.brier:.4f}, base rate {result.base_rate:.3f}")
-    # The issue asks for a gap of at most 0.03: 0.0317 measured since outcome satisfaction
-    # joined the features (0.0273 without it, 0.0295 before the merge; see the module). A
-    # floor just above the measured gap guards it; the goal itself is not met.
-    assert result.auc >= oracle_auc - 0.035
-    assert result.auc >= 0.865
+    # The issue's goal: within 0.03 of the oracle (0.0287 measured; see the module).
+    assert result.auc >= oracle_auc - 0.03
+    assert result.auc >= 0.870
     assert result.ece <= 0.05
 
     accounts = pd.read_parquet(world.truth / "accounts.parquet")

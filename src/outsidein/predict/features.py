@@ -144,9 +144,10 @@ def _extra(con: duckdb.DuckDBPyConnection, day: date) -> pa.Table:
                 FROM c180 GROUP BY account_id
             ),
             closed AS (
+                -- rounded: a float average's last bits follow the threads' summing order
                 SELECT account_id,
-                       avg(date_diff('minute', opened_at, closed_at) / 60.0
-                           / nullif(sla_hours, 0)) AS to_sla
+                       round(avg(date_diff('minute', opened_at, closed_at) / 60.0
+                                 / nullif(sla_hours, 0)), 9) AS to_sla
                 FROM cases
                 WHERE closed_at < $end AND closed_at >= $end - INTERVAL 90 DAY
                 GROUP BY account_id

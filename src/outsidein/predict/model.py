@@ -59,6 +59,9 @@ PREDICT_THREADS = 2  # scoring many rows: both cores (training stays on one, see
 LR_C = 0.05
 SPLINE_KNOTS = 5
 SPLINE_MIN_VALUES = 10  # numbers with more distinct values get a spline basis as well
+# A number present in fewer training rows than this (or than a tenth of them, small tables)
+# is left to LightGBM: the logistic regression cannot learn its slope from a handful of rows.
+MIN_PRESENT = 200
 MAX_RATIO_COLUMNS = 6  # ratios of amounts only for tables with this few continuous numbers
 
 
@@ -145,6 +148,8 @@ class Design:
     means: F64 = field(default_factory=lambda: np.zeros(0))
     scales: F64 = field(default_factory=lambda: np.ones(0))
     owners: list[str] = field(default_factory=list)  # the feature each design column is of
+    kinds: list[str] = field(default_factory=list)  # value, flag, spline or level
+    absent: tuple[str, ...] = ()  # numbers present in too few training rows: not used
 
     @classmethod
     def learn(cls, frame: pd.DataFrame, schema: Schema, *, plain: bool = False) -> Design:
@@ -157,28 +162,40 @@ class Design:
     ) -> tuple[Design, F64]:
         """:meth:`learn`, and the training rows' standardised matrix (computed once)."""
         frame = schema.expand(frame)
-        medians, logged, flagged = {}, [], []
+        medians, logged, flagged, absent = {}, [], [], []
         splines = {}
+        present_rows: dict[str, NDArray[np.bool_]] = {}
         for name in schema.numbers:
             values = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-            med = values.median()
-            medians[name] = 0.0 if pd.isna(med) else float(med)
             present = values.dropna()
-            if not plain and len(present) and present.min() >= 0 and present.skew() > 2:
+            if len(present) < min(MIN_PRESENT, len(values) // 10):
+                absent.append(name)  # too few values to learn from (LightGBM still sees it)
+                continue
+            medians[name] = float(present.median())
+            if not plain and present.min() >= 0 and present.skew() > 2:
                 logged.append(name)
-            if values.isna().any():
+            if len(present) < len(values):
                 flagged.append(name)
+                present_rows[name] = values.notna().to_numpy()
             if not plain and present.nunique() > SPLINE_MIN_VALUES:
-                filled = values.fillna(medians[name]).to_numpy()[:, None]
+                seen = present.to_numpy()[:, None]  # knots where values are, not imputed ones
                 if name in logged:
-                    filled = np.log1p(np.maximum(filled, 0.0))
+                    seen = np.log1p(np.maximum(seen, 0.0))
                 basis = SplineTransformer(n_knots=SPLINE_KNOTS, degree=3, knots="quantile")
                 with contextlib.suppress(ValueError):  # too few distinct quantiles
-                    splines[name] = basis.fit(filled)
-        design = cls(schema, medians, tuple(logged), tuple(flagged), splines)
+                    splines[name] = basis.fit(seen)
+        design = cls(schema, medians, tuple(logged), tuple(flagged), splines, absent=tuple(absent))
         raw = design._raw(frame, expanded=True)
         design.means = raw.mean(axis=0)
         std = raw.std(axis=0)
+        # A sometimes-missing number is scaled by its spread where present: scaled with the
+        # imputed rows, a number seen in few training rows gets a tiny spread, and the rows
+        # that have it (more of them when scoring, as a survey starts) get huge values.
+        for j, (owner, kind) in enumerate(zip(design.owners, design.kinds, strict=True)):
+            if kind != "flag" and owner in present_rows:
+                seen_rows = raw[present_rows[owner], j]
+                design.means[j] = seen_rows.mean()
+                std[j] = seen_rows.std()
         design.scales = np.where(std > 0, std, 1.0)
         raw -= design.means
         raw /= design.scales
@@ -189,7 +206,10 @@ class Design:
             frame = self.schema.expand(frame)
         cols: list[F64] = []
         owners: list[str] = []
+        kinds: list[str] = []
         for name in self.schema.numbers:
+            if name in self.absent:
+                continue
             values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
             missing = np.isnan(values)
             values = np.where(missing, self.medians[name], values)
@@ -197,19 +217,24 @@ class Design:
                 values = np.log1p(np.maximum(values, 0.0))
             cols.append(values)
             owners.append(name)
+            kinds.append("value")
             if name in self.flagged:
                 cols.append(missing.astype(np.float64))
                 owners.append(name)
+                kinds.append("flag")
             if name in self.splines:
                 basis = self.splines[name].transform(values[:, None])
                 cols.extend(basis.T)
                 owners.extend([name] * basis.shape[1])
+                kinds.extend(["spline"] * basis.shape[1])
         for name in self.schema.categorical:
             text = frame[name].astype("object")
             for level in self.schema.levels[name]:
                 cols.append((text == level).to_numpy(dtype=np.float64))
                 owners.append(name)
+                kinds.append("level")
         self.owners = owners
+        self.kinds = kinds
         out = np.empty((len(frame), len(cols)), dtype=np.float64, order="F")  # by column
         for j, col in enumerate(cols):
             out[:, j] = col

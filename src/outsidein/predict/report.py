@@ -16,7 +16,7 @@ from html import escape
 
 import numpy as np
 
-from outsidein.predict.backtest import BacktestResult
+from outsidein.predict.backtest import HISTORY_DAYS, BacktestResult
 
 __all__ = ["CSP", "ReportInput", "gains", "psi", "render"]
 
@@ -41,6 +41,7 @@ class ReportInput:
     current: np.ndarray  # today's calibrated scores (the newest observation day)
     current_day: date
     blend_weight: float
+    waiting: Sequence[str] = ()  # features without enough history yet (not used)
 
 
 def gains(y: np.ndarray, p: np.ndarray, parts: int = 10) -> list[tuple[float, float, float]]:
@@ -226,6 +227,7 @@ def render(data: ReportInput) -> str:
     )
     drift_html = "".join(f"<tr><td>{escape(d)}</td><td>{v:.3f}</td></tr>" for d, v in drift_rows)
     static = ", ".join(escape(s) for s in data.static) or "none"
+    waiting = ", ".join(escape(s) for s in data.waiting) or "none"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -238,7 +240,8 @@ minmax(min(300px,100%),1fr));gap:1em}}.scroll{{overflow-x:auto}}</style></head><
 <h1>Model report: {escape(data.target)} within {data.horizon_days} days</h1>
 <p>Trained on observation days {data.window[0]} to {data.window[1]}: {data.rows:,} labelled
 rows, {data.positives:,} positive. Blend: LightGBM {data.blend_weight:.0%} of the logit.
-Fields without history used as static: {static}.</p>
+Fields without history used as static: {static}. Not used yet, known on fewer than
+{HISTORY_DAYS} observation days (or never): {waiting}.</p>
 <section><h2>Backtest</h2>
 <p>Pooled ROC AUC <b id="auc">{_fig(bt.auc)}</b>, PR-AUC {_fig(bt.pr_auc)}, logistic baseline
 AUC {_fig(bt.logistic_auc)}, base rate {_fig(bt.base_rate)}.</p>

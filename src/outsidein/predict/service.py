@@ -132,6 +132,8 @@ def train_version(
     newest = dataset.frame["day"] == dataset.frame["day"].max()
     current = model.predict(_known_levels(dataset.features[newest].copy(), model))
     importance = _importance(model, dataset.features[labelled])
+    used = set(model.schema.numeric + model.schema.categorical)
+    waiting = [str(c) for c in dataset.features.columns if c not in used]
     params = {
         "observations": observations,
         "folds": folds,
@@ -139,6 +141,7 @@ def train_version(
         "blend_weight": model.weight,
         "calibration": model.calibrator.method,
         "features": list(model.schema.numeric + model.schema.categorical),
+        "waiting_for_history": waiting,
     }
     metrics = _metrics(bt)
     rows = int(labelled.sum())
@@ -157,6 +160,7 @@ def train_version(
             current=np.asarray(current),
             current_day=max(dataset.frame["day"]),
             blend_weight=model.weight,
+            waiting=waiting,
         )
     )
     version = versions.save_version(
