@@ -14,6 +14,7 @@ from outsidein.health.history import score_at
 from outsidein.health.service import score_now
 from outsidein.health.step import HealthStep
 from outsidein.pipeline import Scheduler
+from outsidein.plans import Plan, create_plan, delete_plan
 from outsidein.store import connect
 from outsidein.store.config_versions import save_config
 from tests.health.conftest import CONFIG, D, insert, seed, simple_score
@@ -57,6 +58,21 @@ def test_it_rescores_only_accounts_whose_inputs_changed(
     clock[0] += timedelta(minutes=1)
     run = step.run(company)
     assert (run.reason, seen[-1]) == ("changes", ["A-1"])
+    # A success plan agreed for A-3 (through the API, not a load): A-3 only; its deletion
+    # (whose account the table no longer holds): everyone.
+    plan = Plan(plan_id="P-1", account_id="A-3", title="t", measure_kind="metric",
+                measure="active_users_28", baseline=1.0, target=5.0, start_date=D,
+                due_date=D + timedelta(days=90))  # fmt: skip
+    create_plan(company, plan)
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert (run.reason, seen[-1]) == ("changes", ["A-3"])
+    delete_plan(company, "P-1")
+    clock[0] += timedelta(minutes=1)
+    run = step.run(company)
+    assert (run.reason, seen[-1]) == ("a success plan deleted", ["A-1", "A-2", "A-3"])
+    clock[0] += timedelta(minutes=1)
+    assert step.run(company).reason == "none"
     # A new configuration version: everyone, and each row names its version.
     version = save_config(company, OutsideInConfig(analytics=CONFIG), "api").version
     clock[0] += timedelta(minutes=1)

@@ -42,7 +42,10 @@ LOADED = (
     "cases", "survey_responses", "subscriptions", "contracts", "accounts", "touchpoints",
     "case_assignments",
 )  # fmt: skip
-INPUTS = ("account_daily_metrics", *LOADED, "account_tiers", "config_versions", "clv_scores")
+INPUTS = (
+    "account_daily_metrics", *LOADED, "account_tiers", "config_versions", "clv_scores",
+    "success_plans",
+)  # fmt: skip
 OUTPUTS = ("health_scores", "health_contributions")
 STALE_AFTER = 300.0
 
@@ -153,6 +156,11 @@ def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     marks["tiers_recorded"] = value or ""
     value = con.execute("SELECT max(recorded_at)::VARCHAR FROM clv_scores").fetchall()[0][0]
     marks["clv_recorded"] = value or ""
+    # plans are edited, not loaded: the latest edit and the count (a deletion lowers it)
+    last, count = con.execute(
+        "SELECT coalesce(max(updated_at)::VARCHAR, ''), count(*) FROM success_plans"
+    ).fetchall()[0]
+    marks["plans_updated"] = f"{last}|{count}"
     return marks
 
 
@@ -190,6 +198,12 @@ def _affected(
     if marks["clv_recorded"] != state.get("clv_recorded", ""):
         parts.append("SELECT account_id FROM clv_scores WHERE recorded_at > ?::TIMESTAMP")
         params.append(state.get("clv_recorded") or "-infinity")
+    if marks["plans_updated"] != state.get("plans_updated", ""):
+        last, _, count = state.get("plans_updated", "|0").partition("|")
+        if int(marks["plans_updated"].partition("|")[2]) < int(count or 0):
+            return "a success plan deleted", None  # whose account is no longer known
+        parts.append("SELECT account_id FROM success_plans WHERE updated_at > ?::TIMESTAMP")
+        params.append(last or "-infinity")
     if not parts:
         return "none", []
     rows = con.execute(" UNION ".join(parts), params).fetchall()
