@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.metrics import roc_auc_score
 
+from outsidein.analytics.outcomes import mrr_outcomes
 from outsidein.errors import InvalidRequestError
 from outsidein.health.history import ScoresLike, check_scored
 from outsidein.health.inputs import CUSTOM_PREFIX, FIELDS, inputs_at
@@ -181,28 +182,11 @@ def _outcomes(
     con: duckdb.DuckDBPyConnection, points: list[date], horizon: int, contraction: float
 ) -> pa.Table:
     """(account_id, point, lost) for every account paying at a point whose MRR ``horizon``
-    days later is known."""
-    days = pa.table(
-        {
-            "point": pa.array(points, pa.date32()),
-            "later": pa.array([p + timedelta(days=horizon) for p in points], pa.date32()),
-        }
-    )
-    cur = con.cursor()
-    try:
-        cur.register("_oi_points", days)
-        return cur.sql(
-            """
-            SELECT b.account_id, p.point,
-                   (e.mrr = 0 OR e.mrr <= b.mrr * (1 - $contraction)) AS lost
-            FROM _oi_points p
-            JOIN account_daily_metrics b ON b.date = p.point AND b.mrr > 0
-            JOIN account_daily_metrics e ON e.date = p.later AND e.account_id = b.account_id
-            """,
-            params={"contraction": contraction},
-        ).to_arrow_table()
-    finally:
-        cur.close()
+    days later is known: lost is revenue churn at ``contraction`` (churn included)."""
+    out = mrr_outcomes(con, points, horizon, down=contraction)
+    lost = pc.greater(out.column("revenue_churn"), 0)
+    return pa.table({"account_id": out.column("account_id"), "point": out.column("day"),
+                     "lost": lost})  # fmt: skip
 
 
 def _measure(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import duckdb
@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from outsidein.analytics.outcomes import mrr_outcomes
 from outsidein.errors import InvalidRequestError
 from outsidein.predict.features import features_at
 from outsidein.settings.analytics import AnalyticsConfig
@@ -92,29 +93,7 @@ def labels_for(
     whose MRR ``horizon_days`` later the snapshot knows."""
     if not 0 < down < 1 or up <= 0:
         raise InvalidRequestError(f"down must be in (0, 1) and up above 0, not {down} and {up}")
-    points = pa.table(
-        {
-            "day": pa.array(list(days), pa.date32()),
-            "later": pa.array([d + timedelta(days=horizon_days) for d in days], pa.date32()),
-        }
-    )
-    cur = con.cursor()
-    try:
-        cur.register("_oi_points", points)
-        return cur.sql(
-            """
-            SELECT b.account_id, p.day,
-                   (e.mrr = 0)::DOUBLE AS churn,
-                   (e.mrr <= b.mrr * (1 - $down))::DOUBLE AS revenue_churn,
-                   (e.mrr >= b.mrr * (1 + $up))::DOUBLE AS expansion
-            FROM _oi_points p
-            JOIN account_daily_metrics b ON b.date = p.day AND b.mrr > 0
-            JOIN account_daily_metrics e ON e.date = p.later AND e.account_id = b.account_id
-            """,
-            params={"down": down, "up": up},
-        ).to_arrow_table()
-    finally:
-        cur.close()
+    return mrr_outcomes(con, days, horizon_days, down=down, up=up)
 
 
 def build_dataset(
