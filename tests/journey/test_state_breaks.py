@@ -7,12 +7,13 @@ Run with ``-s`` to see the figures (docs/journey.md quotes them).
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -284,9 +285,11 @@ def test_the_configured_map_reaches_health_segments_and_playbooks(
     inputs, the segment fields and the journey trigger count with, not the default map."""
     import shutil
 
-    from outsidein.health.service import score_now
+    from outsidein.health.backtest import backtest
+    from outsidein.health.service import score_fn_for, score_now
     from outsidein.playbooks import run_playbooks
     from outsidein.playbooks.facts import gather
+    from outsidein.predict.features import features_at
     from outsidein.segments import Context
 
     db = tmp_path / "store.duckdb"
@@ -318,6 +321,30 @@ def test_the_configured_map_reaches_health_segments_and_playbooks(
         assert run_playbooks(c, custom, now=END).firings == 0  # no ping-pong by its map
         assert run_playbooks(c, default, now=END + timedelta(minutes=1)).firings > 0
         assert score_now(c, custom, at=END).accounts > 0  # scores with the configured map
+        # the propensity features and the health backtest read the same map
+        features = {
+            name: sum(v or 0 for v in features_at(c, END.date() - timedelta(days=1),
+                                                  config=cfg.analytics, journey=cfg.journey,
+                                                  paying_only=False)
+                      .column("open_interruptions").to_pylist())
+            for name, cfg in (("default", default), ("custom", custom))
+        }  # fmt: skip
+        assert features["custom"] < features["default"]
+        seen: dict[str, float] = {}
+
+        def spy(name: str) -> Callable[[pa.Table], Any]:
+            def score(inputs: pa.Table) -> Any:
+                seen[name] = seen.get(name, 0) + sum(
+                    v or 0 for v in inputs.column("open_interruptions").to_pylist()
+                )
+                return score_fn_for(default.health)(inputs)
+
+            return score
+
+        for name, cfg in (("default", default), ("custom", custom)):
+            backtest(c, spy(name), END.date() - timedelta(days=91), months=2,
+                     config=cfg.analytics, journey=cfg.journey)  # fmt: skip
+        assert seen["custom"] < seen["default"]
     finally:
         c.close()
 

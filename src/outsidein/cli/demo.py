@@ -41,6 +41,7 @@ from outsidein.plans.planted import plant
 from outsidein.playbooks import run_playbooks
 from outsidein.segments import Context
 from outsidein.segments.demo import save_demo_segments
+from outsidein.settings.journey import JourneyConfig
 from outsidein.settings.load import LoadSpec
 from outsidein.settings.outbox import OutboxSettings
 from outsidein.sim import simulate
@@ -119,7 +120,9 @@ def _demo_config(data: Path, config_path: Path | None, db: Path) -> Path:
     return target
 
 
-def _demo_predictions(con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig) -> None:
+def _demo_predictions(
+    con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig, journey: JourneyConfig
+) -> None:
     """Churn and expansion models trained (a year of observations, two backtest folds), every
     account scored: the Predictions page and the account pages' risk (docs/predict.md)."""
     from outsidein.predict.dataset import NotEnoughExamplesError
@@ -129,7 +132,7 @@ def _demo_predictions(con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig
     started = time.perf_counter()
     kept = [published(con, target) for target in ("churn", "expansion")]
     if all(kept):  # a second run: the models stay (`outsidein predict train` retrains)
-        scored = score_accounts(con, config=analytics)
+        scored = score_accounts(con, config=analytics, journey=journey)
         console.print(
             f"predictions: the trained models kept (versions "
             f"{', '.join(str(v.version) for v in kept if v)}); "
@@ -146,6 +149,7 @@ def _demo_predictions(con: duckdb.DuckDBPyConnection, analytics: AnalyticsConfig
                 observations=DEMO_OBSERVATIONS,
                 folds=DEMO_FOLDS,
                 config=analytics,
+                journey=journey,
             )
         except NotEnoughExamplesError as exc:
             console.print(f"predictions: none ({exc.message})", highlight=False)
@@ -285,7 +289,7 @@ def demo(
             "(`outsidein segments list`)",
             highlight=False,
         )
-        _demo_predictions(con, in_force.config.analytics)
+        _demo_predictions(con, in_force.config.analytics, in_force.config.journey)
         touches = seed_demo_outbox(con, in_force.config)
         console.print(
             f"outbox: {touches.queued} demo touches (logged, never sent): "

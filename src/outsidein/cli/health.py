@@ -308,7 +308,7 @@ def backtest_command(
             with console.status(f"backtesting {months} monthly points..."):
                 found = service.compare(
                     store, _draft(current.health, scorecard, draft), current.health, day,
-                    months=months, config=current.analytics,
+                    months=months, config=current.analytics, journey=current.journey,
                 )  # fmt: skip
             reports = {k: to_jsonable_python(asdict(v)) for k, v in found.items()}
     if out is not None:

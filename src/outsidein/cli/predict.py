@@ -81,7 +81,8 @@ def train_command(
     con = open_for_writing(chosen.db, "predict train", _instead, chosen.memory_limit)
     refused = False
     try:
-        analytics = _config(con, chosen.config, write=False).analytics
+        in_force = _config(con, chosen.config, write=False)
+        analytics, journey = in_force.analytics, in_force.journey
         dataset = None
         for name in targets:
             with console.status(f"training {name} (dataset, backtests, fit)..."):
@@ -91,8 +92,9 @@ def train_command(
                             service.last_snapshot_day(con), observations
                         )
                         dataset = service.build_dataset(
-                            con, days, horizon_days=horizon, static=static or (), config=analytics
-                        )
+                            con, days, horizon_days=horizon, static=static or (),
+                            config=analytics, journey=journey,
+                        )  # fmt: skip
                     run = service.train_version(
                         con,
                         name,
@@ -115,7 +117,7 @@ def train_command(
                 console.print(f"[red]{run.refused}[/]", highlight=False)
                 refused = True
         if not refused:
-            done = service.score_accounts(con, config=analytics)
+            done = service.score_accounts(con, config=analytics, journey=journey)
             console.print(
                 f"scored {', '.join(f'{n:,} accounts ({t})' for t, n in done.accounts.items())} "
                 f"as of {done.day}",
@@ -133,8 +135,8 @@ def score_command(db: DbOption = None, config: ConfigOption = None) -> None:
     chosen = settings(db, config)
     con = open_for_writing(chosen.db, "predict score", _instead, chosen.memory_limit)
     try:
-        analytics = _config(con, chosen.config, write=False).analytics
-        run = service.score_accounts(con, config=analytics)
+        in_force = _config(con, chosen.config, write=False)
+        run = service.score_accounts(con, config=in_force.analytics, journey=in_force.journey)
         if not run.accounts:
             raise NotFoundError("no published model: run `outsidein predict train` first")
         found = scores.summary(con)

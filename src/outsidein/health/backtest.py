@@ -29,6 +29,7 @@ from outsidein.errors import InvalidRequestError
 from outsidein.health.history import ScoresLike, check_scored
 from outsidein.health.inputs import CUSTOM_PREFIX, FIELDS, inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = [
     "BacktestReport",
@@ -112,11 +113,12 @@ def backtest(
     contraction: float = 0.2,
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> BacktestReport:
     """Score every point with ``score_fn`` and compare with what happened (see the module)."""
     reports = backtest_each(
         con, {"": score_fn}, as_of, months=months, horizon_days=horizon_days,
-        contraction=contraction, config=config, check=check,
+        contraction=contraction, config=config, check=check, journey=journey,
     )  # fmt: skip
     return reports[""]
 
@@ -131,10 +133,11 @@ def backtest_each(
     contraction: float = 0.2,
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> dict[str, BacktestReport]:
     """:func:`backtest` of each named callable on the same points and the same inputs (each
     point's inputs computed once: a draft beside the published card costs one backtest's
-    inputs, not two)."""
+    inputs, not two). ``journey``: the journey map in force (stage and interruptions)."""
     started = time.perf_counter()
     if not 0 < contraction < 1:
         raise InvalidRequestError(f"contraction must be between 0 and 1, not {contraction}")
@@ -147,7 +150,7 @@ def backtest_each(
     frames: dict[str, list[pa.Table]] = {name: [] for name in score_fns}
     for point in points:
         check()
-        inputs = inputs_at(con, point, config=config)
+        inputs = inputs_at(con, point, config=config, journey=journey)
         for name in inputs.column_names:
             if name.startswith(CUSTOM_PREFIX) and name not in blank:
                 left_out.append(LeftOut(name, "a custom field: only today's value is kept"))

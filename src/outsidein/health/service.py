@@ -33,6 +33,7 @@ from outsidein.health.inputs import inputs_at, scoring_day
 from outsidein.health.step import HealthStep, ScoreFn
 from outsidein.settings.analytics import AnalyticsConfig
 from outsidein.settings.health import HealthConfig
+from outsidein.settings.journey import JourneyConfig
 from outsidein.store.config_versions import current_config_version
 
 __all__ = [
@@ -193,6 +194,7 @@ def compare(
     horizon_days: int = 90,
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> dict[str, BacktestReport]:
     """The backtest of ``draft`` beside the ``published`` scorecards, on the same points and
     the same inputs."""
@@ -204,4 +206,5 @@ def compare(
         horizon_days=horizon_days,
         config=config,
         check=check,
+        journey=journey,
     )

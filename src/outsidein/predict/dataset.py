@@ -29,6 +29,7 @@ from outsidein.analytics.outcomes import mrr_outcomes
 from outsidein.errors import InvalidRequestError
 from outsidein.predict.features import features_at
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = [
     "MIN_EXAMPLES",
@@ -106,14 +107,16 @@ def build_dataset(
     static: Sequence[str] = (),
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> Dataset:
-    """Feature rows at each day (paying accounts) joined to their labels."""
+    """Feature rows at each day (paying accounts) joined to their labels (``journey``: the
+    journey map in force, for the stage and interruption features)."""
     if not 7 <= horizon_days <= 366:
         raise InvalidRequestError(f"horizon_days must be 7 to 366, not {horizon_days}")
     tables = []
     for day in days:
         check()
-        tables.append(features_at(con, day, config=config, static=static))
+        tables.append(features_at(con, day, config=config, static=static, journey=journey))
     frame = pa.concat_tables(tables, promote_options="default").to_pandas()
     labels = labels_for(con, days, horizon_days, down=down, up=up).to_pandas()
     frame["day"] = pd.to_datetime(frame["day"]).dt.date

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from outsidein.health.inputs import CUSTOM_PREFIX, FIELDS, inputs_at
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = ["DERIVED", "FAMILIES", "NO_HISTORY", "family_of", "features_at", "static_allowed"]
 
@@ -219,11 +220,12 @@ def features_at(
     config: AnalyticsConfig | None = None,
     static: Sequence[str] = (),
     paying_only: bool = True,
+    journey: JourneyConfig | None = None,
 ) -> pa.Table:
     """One row per account paying at the end of ``day`` (MRR > 0): ``account_id``, ``day``
     and the features; ``static`` names fields without history to keep (today's values)."""
     config = config or AnalyticsConfig()
-    inputs = inputs_at(con, day, config=config)
+    inputs = inputs_at(con, day, config=config, journey=journey)  # the map in force
     if paying_only:
         inputs = inputs.filter(pc.fill_null(pc.greater(inputs["mrr"], 0), False))
     keep = [

@@ -26,6 +26,7 @@ from outsidein.predict.explain import top_drivers
 from outsidein.predict.features import features_at
 from outsidein.predict.model import Fitted
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = [
     "ScoreRun",
@@ -111,6 +112,7 @@ def train_version(
     config: AnalyticsConfig | None = None,
     check: Check = lambda: None,
     dataset: Dataset | None = None,
+    journey: JourneyConfig | None = None,
 ) -> TrainRun:
     """Build, backtest, fit, report and store a version of ``target``; publish it unless the
     guard refuses (then it is stored unpublished and ``refused`` says why).
@@ -121,8 +123,9 @@ def train_version(
     if dataset is None:
         days = observation_days(last_snapshot_day(con), observations)
         dataset = build_dataset(
-            con, days, horizon_days=horizon_days, static=static, config=config, check=check
-        )
+            con, days, horizon_days=horizon_days, static=static, config=config, check=check,
+            journey=journey,
+        )  # fmt: skip
     check()
     bt = backtest(dataset, target, folds=folds)
     check()
@@ -193,15 +196,16 @@ def train_targets(
     observations: int = 18,
     folds: int = 4,
     config: AnalyticsConfig | None = None,
+    journey: JourneyConfig | None = None,
 ) -> tuple[list[TrainRun], ScoreRun]:
     """Train each target on one dataset, then score every account: what ``outsidein demo``
     runs."""
     days = observation_days(last_snapshot_day(con), observations)
-    data = build_dataset(con, days, config=config)
+    data = build_dataset(con, days, config=config, journey=journey)
     runs = [
         train_version(con, t, observations=observations, folds=folds, dataset=data) for t in targets
     ]
-    return runs, score_accounts(con, config=config)
+    return runs, score_accounts(con, config=config, journey=journey)
 
 
 def _known_levels(x: pd.DataFrame, model: Fitted) -> pd.DataFrame:
@@ -219,6 +223,7 @@ def score_accounts(
     *,
     config: AnalyticsConfig | None = None,
     check: Check = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> ScoreRun:
     """Score every account paying on ``day`` (default: the snapshot's last day) with each
     target's published model; replaces that day's predictions."""
@@ -230,7 +235,9 @@ def score_accounts(
             continue
         check()
         model = versions.load_model(con, version.version)
-        frame = features_at(con, day, config=config, static=version.static).to_pandas()
+        frame = features_at(
+            con, day, config=config, static=version.static, journey=journey
+        ).to_pandas()
         x = _known_levels(frame.drop(columns=["account_id", "day"]), model)
         p = model.predict(x) if len(x) else np.zeros(0)
         drivers = top_drivers(model, x) if len(x) else []

@@ -16,6 +16,7 @@ import duckdb
 from outsidein.pipeline import Outcome, Step, StepContext
 from outsidein.predict.service import score_accounts
 from outsidein.settings.analytics import AnalyticsConfig
+from outsidein.settings.journey import JourneyConfig
 
 __all__ = ["INPUTS", "OUTPUTS", "STEP", "predict_step", "run_once"]
 
@@ -38,6 +39,7 @@ def run_once(
     con: duckdb.DuckDBPyConnection,
     config: AnalyticsConfig | None = None,
     check: Callable[[], None] = lambda: None,
+    journey: JourneyConfig | None = None,
 ) -> int | None:
     """Rescore when something moved since the last run; the predictions written (None: no
     change, nothing run)."""
@@ -45,7 +47,7 @@ def run_once(
     state = dict(con.execute("SELECT name, value FROM predict_state").fetchall())
     if not marks["models"] or all(state.get(k) == v for k, v in marks.items()):
         return None
-    run = score_accounts(con, config=config, check=check)
+    run = score_accounts(con, config=config, check=check, journey=journey)
     now = datetime.now(UTC).replace(tzinfo=None)
     con.executemany(
         "INSERT INTO predict_state VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
@@ -56,12 +58,15 @@ def run_once(
 
 
 def predict_step(
-    config: Callable[[], AnalyticsConfig] = AnalyticsConfig, *, period: float = 300.0
+    config: Callable[[], AnalyticsConfig] = AnalyticsConfig,
+    *,
+    journey: Callable[[], JourneyConfig] = JourneyConfig,
+    period: float = 300.0,
 ) -> Step:
     """The pipeline step (every ``period`` s too: a new day, a version published by a command)."""
 
     def run(ctx: StepContext) -> Outcome:
-        written = run_once(ctx.cursor, config(), ctx.check)
+        written = run_once(ctx.cursor, config(), ctx.check, journey())
         if written is None:
             return Outcome.nothing("nothing moved")
         return Outcome.wrote(written, detail=f"{written:,} predictions written")

@@ -40,7 +40,10 @@ def _small_enough(cur: duckdb.DuckDBPyConnection) -> date:
 def page_backtest(cur: duckdb.DuckDBPyConnection, config: OutsideInConfig) -> BacktestReport:
     """The 12-month backtest of the published scorecards as of the report day."""
     as_of = _small_enough(cur)
-    return backtest(cur, score_fn_for(config.health), as_of, months=MONTHS, config=config.analytics)
+    return backtest(
+        cur, score_fn_for(config.health), as_of, months=MONTHS, config=config.analytics,
+        journey=config.journey,
+    )  # fmt: skip
 
 
 def page_compare(
@@ -49,4 +52,7 @@ def page_compare(
     """A draft's backtest beside the published scorecards' (``draft``, ``published``), on the
     same points and inputs: :func:`outsidein.health.service.compare`, as the API's job."""
     as_of = _small_enough(cur)
-    return compare(cur, draft, config.health, as_of, months=MONTHS, config=config.analytics)
+    return compare(
+        cur, draft, config.health, as_of, months=MONTHS, config=config.analytics,
+        journey=config.journey,
+    )  # fmt: skip

@@ -220,12 +220,12 @@ def start_backtest(
         raise InvalidRequestError(f"as_of {as_of} is in the future: outcomes are not known yet")
     published = config.health
     draft = body.draft or published
-    analytics = config.analytics
+    analytics, journey = config.analytics, config.journey
 
     def work(ctx: StepContext) -> dict[str, Any]:
         found = service.compare(
             ctx.cursor, draft, published, as_of, months=body.months,
-            horizon_days=body.horizon_days, config=analytics, check=ctx.check,
+            horizon_days=body.horizon_days, config=analytics, check=ctx.check, journey=journey,
         )  # fmt: skip
         return {name: to_jsonable_python(asdict(report)) for name, report in found.items()}
 

@@ -36,7 +36,12 @@ from outsidein.web.schemas.predict import (
 
 
 def _steps(app: FastAPI) -> list[Any]:
-    return [predict_step(lambda: app.state.config.current.config.analytics)]
+    return [
+        predict_step(
+            lambda: app.state.config.current.config.analytics,
+            journey=lambda: app.state.config.current.config.journey,
+        )
+    ]
 
 
 router = APIRouter(prefix="/predict", tags=["predict"], lifespan=with_steps(_steps))
@@ -78,6 +83,7 @@ def start_training(
             trained_by=actor,
             config=analytics,
             check=ctx.check,
+            journey=config.journey,
         )
         scheduler.mark("predict_models", urgent=True)  # the step scores with it
         return dataclasses.asdict(run)
