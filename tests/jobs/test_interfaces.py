@@ -17,7 +17,9 @@ from outsidein.cli import app as cli
 from outsidein.config import OutsideInConfig, load_config
 from outsidein.health.service import score_now
 from outsidein.ingest import load_directory
+from outsidein.jobs.answers import waves
 from outsidein.jobs.landscape import scores
+from outsidein.jobs.landscape import trends as trends_of
 from outsidein.sim import simulate
 from outsidein.store import connect
 from outsidein.web import create_app
@@ -85,6 +87,23 @@ def test_cli_api_and_python_agree(
     assert len(server.http.get(server.url + "/api/v1/jobs/surveys").json()) == 3
     trends = server.http.get(server.url + "/api/v1/jobs/trends").json()
     assert trends and trends[0]["significant"] is True
+    cur = server.app.state.store.cursor()
+    try:  # by tier and around a day: the package's answer, over HTTP
+        mine_by = trends_of(cur, by="tier")
+        day = waves(cur)[-1].first_answer.date()
+        mine_around = trends_of(cur, around=day)
+    finally:
+        cur.close()
+    by_tier = server.http.get(server.url + "/api/v1/jobs/trends", params={"by": "tier"}).json()
+    assert [(t["group"], t["outcome_id"], t["satisfaction_change"]) for t in by_tier] == [
+        (t.group, t.outcome_id, t.change.satisfaction) for t in mine_by
+    ]
+    around = server.http.get(server.url + "/api/v1/jobs/trends", params={"around": str(day)})
+    assert [t["satisfaction_change"] for t in around.json()] == [
+        t.change.satisfaction for t in mine_around
+    ]
+    early = server.http.get(server.url + "/api/v1/jobs/trends", params={"around": "2001-01-01"})
+    assert early.status_code == 422 and "no outcome survey wave on both sides" in early.text
     segments = server.http.get(server.url + "/api/v1/jobs/segments").json()
     assert segments["k"] >= 2 and all(s["stability"] >= 0.6 for s in segments["segments"])
     assert sum(s["arr"] for s in segments["segments"]) > 0

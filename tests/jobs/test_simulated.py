@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from outsidein.ingest import load_directory
-from outsidein.jobs.landscape import scores, trends
+from outsidein.jobs.landscape import JobsQueryError, scores, trends
 from outsidein.jobs.segments import segment_respondents
 from outsidein.sim import simulate
 from outsidein.store import connect
@@ -99,3 +99,28 @@ def test_satisfaction_rises_after_the_planted_release(
     others = [t for t in found if t.outcome_id not in served]
     # other outcomes hardly move: at most one in twenty by chance
     assert sum(bool(t.change.significant) for t in others) <= max(1, len(others) // 10)
+
+
+def test_trends_around_the_release_day_and_by_group(
+    company: tuple[int, duckdb.DuckDBPyConnection, Path],
+) -> None:
+    """Asked around the planted release's month, the waves either side of it are the last two;
+    split by account segment, each group's respondents add up to the whole."""
+    _, con, gt = company
+    release = json.loads((gt / "needs_segments.json").read_text())["release"]
+    day = date.fromisoformat(release["month"])  # the first day of the release's month
+    whole = trends(con)
+    around = trends(con, around=day)
+    assert [(t.outcome_id, t.change.satisfaction) for t in around] == [
+        (t.outcome_id, t.change.satisfaction) for t in whole
+    ]
+    split = trends(con, by="segment")
+    assert len({t.group for t in split}) > 1
+    for t in whole:
+        parts = [s for s in split if s.outcome_id == t.outcome_id]
+        assert sum(s.change.after.respondents for s in parts) == t.change.after.respondents
+        assert sum(s.change.before.respondents for s in parts) == t.change.before.respondents
+    with pytest.raises(JobsQueryError, match="no outcome survey wave on both sides"):
+        trends(con, around=date(2000, 1, 1))
+    with pytest.raises(JobsQueryError, match="cannot split trends by 'needs'"):
+        trends(con, by="needs")

@@ -7,6 +7,7 @@ serve`` holds the store, that server answers the reads.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -116,6 +117,14 @@ def scores_command(
 def trends_command(
     before: Annotated[str | None, typer.Option(help="The earlier survey [the one before]")] = None,
     after: Annotated[str | None, typer.Option(help="The later survey [the latest]")] = None,
+    by: Annotated[
+        Literal["segment", "tier", "account"] | None,
+        typer.Option("--by", help="Split by account segment, touch tier or account"),
+    ] = None,
+    around: Annotated[
+        datetime | None,
+        typer.Option(help="A day (a release): the waves either side of it", formats=["%Y-%m-%d"]),
+    ] = None,
     out: Out = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -124,10 +133,19 @@ def trends_command(
     chosen = settings(db, config)
     with store_or_server(chosen.db, read_only=True) as store:
         if isinstance(store, Server):
-            raw = store.get("/api/v1/jobs/trends", {"before": before, "after": after})
+            day = None if around is None else around.date().isoformat()
+            raw = store.get(
+                "/api/v1/jobs/trends", {"before": before, "after": after, "by": by, "around": day}
+            )
             found = [TrendOut.model_validate(t) for t in raw]
         else:
-            found = [TrendOut.of(t) for t in trends(store, before=before, after=after)]
+            found = [
+                TrendOut.of(t)
+                for t in trends(
+                    store, before=before, after=after, by=by,
+                    around=None if around is None else around.date(),
+                )
+            ]  # fmt: skip
     rows = []
     for t in found:
         row = t.model_dump(exclude={"satisfaction_change_ci", "opportunity_change_ci"})
@@ -135,8 +153,9 @@ def trends_command(
         row["satisfaction_change_low"] = None if ci is None else round(ci.low, 2)
         row["satisfaction_change_high"] = None if ci is None else round(ci.high, 2)
         rows.append(row)
-    columns = ["outcome_id", "before", "after", "satisfaction_change", "satisfaction_change_low",
-               "satisfaction_change_high", "significant", "statement"]  # fmt: skip
+    columns = ["outcome_id", *(["group"] if by else []), "before", "after",
+               "satisfaction_change", "satisfaction_change_low", "satisfaction_change_high",
+               "significant", "statement"]  # fmt: skip
     table = pa.Table.from_pylist(rows) if rows else pa.table({c: [] for c in columns})
     _show(table, "change in satisfaction, largest rise first", out, columns)
 

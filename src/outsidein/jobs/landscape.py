@@ -7,6 +7,7 @@ Every page, API response and CLI output reads these; the arithmetic is in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -15,7 +16,15 @@ from outsidein.errors import InvalidRequestError
 from outsidein.jobs.answers import GROUPS, answers, waves
 from outsidein.jobs.scoring import MIN_RESPONDENTS, Cells, Change, Score, change, score
 
-__all__ = ["JobsQueryError", "OutcomeScore", "OutcomeTrend", "cells_by", "scores", "trends"]
+__all__ = [
+    "JobsQueryError",
+    "OutcomeScore",
+    "OutcomeTrend",
+    "around_date",
+    "cells_by",
+    "scores",
+    "trends",
+]
 
 ALL = "all"  # the group of every respondent
 
@@ -44,6 +53,7 @@ class OutcomeTrend:
     before: str  # survey name
     after: str
     change: Change
+    group: str = ALL  # "all", a segment, a tier or an account id
 
 
 def cells_by(frame: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], Cells]:
@@ -120,11 +130,38 @@ def scores(
     return out
 
 
+def around_date(cur: duckdb.DuckDBPyConnection, day: date) -> tuple[str, str]:
+    """The waves on either side of ``day`` (a release, a playbook's start): the latest that
+    began before it and the first that began on or after it (a wave's late answers may
+    trickle in past the day)."""
+    found = waves(cur)
+    before = [w.survey for w in found if w.first_answer.date() < day]
+    after = [w.survey for w in found if w.first_answer.date() >= day]
+    if not before or not after:
+        raise JobsQueryError(
+            f"no outcome survey wave on both sides of {day}: the waves are "
+            + ", ".join(
+                f"{w.survey} ({w.first_answer:%Y-%m-%d} to {w.last_answer:%Y-%m-%d})" for w in found
+            )
+        )
+    return before[-1], after[0]
+
+
 def trends(
-    cur: duckdb.DuckDBPyConnection, *, before: str | None = None, after: str | None = None
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+    by: str | None = None,
+    around: date | None = None,
 ) -> list[OutcomeTrend]:
     """Each outcome's change from the wave ``before`` [the one before the latest] to ``after``
-    [the latest], largest satisfaction rise first."""
+    [the latest] (``around``: the waves either side of that day), per group of ``by``
+    (segment, tier, account) when given; largest satisfaction rise first."""
+    if by is not None and by not in GROUPS:
+        raise JobsQueryError(f"cannot split trends by {by!r}: use one of {', '.join(GROUPS)}")
+    if around is not None:
+        before, after = around_date(cur, around)
     names = [w.survey for w in waves(cur)]
     if len(names) < 2 and (before is None or after is None):
         return []
@@ -133,12 +170,16 @@ def trends(
     for name in (before, after):
         if name not in names:
             raise JobsQueryError(f"no outcome survey is called {name!r}")
-    a = cells_by(answers(cur, survey=after), ["outcome_id"])
-    b = cells_by(answers(cur, survey=before), ["outcome_id"])
+    group = by or "_all"
+    keys = [group, "outcome_id"]
+    a = cells_by(answers(cur, survey=after).assign(_all=ALL), keys)
+    b = cells_by(answers(cur, survey=before).assign(_all=ALL), keys)
     catalog = _catalog(cur)
     out = [
-        OutcomeTrend(o, catalog.get(o, (o, "", None))[0], before, after, change(b[(o,)], a[(o,)]))
-        for (o,) in sorted(set(a) & set(b))
+        OutcomeTrend(
+            o, catalog.get(o, (o, "", None))[0], before, after, change(b[(g, o)], a[(g, o)]), g
+        )
+        for (g, o) in sorted(set(a) & set(b))
     ]
-    out.sort(key=lambda t: -(t.change.satisfaction or -99.0))
+    out.sort(key=lambda t: (t.group, -(t.change.satisfaction or -99.0)))
     return out

@@ -8,6 +8,7 @@ managers and above. Mounted before ``/api/v1/jobs/{job_id}`` (long work), whose 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -43,6 +44,14 @@ GroupParam = Annotated[
 SurveyParam = Annotated[
     str | None, Query(max_length=200, description="An outcome survey (wave) [the latest]")
 ]
+TrendByParam = Annotated[
+    Literal["segment", "tier", "account"] | None,
+    Query(description="Split by account segment, touch tier or account"),
+]
+AroundParam = Annotated[
+    date | None,
+    Query(description="A day (a release, a playbook's start): compare the waves either side"),
+]
 
 
 @router.get(
@@ -72,14 +81,20 @@ def opportunities(
     "/trends",
     response_model=list[TrendOut],
     dependencies=[requires(Role.MANAGER)],
-    responses=refused("an unknown survey"),
+    responses=refused("an unknown survey, no wave on both sides of `around`"),
     summary="How each outcome's scores changed between two survey waves",
 )
 def outcome_trends(
-    cur: CursorDep, before: SurveyParam = None, after: SurveyParam = None
+    cur: CursorDep,
+    before: SurveyParam = None,
+    after: SurveyParam = None,
+    by: TrendByParam = None,
+    around: AroundParam = None,
 ) -> list[TrendOut]:
-    """After minus before [the last two waves], with 95 % intervals; largest rise first."""
-    return [TrendOut.of(t) for t in trends(cur, before=before, after=after)]
+    """After minus before [the last two waves; `around`: the waves either side of a day, a
+    release or a playbook's start], with 95 % intervals, per group of `by` when given;
+    largest rise first."""
+    return [TrendOut.of(t) for t in trends(cur, before=before, after=after, by=by, around=around)]
 
 
 @router.get(

@@ -96,11 +96,13 @@ class TrendOut(BaseModel):
     opportunity_change: float | None
     opportunity_change_ci: IntervalOut | None
     significant: bool | None = Field(description="The satisfaction interval excludes zero")
+    group: str = Field("all", description="The group of `by` (all respondents: `all`)")
 
     @classmethod
     def of(cls, t: OutcomeTrend) -> TrendOut:
         c = t.change
         return cls(
+            group=t.group,
             outcome_id=t.outcome_id,
             statement=t.statement,
             before=t.before,
