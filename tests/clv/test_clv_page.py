@@ -80,6 +80,10 @@ def test_page_api_cli_and_package_agree(answers: Answers) -> None:
     assert positions == sorted(positions)  # the top customers in the API's order
     assert f"{package.accounts} accounts" in text
     assert f"Predicted <strong>{holdout['predicted']:.1f}</strong>" in text
+    # the predicted total with its 90 % interval from the estimates' uncertainty
+    low, high = holdout["predicted_low"], holdout["predicted_high"]
+    assert low < holdout["predicted"] < high
+    assert f'data-testid="holdout-interval">{low:.1f} to {high:.1f}<' in text
     assert text.count("data-cell=") == len(api["heatmap"])
     for m in api["retention"]:
         assert f'data-testid="retention-{m["model"]}"' in text

@@ -137,9 +137,14 @@ def report_command(
         console.print(f"{m['model']} projected retention (periods 0-6): {shown}")
     if check is not None:
         console.print(
-            f"holdout {holdout} weeks: predicted {check.predicted:,.1f} repeat transactions, "
-            f"actual {check.actual:,.0f} ({check.error:+.1%}) over {check.customers:,} accounts"
+            f"holdout {holdout} weeks: predicted {check.predicted:,.1f} repeat transactions"
+            f"{_band(check.predicted_low, check.predicted_high)}, actual {check.actual:,.0f} "
+            f"({check.error:+.1%}) over {check.customers:,} accounts"
         )
+
+
+def _band(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f" (90 % interval {low:,.1f} to {high:,.1f})"
 
 
 def _pct(v: float | None) -> str:

@@ -20,6 +20,9 @@ class HoldoutCheck:
     actual: float
     predicted: float
     by_frequency: list[dict[str, float]]
+    # the predicted total's 90 % interval from the estimates' uncertainty (None: not known)
+    predicted_low: float | None = None
+    predicted_high: float | None = None
 
     @property
     def error(self) -> float:
@@ -31,6 +34,8 @@ class HoldoutCheck:
             "customers": self.customers,
             "actual": self.actual,
             "predicted": self.predicted,
+            "predicted_low": self.predicted_low,
+            "predicted_high": self.predicted_high,
             "error": self.error,
             "by_frequency": self.by_frequency,
         }

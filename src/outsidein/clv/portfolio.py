@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -24,7 +25,7 @@ from outsidein.analytics.revenue import account_mrr
 from outsidein.clv import bgnbd, gammagamma, sbg
 from outsidein.clv.data import compress
 from outsidein.clv.errors import ClvError
-from outsidein.clv.fit import Fit
+from outsidein.clv.fit import Fit, interval
 from outsidein.clv.holdout import HoldoutCheck, check
 from outsidein.clv.rfm import summary
 from outsidein.clv.segments import rfm_segments
@@ -212,6 +213,15 @@ def holdout(con: duckdb.DuckDBPyConnection, as_of: dt.date, weeks: int = 26) -> 
     if len(rfm) < MIN_CUSTOMERS:
         raise ClvError(f"{len(rfm)} transactional accounts before {cut}: too few for a holdout")
     d = compress(rfm["x"], rfm["t_x"], rfm["T"])
-    fit = bgnbd.fit(d, standard_errors=False)
+    fit = bgnbd.fit(d)
     pred = bgnbd.expected(fit.params, float(weeks), d.x, d.t_x, d.T)[d.inverse]
-    return check(rfm["x"], rfm["x_holdout"], pred)
+    found = check(rfm["x"], rfm["x_holdout"], pred)
+    with contextlib.suppress(ClvError):  # no standard errors: the total without its interval
+
+        def total(p: np.ndarray) -> np.ndarray:
+            per_row = bgnbd.expected(p, float(weeks), d.x, d.t_x, d.T)
+            return np.asarray([float(np.sum(per_row * d.weight))])
+
+        low, high = interval(fit, total, level=0.9)
+        found = replace(found, predicted_low=float(low[0]), predicted_high=float(high[0]))
+    return found

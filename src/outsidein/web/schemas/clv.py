@@ -145,6 +145,10 @@ class ClvHoldoutOut(BaseModel):
     customers: int
     actual: float
     predicted: float
+    predicted_low: float | None = Field(
+        None, description="The predicted total's 90 % interval (the estimates' uncertainty)"
+    )
+    predicted_high: float | None = None
     error: float | None = Field(None, description="(predicted - actual) / actual")
     by_frequency: list[HoldoutRowOut]
 
