@@ -15,11 +15,16 @@ from outsidein.web.schemas.status import Status, StepOut
 
 
 def store_status(cur: duckdb.DuckDBPyConnection, steps: Iterable[StepStatus] = ()) -> Status:
-    """Count rows in every canonical table (names come from our own table list, never input)."""
+    """Count rows in every canonical table (names come from our own table list, never input).
+
+    One statement, so the counts are one snapshot: counted table by table, a commit landing
+    between two counts (an apply cycle writes accounts and events together) showed the
+    events without their account.
+    """
     version = fetch_value(cur, "SELECT coalesce(max(version), 0) FROM schema_version")
-    counts = {
-        name: int(fetch_value(cur, f'SELECT count(*) FROM "{name}"') or 0) for name in LOAD_ORDER
-    }
+    columns = ", ".join(f'(SELECT count(*) FROM "{name}")' for name in LOAD_ORDER)
+    row = cur.execute(f"SELECT {columns}").fetchone() or ()
+    counts = {name: int(n or 0) for name, n in zip(LOAD_ORDER, row, strict=True)}
     return Status(
         version=__version__,
         schema_version=int(version or 0),
