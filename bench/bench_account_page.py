@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from outsidein.auth.tokens import create_token
 from outsidein.auth.users import create_user
 from outsidein.store import connect
 from outsidein.web import create_app
+from outsidein.web.server import listen
 
 USER = "bench"
 
@@ -88,8 +88,7 @@ def main() -> None:
         db = args.db or build_demo(Path(tmp))
         secret, ids = token_for(db)
         app = create_app(db, config_path=db.parent / "outsidein.toml")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock = listen("127.0.0.1", 0)  # the product's socket (TCP_NODELAY, as served)
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from fastapi import FastAPI
 from outsidein.store import connect
 from outsidein.store.tables import TABLES
 from outsidein.web import create_app
-from outsidein.web.server import uvicorn_config
+from outsidein.web.server import listen, uvicorn_config
 
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 TODAY = NOW.date()
@@ -214,8 +213,7 @@ class LiveServer:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = listen("127.0.0.1", 0)  # the product's own socket (TCP_NODELAY)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         config = uvicorn_config(app, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
