@@ -22,7 +22,7 @@ from outsidein.cli.server_client import Server, open_for_writing
 from outsidein.errors import NotFoundError
 from outsidein.health.read import list_scores
 from outsidein.predict import scores, service, versions
-from outsidein.predict.dataset import TARGETS, NotEnoughExamplesError
+from outsidein.predict.dataset import TARGETS, NotEnoughExamplesError, horizon_words
 from outsidein.store import connect
 
 predict_app = typer.Typer(
@@ -65,6 +65,12 @@ def train_command(
     ] = 18,
     folds: Annotated[int, typer.Option("--folds", min=1, max=12, help="Backtest folds")] = 4,
     horizon: Annotated[int, typer.Option("--horizon-days", min=7, max=366, help="Days ahead")] = 90,
+    by_renewal: Annotated[
+        bool,
+        typer.Option(
+            "--by-renewal", help="Label by each account's next term renewal within the horizon"
+        ),
+    ] = False,
     static: Annotated[
         list[str] | None,
         typer.Option("--static", help="A field without history to use (today's value)"),
@@ -93,7 +99,7 @@ def train_command(
                         )
                         dataset = service.build_dataset(
                             con, days, horizon_days=horizon, static=static or (),
-                            config=analytics, journey=journey,
+                            config=analytics, journey=journey, by_renewal=by_renewal,
                         )  # fmt: skip
                     run = service.train_version(
                         con,
@@ -109,7 +115,8 @@ def train_command(
             auc = "n/a" if run.auc is None else f"{run.auc:.3f}"
             state = "published" if run.published else "[red]not published[/]"
             console.print(
-                f"{name}: version {run.version}, backtest AUC {auc}, {run.rows:,} "
+                f"{name} {horizon_words(dataset.horizon_days, dataset.by_renewal)}: version "
+                f"{run.version}, backtest AUC {auc}, {run.rows:,} "
                 f"labelled rows, {state}",
                 highlight=False,
             )
@@ -187,7 +194,8 @@ def report_command(
     out.write_text(html, encoding="utf-8")
     auc = "n/a" if chosen_version.auc is None else f"{chosen_version.auc:.3f}"
     console.print(
-        f"version {version} ({chosen_version.target}), backtest AUC {auc}: report written to {out}",
+        f"version {version} ({chosen_version.target} {chosen_version.horizon}), backtest AUC "
+        f"{auc}: report written to {out}",
         highlight=False,
     )
     _print_summary(found)

@@ -1,7 +1,8 @@
 """Time-based backtests: fit before T, predict the accounts observed on T, judge H days later.
 
 For each of the latest ``folds`` labelled observation days T, the model is trained on rows
-whose outcome was known by T (observation day + horizon <= T): the latest
+whose outcome was known by T (observation day + horizon <= T; by the next renewal, its
+renewal day <= T): the latest
 ``calibration_days`` of those days are held back to calibrate it (a later fold than its
 training rows), the rest fit it. The logistic baseline is fitted on the same rows. Pooled
 over the folds: ROC AUC, PR-AUC, the Brier score, the expected calibration error and the
@@ -11,7 +12,7 @@ reliability curve; per fold: both AUCs, so a reader sees them over time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ CALIBRATION_DAYS = 3
 # company, outcome satisfaction learnt from one or two days cost the logistic baseline 0.06 AUC
 # in a fold)
 HISTORY_DAYS = 3
+# A fold's day needs this share of a typical day's labelled rows: by the next renewal the
+# latest days hold only the accounts renewing soon (a fold of three rows says nothing).
+FOLD_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,22 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
 
 
-def _split(days: pd.Series, cutoff: date, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows known by ``cutoff``: (fit rows, calibration rows: the latest days)."""
-    known = (days + timedelta(days=horizon) <= cutoff).to_numpy()
+def _split(days: pd.Series, known_on: pd.Series, cutoff: date) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose outcome is known by ``cutoff``: (fit rows, calibration rows: the latest
+    days)."""
+    known = (known_on <= cutoff).to_numpy()
     seen = sorted(set(days[known]))
     late = set(seen[-CALIBRATION_DAYS:]) if len(seen) > CALIBRATION_DAYS else set()
     calib = known & days.isin(late).to_numpy()
     return known & ~calib, calib
+
+
+def fold_days(days: pd.Series, folds: int) -> list[date]:
+    """The latest ``folds`` observation days holding at least :data:`FOLD_SHARE` of the
+    median day's labelled rows."""
+    counts = days.value_counts()
+    full = counts[counts >= FOLD_SHARE * counts.median()]
+    return sorted(full.index)[-folds:]
 
 
 def with_history(schema: Schema, x: pd.DataFrame, days: pd.Series) -> Schema:
@@ -122,12 +135,13 @@ def backtest(dataset: Dataset, target: Target, *, folds: int = 4) -> BacktestRes
     y = dataset.labels[target][labelled].to_numpy().astype(int)
     days = dataset.frame["day"][labelled].reset_index(drop=True)
     ids = dataset.frame["account_id"][labelled].reset_index(drop=True)
+    known_on = dataset.known_on[labelled].reset_index(drop=True)
     schema = infer_schema(x)
     horizon = dataset.horizon_days
     result = BacktestResult(target, horizon)
     pieces = []
-    for day in sorted(set(days))[-folds:]:
-        fit_rows, calib_rows = _split(days, day, horizon)
+    for day in fold_days(days, folds):
+        fit_rows, calib_rows = _split(days, known_on, day)
         test = (days == day).to_numpy()
         if fit_rows.sum() < 50 or len(np.unique(y[fit_rows])) < 2:
             continue
@@ -172,14 +186,15 @@ def backtest(dataset: Dataset, target: Target, *, folds: int = 4) -> BacktestRes
 
 
 def train(dataset: Dataset, target: Target, *, as_of: date | None = None) -> Fitted:
-    """The model to publish: fitted on every row known by ``as_of`` (default: the last
-    observation day plus the horizon), calibrated on the latest of them."""
+    """The model to publish: fitted on every row whose outcome is known by ``as_of``
+    (default: every labelled row), calibrated on the latest of them."""
     check_enough(dataset, target)
     labelled = dataset.labelled(target)
     x = dataset.features[labelled].reset_index(drop=True)
     y = dataset.labels[target][labelled].to_numpy().astype(int)
     days = dataset.frame["day"][labelled].reset_index(drop=True)
     ids = dataset.frame["account_id"][labelled].reset_index(drop=True)
-    cutoff = as_of or max(days) + timedelta(days=dataset.horizon_days)
-    fit_rows, calib_rows = _split(days, cutoff, dataset.horizon_days)
+    known_on = dataset.known_on[labelled].reset_index(drop=True)
+    cutoff = as_of or max(known_on)
+    fit_rows, calib_rows = _split(days, known_on, cutoff)
     return _fit_calibrated(x, y, ids, days, fit_rows, calib_rows, infer_schema(x))

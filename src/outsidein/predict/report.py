@@ -17,6 +17,7 @@ from html import escape
 import numpy as np
 
 from outsidein.predict.backtest import HISTORY_DAYS, BacktestResult
+from outsidein.predict.dataset import horizon_words
 
 __all__ = ["CSP", "ReportInput", "gains", "psi", "render"]
 
@@ -42,6 +43,7 @@ class ReportInput:
     current_day: date
     blend_weight: float
     waiting: Sequence[str] = ()  # features without enough history yet (not used)
+    by_renewal: bool = False
 
 
 def gains(y: np.ndarray, p: np.ndarray, parts: int = 10) -> list[tuple[float, float, float]]:
@@ -237,7 +239,7 @@ color:#222}}svg{{width:100%;height:auto;max-width:{W}px}}table{{border-collapse:
 td,th{{border-bottom:1px solid #ddd;padding:2px 8px;text-align:right}}
 section{{margin:1.5em 0}}.grid{{display:grid;grid-template-columns:repeat(auto-fit,
 minmax(min(300px,100%),1fr));gap:1em}}.scroll{{overflow-x:auto}}</style></head><body>
-<h1>Model report: {escape(data.target)} within {data.horizon_days} days</h1>
+<h1>Model report: {escape(data.target)} {horizon_words(data.horizon_days, data.by_renewal)}</h1>
 <p>Trained on observation days {data.window[0]} to {data.window[1]}: {data.rows:,} labelled
 rows, {data.positives:,} positive. Blend: LightGBM {data.blend_weight:.0%} of the logit.
 Fields without history used as static: {static}. Not used yet, known on fewer than

@@ -113,18 +113,20 @@ def train_version(
     check: Check = lambda: None,
     dataset: Dataset | None = None,
     journey: JourneyConfig | None = None,
+    by_renewal: bool = False,
 ) -> TrainRun:
     """Build, backtest, fit, report and store a version of ``target``; publish it unless the
     guard refuses (then it is stored unpublished and ``refused`` says why).
 
     Below the minimum of labelled examples :class:`~.dataset.NotEnoughExamplesError` says to
     rank by the health score instead. ``dataset`` reuses one built for another target.
+    ``by_renewal``: labels read on each account's next renewal within the horizon.
     """
     if dataset is None:
         days = observation_days(last_snapshot_day(con), observations)
         dataset = build_dataset(
             con, days, horizon_days=horizon_days, static=static, config=config, check=check,
-            journey=journey,
+            journey=journey, by_renewal=by_renewal,
         )  # fmt: skip
     check()
     bt = backtest(dataset, target, folds=folds)
@@ -141,6 +143,7 @@ def train_version(
         "observations": observations,
         "folds": folds,
         "static": list(dataset.static),
+        "by_renewal": dataset.by_renewal,
         "blend_weight": model.weight,
         "calibration": model.calibrator.method,
         "features": list(model.schema.numeric + model.schema.categorical),
@@ -164,6 +167,7 @@ def train_version(
             current_day=max(dataset.frame["day"]),
             blend_weight=model.weight,
             waiting=waiting,
+            by_renewal=dataset.by_renewal,
         )
     )
     version = versions.save_version(

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from outsidein.errors import NotFoundError, OutsideInError
+from outsidein.predict.dataset import horizon_words
 from outsidein.predict.model import Fitted
 
 __all__ = [
@@ -87,6 +88,14 @@ class ModelVersion:
     @property
     def static(self) -> tuple[str, ...]:
         return tuple(self.params.get("static", ()))
+
+    @property
+    def by_renewal(self) -> bool:
+        return bool(self.params.get("by_renewal", False))
+
+    @property
+    def horizon(self) -> str:
+        return horizon_words(self.horizon_days, self.by_renewal)
 
 
 def _now() -> datetime:

@@ -78,6 +78,7 @@ def start_training(
             observations=body.observations,
             folds=body.folds,
             horizon_days=body.horizon_days,
+            by_renewal=body.by_renewal,
             static=body.static,
             force=body.force,
             trained_by=actor,

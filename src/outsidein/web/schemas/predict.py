@@ -22,6 +22,11 @@ class TrainIn(BaseModel):
     observations: int = Field(18, ge=3, le=60, description="Monthly observation days")
     folds: int = Field(4, ge=1, le=12, description="Backtest folds (the latest labelled days)")
     horizon_days: int = Field(90, ge=7, le=366)
+    by_renewal: StrictBool = Field(
+        False,
+        description="Label each account by its next term renewal within horizon_days (the "
+        "renewal's own outcome); month-to-month accounts then have no label",
+    )
     static: list[str] = Field(
         default_factory=list,
         max_length=20,
@@ -42,6 +47,8 @@ class ModelOut(BaseModel):
     version: int
     target: str
     horizon_days: int
+    by_renewal: bool
+    horizon: str = Field(description="The label's horizon in words")
     window_first: dt.date
     window_last: dt.date
     rows: int
@@ -65,6 +72,8 @@ class ModelOut(BaseModel):
             version=v.version,
             target=v.target,
             horizon_days=v.horizon_days,
+            by_renewal=v.by_renewal,
+            horizon=v.horizon,
             window_first=v.window_first,
             window_last=v.window_last,
             rows=v.rows,
