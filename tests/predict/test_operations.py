@@ -135,6 +135,25 @@ def test_the_summary_adds_up(con: duckdb.DuckDBPyConnection) -> None:
         s.expected_churn_arr
     )
     assert sum(g["accounts"] for g in s.drivers_by_segment) == len(rows)
+    # each segment's drivers: the share of its accounts' risk-raising contributions, counted
+    # here again from the stored drivers
+    for g in s.drivers_by_segment:
+        mine = [r for r in rows if (r["segment"] or "(no segment)") == g["segment"]]
+        weight: dict[str, float] = {}
+        for r in mine:
+            for d in r["drivers"]:
+                weight[d["family"]] = weight.get(d["family"], 0.0) + d["contribution"]
+        total = sum(weight.values())
+        assert g["accounts"] == len(mine)
+        assert [d["family"] for d in g["drivers"]] == sorted(weight, key=weight.__getitem__)[::-1][
+            : len(g["drivers"])
+        ]
+        for d in g["drivers"]:
+            assert d["share"] == pytest.approx(weight[d["family"]] / total)
+            assert d["accounts"] == sum(
+                1 for r in mine if r["drivers"] and r["drivers"][0]["family"] == d["family"]
+            )
+    assert any(g["drivers"] for g in s.drivers_by_segment)
     assert any(m["month"][0].isdigit() for m in s.arr_at_risk_by_month)
 
 

@@ -164,6 +164,13 @@ def _print_summary(found: scores.Summary) -> None:
     for b in found.risk_bands:
         table.add_row(b["band"], f"{b['accounts']:,}", f"{b['arr']:,.0f}")
     console.print(table)
+    why = Table("segment", "accounts", "mean risk", "what raises it (share; accounts it leads)")
+    for g in found.drivers_by_segment:
+        drivers = ", ".join(
+            f"{d['family']} {d['share']:.0%} ({d['accounts']})" for d in g["drivers"]
+        )
+        why.add_row(g["segment"], f"{g['accounts']:,}", f"{g['mean_risk']:.1%}", drivers)
+    console.print(why)
 
 
 @predict_app.command("report")

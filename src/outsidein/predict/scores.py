@@ -141,6 +141,38 @@ def for_account(con: duckdb.DuckDBPyConnection, account_id: str) -> AccountPredi
     return found
 
 
+def drivers_by_segment(rows: list[dict[str, Any]], top: int = 3) -> list[dict[str, Any]]:
+    """Why each segment is at risk: per segment, the families whose contributions raise its
+    accounts' churn logits most, each with its ``share`` of the segment's risk-raising
+    contributions (the accounts' stored top drivers, summed) and the number of ``accounts``
+    it is the first driver of."""
+    weight: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    first: dict[str, Counter[str]] = defaultdict(Counter)
+    risks: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        seg = r["segment"] or "(no segment)"
+        risks[seg].append(r["probability"])
+        for rank, d in enumerate(r["drivers"]):
+            weight[seg][d["family"]] += max(float(d["contribution"]), 0.0)
+            first[seg][d["family"]] += rank == 0
+    out = []
+    for seg in sorted(risks):
+        total = sum(weight[seg].values())
+        out.append(
+            {
+                "segment": seg,
+                "accounts": len(risks[seg]),
+                "mean_risk": float(np.mean(risks[seg])),
+                "drivers": [
+                    {"family": f, "share": w / total, "accounts": first[seg][f]}
+                    for f, w in sorted(weight[seg].items(), key=lambda fw: -fw[1])[:top]
+                    if w > 0
+                ],
+            }
+        )
+    return out
+
+
 @dataclass
 class Summary:
     """The portfolio view of the latest churn and expansion predictions."""
@@ -157,7 +189,7 @@ class Summary:
 
 def summary(con: duckdb.DuckDBPyConnection, *, csm: str | None = None) -> Summary:
     """Risk bands (accounts and ARR), ARR at risk (probability x ARR) by renewal month, and
-    each segment's most frequent top churn drivers."""
+    each segment's churn drivers (:func:`drivers_by_segment`)."""
     churn = latest(con, "churn", csm=csm)
     expansion = latest(con, "expansion", csm=csm)
     bands = []
@@ -183,26 +215,7 @@ def summary(con: duckdb.DuckDBPyConnection, *, csm: str | None = None) -> Summar
     keys = sorted(k for k in months if k[0].isdigit())
     keys += [k for k in months if not k[0].isdigit()]
     by_month = [{"month": k, "arr_at_risk": months[k], "accounts": counts[k]} for k in keys]
-    segments: dict[str, Counter[str]] = defaultdict(Counter)
-    size: Counter[str] = Counter()
-    for r in churn:
-        seg = r["segment"] or "(no segment)"
-        size[seg] += 1
-        for d in r["drivers"][:1]:  # the first driver: what weighs most for the account
-            segments[seg][d["family"]] += 1
-    by_segment = [
-        {
-            "segment": seg,
-            "accounts": size[seg],
-            "mean_risk": float(
-                np.mean(
-                    [r["probability"] for r in churn if (r["segment"] or "(no segment)") == seg]
-                )
-            ),
-            "drivers": [{"family": f, "accounts": n} for f, n in segments[seg].most_common(3)],
-        }
-        for seg in sorted(size)
-    ]
+    by_segment = drivers_by_segment(churn)
     day = churn[0]["day"] if churn else (expansion[0]["day"] if expansion else None)
     return Summary(
         day,

@@ -64,7 +64,7 @@ DEMO_PLAYBOOKS: dict[str, object] = {
          "variants": {"enterprise": [
              {"kind": "task", "type": "risk", "title": "Save the account (executive call)",
               "priority": "urgent", "due_days": 2, "template": "save"},
-             {"kind": "touch", "channel": "webhook", "template": "health-alert",
+             {"kind": "touch", "channel": "webhook", "template": "risk_alert",
               "to": "cs-alerts"}]}},
         {"name": "detractor", "description": "Close the loop with each detractor",
          "trigger": {"kind": "survey_answer", "survey": "nps", "at_most": 6, "within_days": 90},
