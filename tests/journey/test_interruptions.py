@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from outsidein.cli import app
 from outsidein.ingest.directory import load_directory
 from outsidein.journey.interruptions import broken_handoffs
+from outsidein.journey.report import account_report, end_of, interruptions_report, states_report
 from outsidein.settings.journey import JourneyConfig
 from outsidein.sim import SimulationSummary, simulate
 from outsidein.store import connect
@@ -62,6 +64,27 @@ def test_every_planted_broken_handoff_is_found_by_its_id(
     late = [b for b in found if b.taken_at is not None]
     assert late and all(b.hours_to_take_up > b.limit_hours for b in late)
     assert "nobody has taken it up" in next(b for b in found if b.taken_at is None).evidence
+
+
+def test_one_account_s_are_those_of_everyone_kept_to_it(con: duckdb.DuckDBPyConnection) -> None:
+    """The account page asks for one account (narrowed in SQL): the same hand-offs as the
+    whole book's, and the account page's journey section is the reports' composition."""
+    as_of = datetime(AS_OF.year, AS_OF.month, 1)
+    everyone = broken_handoffs(con, JourneyConfig().handoffs, as_of)
+    busiest = Counter(b.account_id for b in everyone).most_common(3)
+    for account_id, n in busiest:
+        mine = broken_handoffs(con, JourneyConfig().handoffs, as_of, accounts=[account_id])
+        assert mine == [b for b in everyone if b.account_id == account_id] and len(mine) == n
+    assert broken_handoffs(con, JourneyConfig().handoffs, as_of, accounts=[]) == []
+    journey = JourneyConfig()
+    at = end_of(con, None)
+    for account_id, _ in busiest:
+        page = account_report(con, journey, account_id)
+        states = states_report(con, journey, at, accounts=[account_id], limit=1)
+        breaks = interruptions_report(con, journey, at, accounts=[account_id], limit=1000)
+        assert page["state"] == states["items"][0]
+        assert page["open"] == [i for i in breaks["items"] if i["open"]]
+        assert page["total"] == breaks["total"] > 0
 
 
 def test_a_tighter_limit_finds_more(con: duckdb.DuckDBPyConnection) -> None:

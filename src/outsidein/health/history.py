@@ -237,12 +237,12 @@ def _write(cur: duckdb.DuckDBPyConnection, at: datetime, version: int | None) ->
 
 _EFFECTIVE = """
     WITH s AS (
-        SELECT * FROM health_scores WHERE valid_from <= $at {scope}
+        SELECT * FROM health_scores WHERE valid_from <= {at} {scope}
         QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY valid_from DESC) = 1
     ),
     o AS (
         SELECT * FROM health_overrides
-        WHERE created_at <= $at AND expires_at > $at {scope}
+        WHERE created_at <= {at} AND expires_at > {at} {scope}
         QUALIFY row_number() OVER (
             PARTITION BY account_id ORDER BY created_at DESC, override_id DESC) = 1
     )
@@ -263,14 +263,14 @@ def scores_at(con: duckdb.DuckDBPyConnection, at: datetime) -> pa.Table:
 
     An active override's band (and score, when it gives one) stand in for the computed ones.
     """
-    return con.sql(_EFFECTIVE.format(scope=""), params={"at": at}).to_arrow_table()
+    return con.sql(_EFFECTIVE.format(at="$at", scope=""), params={"at": at}).to_arrow_table()
 
 
 def score_at(con: duckdb.DuckDBPyConnection, account_id: str, at: datetime) -> HealthScore | None:
     """``account_id``'s score at ``at``; None when it had none (nor an override)."""
     rows = (
         con.sql(
-            _EFFECTIVE.format(scope="AND account_id = $account"),
+            _EFFECTIVE.format(at="$at", scope="AND account_id = $account"),
             params={"at": at, "account": account_id},
         )
         .to_arrow_table()
@@ -281,6 +281,21 @@ def score_at(con: duckdb.DuckDBPyConnection, account_id: str, at: datetime) -> H
     row = rows[0]
     override = _override(con, row.pop("override_id"))
     return HealthScore(**row, override=override)
+
+
+def _effective_at(
+    con: duckdb.DuckDBPyConnection, account_id: str, moments: list[datetime]
+) -> dict[datetime, tuple[float | None, str | None]]:
+    """``account_id``'s effective (score, band) at each moment, in one query: the same
+    definition as :func:`score_at`, evaluated per moment (a query per moment cost ~4 ms
+    each, a sixth of the account page)."""
+    rows = con.execute(
+        "SELECT m.at, e.score, e.band FROM (SELECT unnest(?::TIMESTAMP[]) AS at) m, LATERAL ("
+        + _EFFECTIVE.format(at="m.at", scope="AND account_id = ?")
+        + ") e",
+        [moments, account_id, account_id],
+    ).fetchall()
+    return {at: (score, band) for at, score, band in rows}
 
 
 def trend(
@@ -303,10 +318,10 @@ def trend(
         [account_id, since, until] * 3,
     ).fetchall()
     changes += [(when, kind) for when, kind in rows]
+    values = _effective_at(con, account_id, sorted({when for when, _ in changes}))
     points: list[TrendPoint] = []
     for when, kind in changes:
-        now = score_at(con, account_id, when)
-        score, band = (None, None) if now is None else (now.score, now.band)
+        score, band = values.get(when, (None, None))
         if points and (points[-1].score, points[-1].band) == (score, band) and kind != "override":
             continue  # an override ending where the computed score stands changes nothing seen
         points.append(TrendPoint(when, score, band, kind))  # type: ignore[arg-type]

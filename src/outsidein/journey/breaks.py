@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 KINDS = INTERRUPTION_KINDS
+# Up to this many accounts in scope, the hand-off query is narrowed to them in SQL.
+FEW_ACCOUNTS = 500
 
 
 class Interruption(NamedTuple):  # a tuple: thousands are built at once
@@ -149,7 +151,8 @@ def _handoffs(
 ) -> list[Found]:
     """Broken hand-offs in scope, dated when their limit ran out."""
     out = []
-    for b in broken_handoffs(con, journey.handoffs, as_of, csm):
+    few = sorted(scope) if len(scope) <= FEW_ACCOUNTS else None
+    for b in broken_handoffs(con, journey.handoffs, as_of, csm, accounts=few):
         due = b.handed_at + timedelta(hours=b.limit_hours)
         if b.account_id not in scope or due < since:
             continue

@@ -17,6 +17,7 @@ from outsidein.settings.journey import JourneyConfig
 from outsidein.store.freshness import data_last_day
 
 __all__ = [
+    "account_report",
     "end_of",
     "interruptions_report",
     "journey_summary",
@@ -126,6 +127,22 @@ def interruptions_report(
         "cases_closed": found.cases_closed,
         "first_contact_resolution": None if found.fcr is None else round(found.fcr, 4),
         "items": [_item(i) for i in reversed(items[-limit:])] if limit else [],
+    }
+
+
+def account_report(
+    con: duckdb.DuckDBPyConnection, journey: JourneyConfig, account_id: str, *, days: int = 90
+) -> dict[str, Any]:
+    """The account page's journey section from one pass (the states and the interruptions
+    of :func:`find_breaks`): its state, its interruptions of the last ``days`` still open,
+    and how many there were in all."""
+    found = find_breaks(con, journey, end_of(con, None), days=days, accounts=[account_id])
+    state = found.states.get(account_id)
+    return {
+        "state": None if state is None else _state(state),
+        "open": [_item(i) for i in reversed(found.items) if i.open],
+        "total": len(found.items),
+        "stages": [s.name for s in journey.map()],
     }
 
 

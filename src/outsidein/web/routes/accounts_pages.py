@@ -15,6 +15,7 @@ from outsidein.analytics.lifecycle import STATUSES
 from outsidein.auth.roles import Role
 from outsidein.clv.saved import for_account as account_clv
 from outsidein.health.explain import number as explain_number
+from outsidein.journey import report as journey_report
 from outsidein.plans import RULE as PLANS_RULE
 from outsidein.plans import account_plans
 from outsidein.predict import scores as predict_scores
@@ -49,7 +50,6 @@ from outsidein.web.queries.accounts import (
 from outsidein.web.queries.custom_fields import custom_params
 from outsidein.web.queries.figures_cache import figures_cache
 from outsidein.web.queries.health import account_health
-from outsidein.web.routes.journey_state_pages import account_journey
 from outsidein.web.templating import templates, url_with
 
 router = APIRouter(include_in_schema=False)
@@ -205,7 +205,7 @@ def account_page(
             "clv": account_clv(cur, account_id),
             "plans": account_plans(cur, account_id),
             "plans_rule": PLANS_RULE,
-            "journey": account_journey(cur, account_id, full.journey),
+            "journey": journey_report.account_report(cur, full.journey, account_id),
             "tier": tier,
             "tier_label": tier_labels.get(tier.tier or "", tier.tier),
             "tl": timeline,

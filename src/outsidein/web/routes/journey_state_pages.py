@@ -5,14 +5,13 @@ their own book (``BookDep``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from outsidein.journey.report import end_of, interruptions_report, states_report
-from outsidein.settings.journey import FUNCTION_NAMES, INTERRUPTION_KINDS, JourneyConfig
+from outsidein.journey.report import end_of, interruptions_report
+from outsidein.settings.journey import FUNCTION_NAMES, INTERRUPTION_KINDS
 from outsidein.web.access import BookDep
 from outsidein.web.deps import ConfigDep, CursorDep
 from outsidein.web.params import AsOfParam
@@ -62,19 +61,3 @@ def interruptions_page(
             "shown": SHOWN,
         },
     )  # fmt: skip
-
-
-def account_journey(
-    cur: duckdb.DuckDBPyConnection, account_id: str, journey: JourneyConfig
-) -> dict[str, Any]:
-    """The account page's journey section: its state and its open interruptions of the last
-    90 days (with how many there were in all)."""
-    at = end_of(cur, None)
-    states = states_report(cur, journey, at, accounts=[account_id], limit=1)
-    breaks = interruptions_report(cur, journey, at, days=90, accounts=[account_id], limit=1000)
-    return {
-        "state": states["items"][0] if states["items"] else None,
-        "open": [i for i in breaks["items"] if i["open"]],
-        "total": breaks["total"],
-        "stages": [s.name for s in journey.map()],
-    }
