@@ -40,6 +40,7 @@ import psutil
 
 from outsidein.ingest.segment import SegmentService, SegmentSettings, create_key
 from outsidein.store import connect
+from outsidein.store.owner import read_record
 
 ACCOUNTS = 200
 USERS = 5_000
@@ -122,11 +123,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(url: str, predicate: Any, timeout: float = 300) -> float:
+def wait_for(
+    url: str, predicate: Any, timeout: float = 300, headers: dict[str, str] | None = None
+) -> float:
     started = time.perf_counter()
     while True:
         try:
-            if predicate(httpx.get(url, timeout=5).json()):
+            answer = httpx.get(url, timeout=5, headers=headers)
+            if answer.status_code == 200 and predicate(answer.json()):
                 return time.perf_counter() - started
         except httpx.TransportError:
             pass
@@ -149,9 +153,15 @@ def end_to_end(workdir: Path, events: int, clients: int) -> dict[str, Any]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(url + "/api/v1/status", lambda body: True, timeout=60)
+        deadline = time.perf_counter() + 60
+        while (record := read_record(db)) is None:  # the server's own token, as `outsidein`
+            if time.perf_counter() > deadline:  # beside it sends
+                raise TimeoutError("the server wrote no record beside its store")
+            time.sleep(0.05)
+        auth = {"X-Outsidein-Token": record.token}
+        wait_for(url + "/api/v1/status", lambda body: True, timeout=60, headers=auth)
         link_users(url, key)
-        wait_for(url + "/api/v1/segment/activity", lambda body: body["inbox"] == 0)
+        wait_for(url + "/api/v1/segment/activity", lambda body: body["inbox"] == 0, headers=auth)
         share = events // clients
         start_at = time.time() + 2.0
         process = psutil.Process(server.pid)
@@ -165,7 +175,10 @@ def end_to_end(workdir: Path, events: int, clients: int) -> dict[str, Any]:
         cpu1 = process.cpu_times()
         sent = share * clients
         lag = wait_for(
-            url + "/api/v1/status", lambda body: body["tables"]["events"] == sent, timeout=120
+            url + "/api/v1/status",
+            lambda body: body["tables"]["events"] == sent,
+            timeout=120,
+            headers=auth,
         )
     finally:
         server.send_signal(signal.SIGINT)
