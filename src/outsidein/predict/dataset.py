@@ -70,18 +70,26 @@ class Dataset:
     by_renewal: bool = False
 
     @property
+    def renewing(self) -> pd.Series:
+        """Rows whose next term renewal falls within the horizon (the rows labelled by it)."""
+        ahead = self.frame["days_to_renewal"]
+        return ahead.notna() & (ahead <= self.horizon_days)
+
+    @property
     def known_on(self) -> pd.Series:
         """The day each row's outcome is known: its day plus the horizon, or (by the next
         renewal) its renewal day where it has one within the horizon."""
         fixed = self.frame["day"] + timedelta(days=self.horizon_days)
         if not self.by_renewal:
             return fixed
-        ahead = self.frame["days_to_renewal"]
-        within = ahead.notna() & (ahead <= self.horizon_days)
+        within = self.renewing
         later = [
             d + timedelta(days=int(n)) if ok else f
-            for d, n, ok, f in zip(self.frame["day"], ahead.fillna(0), within, fixed, strict=True)
-        ]
+            for d, n, ok, f in zip(
+                self.frame["day"], self.frame["days_to_renewal"].fillna(0), within, fixed,
+                strict=True,
+            )
+        ]  # fmt: skip
         return pd.Series(later, index=self.frame.index)
 
     @property
@@ -171,8 +179,7 @@ def renewal_labels(
     horizon."""
     _check_thresholds(down, up)
     frame = dataset.frame
-    ahead = frame["days_to_renewal"]
-    rows = (ahead.notna() & (ahead <= dataset.horizon_days)).to_numpy()
+    rows = dataset.renewing.to_numpy()
     points = pa.table(
         {
             "account_id": pa.array(frame["account_id"][rows].astype(str).tolist(), pa.string()),
